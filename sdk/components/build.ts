@@ -1,0 +1,161 @@
+// Builders that turn a checked spec into pulumi-docker resources. Each takes
+// its parent, so DockerPod and the standalone components share them.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { MIB, cpusForMillis, memoryMiB } from "../core/quantity";
+import { ContainerSpec, PortSpec, dockerRestart } from "../core/spec";
+import { ImagePullPolicy, RestartPolicy } from "../types";
+
+/** Labels that mark every Docker object of a pod. */
+export const LABEL_POD = "dockerpod.pod";
+export const LABEL_ROLE = "dockerpod.role";
+export const LABEL_CONTAINER = "dockerpod.container";
+
+/** pulumi-docker's labels list, sorted so the order never churns. */
+export function dockerLabels(labels: Record<string, string>): docker.types.input.ContainerLabel[] {
+    return Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
+}
+
+/**
+ * The image a container runs. `IfNotPresent` and `Always` go through a
+ * RemoteImage kept on the host when the pod goes (another pod may use it);
+ * `Always` re-pulls when the registry's digest moved. `Never` uses the
+ * host's image as it is.
+ */
+export function buildImage(
+    name: string, image: pulumi.Input<string>, policy: ImagePullPolicy, parent: pulumi.Resource,
+): { image: pulumi.Input<string>; resource?: docker.RemoteImage } {
+    if (policy === ImagePullPolicy.Never) return { image };
+    const pullTriggers = policy === ImagePullPolicy.Always
+        ? [docker.getRegistryImageOutput({ name: image }, { parent }).sha256Digest]
+        : undefined;
+    const resource = new docker.RemoteImage(name, { name: image, keepLocally: true, pullTriggers }, { parent });
+    return { image: resource.imageId, resource };
+}
+
+/** Fields pulumi-docker records in state but never applies to a live container. */
+export const STATE_ONLY_FIELDS = ["healthcheck", "wait", "waitTimeout", "attach", "logs", "start", "rm", "init", "tmpfs"];
+
+export interface SandboxInputs {
+    containerName: string;
+    image: pulumi.Input<string>;
+    cgroupParent: string;
+    hostname: string;
+    ports: PortSpec[];
+    hostNetwork: boolean;
+    hostIPC: boolean;
+    hostPID: boolean;
+    restartPolicy: RestartPolicy;
+    labels: Record<string, string>;
+}
+
+/** The sandbox: owns the pod's network and IPC namespaces and publishes every port. */
+export function buildSandbox(
+    name: string, s: SandboxInputs, opts: pulumi.CustomResourceOptions,
+): docker.Container {
+    return new docker.Container(name, {
+        name: s.containerName,
+        image: s.image,
+        hostname: s.hostNetwork ? undefined : s.hostname,
+        networkMode: s.hostNetwork ? "host" : "bridge",
+        ipcMode: s.hostIPC ? "host" : "shareable",
+        pidMode: s.hostPID ? "host" : undefined,
+        cgroupParent: s.cgroupParent,
+        ports: s.hostNetwork ? undefined : s.ports
+            .filter((p) => p.hostPort !== undefined)
+            .map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIP, protocol: p.protocol })),
+        labels: dockerLabels({ ...s.labels, [LABEL_ROLE]: "sandbox" }),
+        restart: s.restartPolicy === RestartPolicy.Never ? "no" : "unless-stopped",
+        // The sandbox only holds namespaces and exits promptly on SIGTERM.
+        destroyGraceSeconds: 10,
+        memory: 16,
+        memorySwap: 16,
+    }, { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS });
+}
+
+export interface PayloadInputs {
+    spec: ContainerSpec;
+    image: pulumi.Input<string>;
+    sandboxId: pulumi.Input<string>;
+    cgroupParent: string;
+    shareProcessNamespace: boolean;
+    hostIPC: boolean;
+    hostPID: boolean;
+    restartPolicy: RestartPolicy;
+    graceSeconds: number;
+    labels: Record<string, string>;
+    initContainer: boolean;
+}
+
+/** Seconds `up` waits for a readiness probe to pass before it fails. */
+export function readinessTimeoutSeconds(spec: ContainerSpec): number | undefined {
+    const p = spec.source.readinessProbe;
+    if (!p) return undefined;
+    return (p.initialDelaySeconds ?? 0) + ((p.periodSeconds ?? 10) + (p.timeoutSeconds ?? 1)) * (p.failureThreshold ?? 3) + 5;
+}
+
+/** A payload container, joined to the sandbox by its id (never its name). */
+export function buildPayload(
+    name: string, p: PayloadInputs, opts: pulumi.CustomResourceOptions,
+): docker.Container {
+    const c = p.spec.source;
+    const sc = c.securityContext;
+    const join = pulumi.interpolate`container:${p.sandboxId}`;
+    const probe = c.readinessProbe;
+    const memory = p.spec.limits.memoryBytes !== undefined ? memoryMiB(p.spec.limits.memoryBytes) : undefined;
+    const user = sc?.runAsUser !== undefined ? (sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : `${sc.runAsUser}`) : undefined;
+    return new docker.Container(name, {
+        name: p.spec.dockerName,
+        image: p.image,
+        entrypoints: c.command,
+        command: c.args,
+        envs: c.env?.map((e) => pulumi.interpolate`${e.name}=${e.value}`),
+        workingDir: c.workingDir,
+        networkMode: join,
+        ipcMode: p.hostIPC ? "host" : join,
+        pidMode: p.hostPID ? "host" : p.shareProcessNamespace ? join : undefined,
+        cgroupParent: p.cgroupParent,
+        // No swap, as the kubelet does; it also lets `docker update` raise the limit in place.
+        memory,
+        memorySwap: memory,
+        memoryReservation: p.spec.requests.memoryBytes !== undefined ? Math.ceil(p.spec.requests.memoryBytes / MIB) : undefined,
+        cpus: p.spec.limits.cpuMillis !== undefined ? cpusForMillis(p.spec.limits.cpuMillis) : undefined,
+        cpuShares: p.spec.requests.cpuMillis !== undefined ? Math.max(2, Math.round(p.spec.requests.cpuMillis * 1024 / 1000)) : undefined,
+        mounts: p.spec.mounts.map((m) => ({ target: m.target, source: m.source, type: m.type, readOnly: m.readOnly })),
+        labels: dockerLabels({ ...p.labels, [LABEL_ROLE]: p.initContainer ? "init" : "app", [LABEL_CONTAINER]: p.spec.name }),
+        restart: p.initContainer ? "no" : dockerRestart(p.restartPolicy),
+        user,
+        readOnly: sc?.readOnlyRootFilesystem,
+        capabilities: sc?.capabilities ? { adds: sc.capabilities.add, drops: sc.capabilities.drop } : undefined,
+        securityOpts: sc?.allowPrivilegeEscalation === false ? ["no-new-privileges:true"] : undefined,
+        healthcheck: probe ? {
+            tests: ["CMD", ...probe.exec.command],
+            interval: `${probe.periodSeconds ?? 10}s`,
+            timeout: `${probe.timeoutSeconds ?? 1}s`,
+            retries: probe.failureThreshold ?? 3,
+            startPeriod: `${probe.initialDelaySeconds ?? 0}s`,
+        } : undefined,
+        wait: probe ? true : undefined,
+        waitTimeout: readinessTimeoutSeconds(p.spec),
+        // An init container runs once: create waits for its exit, and later `up`s leave it be.
+        mustRun: p.initContainer ? false : undefined,
+        attach: p.initContainer ? true : undefined,
+        logs: p.initContainer ? true : undefined,
+        destroyGraceSeconds: p.graceSeconds,
+    }, { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS });
+}
+
+/**
+ * Fails with the container's name and exit code when an init container did
+ * not exit 0. Dependents wait on the returned Output, so a failure stops the
+ * `up` before any app container is made; in preview it stays unknown.
+ */
+export function initSucceeded(container: docker.Container, name: string): pulumi.Output<docker.Container[]> {
+    return container.exitCode.apply((code) => {
+        if (code !== 0) {
+            throw new Error(`dockerpod: init container "${name}" exited with code ${code}: ` +
+                `no app container was started; fix it and run up again (see the container's logs)`);
+        }
+        return [container];
+    });
+}

@@ -1,0 +1,121 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { sandboxName } from "../core/names";
+import { PodSpec, buildPodSpec } from "../core/spec";
+import { renderSummary } from "../core/summary";
+import { DockerPodArgs } from "../types";
+import { LABEL_POD, buildImage, buildPayload, buildSandbox, initSucceeded } from "./build";
+import { buildSliceCommand } from "./podSlice";
+
+/** The children of a DockerPod, for TypeScript programs that need them. */
+export interface DockerPodChildren {
+    slice: pulumi.CustomResource;
+    sandbox: docker.Container;
+    initContainers: docker.Container[];
+    containers: docker.Container[];
+    images: docker.RemoteImage[];
+    volumes: docker.Volume[];
+}
+
+/**
+ * A Kubernetes-style pod on a Docker host: a parent cgroup with pod-wide
+ * limits, a sandbox that owns the network and IPC namespaces, and the
+ * containers joined to it.
+ */
+export class DockerPod extends pulumi.ComponentResource {
+    /** Physical pod name. */
+    public readonly podName: pulumi.Output<string>;
+    /** The pod's cgroup parent (slice name or cgroupfs path). */
+    public readonly cgroupParent: pulumi.Output<string>;
+    /** Docker id of the sandbox container. */
+    public readonly sandboxId: pulumi.Output<string>;
+    /** Docker id of each app and init container, by container name. */
+    public readonly containerIds: pulumi.Output<{ [name: string]: string }>;
+    /** A Markdown table of the pod for stack outputs and pull-request comments; never shows env values. */
+    public readonly summary: pulumi.Output<string>;
+
+    constructor(name: string, args: DockerPodArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dockerpod:index:DockerPod", name, {}, opts);
+        // Checked before anything is registered: bad input creates nothing.
+        const spec = buildPodSpec(name, args);
+        for (const warning of spec.warnings) pulumi.log.warn(warning, this);
+        const children = buildPod(name, spec, args, this);
+        childrenOf.set(this, children);
+        this.podName = pulumi.output(spec.podName);
+        this.cgroupParent = pulumi.output(spec.slice.cgroupParent);
+        this.sandboxId = children.sandbox.id;
+        const all = [...spec.initContainers, ...spec.containers];
+        const resources = [...children.initContainers, ...children.containers];
+        this.containerIds = pulumi.all(resources.map((r) => r.id)).apply((ids) =>
+            Object.fromEntries(ids.map((id, i) => [all[i].name, id])));
+        this.summary = pulumi.output(renderSummary(spec));
+        this.registerOutputs({
+            podName: this.podName, cgroupParent: this.cgroupParent, sandboxId: this.sandboxId,
+            containerIds: this.containerIds, summary: this.summary,
+        });
+    }
+
+    /** The pod's child resources (a method, so the component's schema stays expressible). */
+    public children(): DockerPodChildren {
+        return childrenOf.get(this)!;
+    }
+}
+
+// Kept outside the class: every class property would become a schema output.
+const childrenOf = new WeakMap<DockerPod, DockerPodChildren>();
+
+/** Registers a checked pod's resources under `parent`, in the order they depend on each other. */
+export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, parent: pulumi.Resource): DockerPodChildren {
+    const podLabels = { ...spec.labels, [LABEL_POD]: spec.podName };
+    const slice = buildSliceCommand(`${name}-slice`, spec.slice, args.host, parent);
+    const images: docker.RemoteImage[] = [];
+    const imageFor = (childName: string, image: pulumi.Input<string>, policy: PodSpec["containers"][0]["pullPolicy"]) => {
+        const result = buildImage(`${childName}-image`, image, policy, parent);
+        if (result.resource) images.push(result.resource);
+        return result.image;
+    };
+    const volumes = spec.volumes.filter((v) => v.type === "volume").map((v) =>
+        new docker.Volume(`${name}-${v.name}`, {
+            name: v.source,
+            labels: [{ label: LABEL_POD, value: spec.podName }, { label: "dockerpod.volume", value: v.name }],
+        }, { parent, deleteBeforeReplace: true }));
+
+    const sandbox = buildSandbox(`${name}-sandbox`, {
+        containerName: sandboxName(spec.podName),
+        image: imageFor(`${name}-sandbox`, spec.sandboxImage, "IfNotPresent"),
+        cgroupParent: spec.slice.cgroupParent,
+        hostname: spec.hostname,
+        ports: spec.ports,
+        hostNetwork: spec.hostNetwork,
+        hostIPC: spec.hostIPC,
+        hostPID: spec.hostPID,
+        restartPolicy: spec.restartPolicy,
+        labels: podLabels,
+    }, { parent, dependsOn: [slice] });
+
+    const payload = (c: PodSpec["containers"][0], initContainer: boolean, dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]>) =>
+        buildPayload(`${name}-${c.name}`, {
+            spec: c,
+            image: imageFor(`${name}-${c.name}`, c.source.image, c.pullPolicy),
+            sandboxId: sandbox.id,
+            cgroupParent: spec.slice.cgroupParent,
+            shareProcessNamespace: spec.shareProcessNamespace,
+            hostIPC: spec.hostIPC,
+            hostPID: spec.hostPID,
+            restartPolicy: spec.restartPolicy,
+            graceSeconds: spec.graceSeconds,
+            labels: podLabels,
+            initContainer,
+        }, { parent, dependsOn });
+
+    // Init containers run in order; each waits for the one before it to exit 0.
+    const base: pulumi.Resource[] = [slice, sandbox, ...volumes];
+    let ready: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = base;
+    const initContainers = spec.initContainers.map((c) => {
+        const container = payload(c, true, ready);
+        ready = initSucceeded(container, c.name).apply((done) => [...base, ...done]);
+        return container;
+    });
+    const containers = spec.containers.map((c) => payload(c, false, ready));
+    return { slice, sandbox, initContainers, containers, images, volumes };
+}

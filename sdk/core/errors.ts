@@ -1,0 +1,31 @@
+/** One problem in a pod's input: the field's path and what to do about it. */
+export interface SpecProblem {
+    path: string;
+    message: string;
+}
+
+/** Thrown for bad input, before any resource is registered. Lists every problem. */
+export class PodSpecError extends Error {
+    constructor(public readonly resource: string, public readonly problems: SpecProblem[]) {
+        super(
+            `dockerpod: invalid input for "${resource}":\n` +
+            problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+        );
+        this.name = "PodSpecError";
+    }
+}
+
+/** Collects problems while a spec is checked, then throws them together. */
+export class Problems {
+    readonly list: SpecProblem[] = [];
+    readonly warnings: SpecProblem[] = [];
+    add(path: string, message: string): void {
+        this.list.push({ path, message });
+    }
+    warn(path: string, message: string): void {
+        this.warnings.push({ path, message });
+    }
+    throwIfAny(resource: string): void {
+        if (this.list.length > 0) throw new PodSpecError(resource, this.list);
+    }
+}

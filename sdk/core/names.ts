@@ -1,0 +1,61 @@
+// Names that reach Docker, unit files, shell scripts and cgroup paths. They are
+// validated strictly, so nothing here ever needs escaping to be safe.
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A Kubernetes DNS-1123 label: lower-case letters, digits and `-`, at most 63 long. */
+export function isDns1123Label(name: string): boolean {
+    return typeof name === "string" && name.length <= 63 && DNS1123_LABEL.test(name);
+}
+
+/** systemd slice names we accept: `a.slice` or `a-b.slice`, parts of `[A-Za-z0-9_]`. */
+const SLICE = /^[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*\.slice$/;
+export function isSliceName(name: string): boolean {
+    return typeof name === "string" && name.length <= 200 && SLICE.test(name) && !name.startsWith("-");
+}
+
+/** cgroupfs parent paths we accept: absolute, parts of `[A-Za-z0-9_.-]`, no `.` or `..`. */
+const CGROUP_PATH = /^(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$/;
+export function isCgroupPath(path: string): boolean {
+    return typeof path === "string" && path.length <= 200 && CGROUP_PATH.test(path)
+        && !path.split("/").some((part) => part === "." || part === "..");
+}
+
+export const DEFAULT_PARENT_SLICE = "dockerpod.slice";
+export const DEFAULT_PARENT_PATH = "/dockerpod";
+
+/**
+ * The pod's slice unit under the parent slice. systemd reads every `-` as a
+ * level of nesting, so the pod name's `-` become `_` (as Kubernetes does for
+ * pod uids under `kubepods.slice`): `web-1` under `dockerpod.slice` is
+ * `dockerpod-web_1.slice`, a direct child of `dockerpod.slice`.
+ */
+export function podSliceName(parentSlice: string, podName: string): string {
+    const prefix = parentSlice.slice(0, -".slice".length);
+    return `${prefix}-${podName.replace(/-/g, "_")}.slice`;
+}
+
+/** The pod's cgroup path under a cgroupfs parent path. */
+export function podCgroupPath(parentPath: string, podName: string): string {
+    return `${parentPath}/${podName}`;
+}
+
+/** Docker container name of a pod member. */
+export function containerName(podName: string, member: string): string {
+    return `${podName}-${member}`;
+}
+
+/** Name of the pod's sandbox container. */
+export function sandboxName(podName: string): string {
+    return containerName(podName, "sandbox");
+}
+
+/** Docker volume name of an emptyDir volume. */
+export function volumeName(podName: string, volume: string): string {
+    return `${podName}-${volume}`;
+}
+
+/** Quotes a string for POSIX sh. Used on top of validation, never instead of it. */
+export function shellQuote(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}

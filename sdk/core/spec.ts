@@ -1,0 +1,473 @@
+// The pure core: checks a pod's input and normalizes it into a PodSpec that
+// the Pulumi layer turns into resources. Nothing here touches Pulumi's engine.
+import * as pulumi from "@pulumi/pulumi";
+import {
+    CgroupDriver, Container, ContainerPort, DockerPodArgs, HostArgs, ImagePullPolicy, PodResources,
+    Probe, Protocol, RestartPolicy, SecurityContext, Volume,
+} from "../types";
+import { Problems } from "./errors";
+import {
+    DEFAULT_PARENT_PATH, DEFAULT_PARENT_SLICE, containerName, isCgroupPath, isDns1123Label,
+    isSliceName, podCgroupPath, podSliceName, volumeName,
+} from "./names";
+import { MIN_MEMORY_BYTES, parseCpuMillis, parseMemoryBytes } from "./quantity";
+
+export const DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.9";
+export const DEFAULT_GRACE_SECONDS = 30;
+
+export interface Limits {
+    memoryBytes?: number;
+    cpuMillis?: number;
+}
+
+export interface HostSpec {
+    driver: CgroupDriver;
+    /** Parent slice (systemd) or parent path (cgroupfs). */
+    parent: string;
+    sudo: boolean;
+    remote: boolean;
+}
+
+export interface SliceSpec {
+    podName: string;
+    host: HostSpec;
+    /** The value Docker's `--cgroup-parent` takes: a slice name or a path. */
+    cgroupParent: string;
+    limits: Limits;
+}
+
+export interface VolumeSpec {
+    name: string;
+    /** Docker volume name for emptyDir; host path for hostPath. */
+    source: string;
+    type: "volume" | "bind";
+}
+
+export interface PortSpec {
+    containerPort: number;
+    hostPort?: number;
+    hostIP?: string;
+    protocol: "tcp" | "udp";
+}
+
+export interface ContainerSpec {
+    name: string;
+    dockerName: string;
+    source: Container;
+    pullPolicy: ImagePullPolicy;
+    limits: Limits;
+    requests: Limits;
+    mounts: { target: string; source: string; type: "volume" | "bind"; readOnly: boolean }[];
+    ports: PortSpec[];
+}
+
+export interface PodSpec {
+    podName: string;
+    hostname: string;
+    slice: SliceSpec;
+    restartPolicy: RestartPolicy;
+    graceSeconds: number;
+    sandboxImage: string;
+    shareProcessNamespace: boolean;
+    hostNetwork: boolean;
+    hostIPC: boolean;
+    hostPID: boolean;
+    labels: Record<string, string>;
+    volumes: VolumeSpec[];
+    initContainers: ContainerSpec[];
+    containers: ContainerSpec[];
+    /** Every port of every container, published on the sandbox. */
+    ports: PortSpec[];
+    warnings: string[];
+}
+
+function enumCheck<T extends string>(
+    problems: Problems, path: string, value: unknown, allowed: Record<string, T>, fallback: T,
+): T {
+    if (value === undefined || value === null) return fallback;
+    const values = Object.values(allowed);
+    if (typeof value !== "string" || !values.includes(value as T)) {
+        problems.add(path, `"${String(value)}" is not one of ${values.map((v) => `"${v}"`).join(", ")}`);
+        return fallback;
+    }
+    return value as T;
+}
+
+function intCheck(problems: Problems, path: string, value: unknown, min: number, max: number): number | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+        problems.add(path, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+        return undefined;
+    }
+    return value;
+}
+
+function nameCheck(problems: Problems, path: string, name: unknown, what: string): name is string {
+    if (typeof name !== "string" || !isDns1123Label(name)) {
+        problems.add(path, `${JSON.stringify(name)} is not a valid ${what}: use a DNS-1123 label ` +
+            `(lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`);
+        return false;
+    }
+    return true;
+}
+
+const ABSOLUTE_PATH = /^\/[A-Za-z0-9._@+=,\/-]*$/;
+function pathCheck(problems: Problems, path: string, value: unknown, what: string): value is string {
+    if (typeof value !== "string" || !ABSOLUTE_PATH.test(value) || value.split("/").includes("..")) {
+        problems.add(path, `${JSON.stringify(value)} is not an accepted ${what}: use an absolute path of ` +
+            `letters, digits and . _ @ + = , / - without '..'`);
+        return false;
+    }
+    return true;
+}
+
+/** Parses limits, adding a problem per bad quantity. */
+export function checkLimits(problems: Problems, path: string, list: unknown): Limits {
+    if (list === undefined || list === null) return {};
+    if (typeof list !== "object") {
+        problems.add(path, "must be an object with `memory` and/or `cpu`");
+        return {};
+    }
+    const limits: Limits = {};
+    const { memory, cpu, ...rest } = list as Record<string, unknown>;
+    for (const key of Object.keys(rest)) {
+        problems.add(`${path}.${key}`, "is not supported: only `memory` and `cpu` are");
+    }
+    if (memory !== undefined) {
+        const bytes = typeof memory === "string" ? parseMemoryBytes(memory) : undefined;
+        if (bytes === undefined) {
+            problems.add(`${path}.memory`, `${JSON.stringify(memory)} is not a Kubernetes quantity: write e.g. "256Mi", "1Gi" or "512M"`);
+        } else if (bytes < MIN_MEMORY_BYTES) {
+            problems.add(`${path}.memory`, `"${memory}" is below Docker's minimum of 6Mi: raise it to at least "6Mi"`);
+        } else {
+            limits.memoryBytes = bytes;
+        }
+    }
+    if (cpu !== undefined) {
+        const millis = typeof cpu === "string" ? parseCpuMillis(cpu) : undefined;
+        if (millis === undefined) {
+            problems.add(`${path}.cpu`, `${JSON.stringify(cpu)} is not a Kubernetes quantity: write e.g. "500m" or "2"`);
+        } else if (millis <= 0) {
+            problems.add(`${path}.cpu`, `"${cpu}" must be above 0: write e.g. "100m"`);
+        } else {
+            limits.cpuMillis = millis;
+        }
+    }
+    return limits;
+}
+
+/** Checks the host settings and computes the pod's cgroup parent. */
+export function checkSlice(
+    problems: Problems, podName: string, resources: PodResources | undefined, host: HostArgs | undefined,
+    path = "",
+): SliceSpec {
+    const at = (field: string) => (path ? `${path}.${field}` : field);
+    const driver = enumCheck(problems, at("host.cgroupDriver"), host?.cgroupDriver, CgroupDriver, CgroupDriver.Systemd);
+    let parent = host?.parentSlice ?? (driver === CgroupDriver.Systemd ? DEFAULT_PARENT_SLICE : DEFAULT_PARENT_PATH);
+    if (driver === CgroupDriver.Systemd && !isSliceName(parent)) {
+        problems.add(at("host.parentSlice"), `"${parent}" is not a systemd slice name for the systemd driver: ` +
+            `write e.g. "dockerpod.slice" (parts of letters, digits and '_', joined by '-', ending in ".slice")`);
+        parent = DEFAULT_PARENT_SLICE;
+    } else if (driver === CgroupDriver.Cgroupfs && !isCgroupPath(parent)) {
+        problems.add(at("host.parentSlice"), `"${parent}" is not a cgroup path for the cgroupfs driver: ` +
+            `write an absolute path such as "/dockerpod" (parts of letters, digits, '_', '.', '-')`);
+        parent = DEFAULT_PARENT_PATH;
+    }
+    if (host?.sudo !== undefined && typeof host.sudo !== "boolean") {
+        problems.add(at("host.sudo"), "must be true or false");
+    }
+    const limits = checkLimits(problems, at("resources.limits"), resources?.limits);
+    const cgroupParent = driver === CgroupDriver.Systemd ? podSliceName(parent, podName) : podCgroupPath(parent, podName);
+    return {
+        podName,
+        host: { driver, parent, sudo: host?.sudo === true, remote: host?.connection !== undefined },
+        cgroupParent,
+        limits,
+    };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CAPABILITY = /^(CAP_)?[A-Z][A-Z_]*$/;
+const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
+
+function checkProbe(problems: Problems, path: string, probe: Probe | undefined): void {
+    if (probe === undefined) return;
+    if (!probe.exec || !Array.isArray(probe.exec.command) || probe.exec.command.length === 0) {
+        problems.add(`${path}.exec.command`, "an exec probe needs a command (only exec probes are supported)");
+    }
+    intCheck(problems, `${path}.initialDelaySeconds`, probe.initialDelaySeconds, 0, 3600);
+    intCheck(problems, `${path}.periodSeconds`, probe.periodSeconds, 1, 3600);
+    intCheck(problems, `${path}.timeoutSeconds`, probe.timeoutSeconds, 1, 3600);
+    intCheck(problems, `${path}.failureThreshold`, probe.failureThreshold, 1, 100);
+}
+
+function checkSecurity(problems: Problems, path: string, sc: SecurityContext | undefined): void {
+    if (sc === undefined) return;
+    intCheck(problems, `${path}.runAsUser`, sc.runAsUser, 0, 2 ** 31 - 1);
+    intCheck(problems, `${path}.runAsGroup`, sc.runAsGroup, 0, 2 ** 31 - 1);
+    if (sc.runAsGroup !== undefined && sc.runAsUser === undefined) {
+        problems.add(`${path}.runAsGroup`, "needs runAsUser too: Docker's --user takes uid:gid");
+    }
+    for (const key of ["add", "drop"] as const) {
+        (sc.capabilities?.[key] ?? []).forEach((cap, i) => {
+            if (typeof cap !== "string" || !CAPABILITY.test(cap)) {
+                problems.add(`${path}.capabilities.${key}[${i}]`, `${JSON.stringify(cap)} is not a capability name: write e.g. "NET_ADMIN" or "ALL"`);
+            }
+        });
+    }
+}
+
+function checkPorts(problems: Problems, path: string, ports: ContainerPort[] | undefined, hostNetwork: boolean): PortSpec[] {
+    return (ports ?? []).flatMap((port, i) => {
+        const at = `${path}[${i}]`;
+        const containerPort = intCheck(problems, `${at}.containerPort`, port.containerPort, 1, 65535);
+        if (port.containerPort === undefined) problems.add(`${at}.containerPort`, "is required");
+        const hostPort = intCheck(problems, `${at}.hostPort`, port.hostPort, 1, 65535);
+        const protocol = enumCheck(problems, `${at}.protocol`, port.protocol, Protocol, Protocol.TCP);
+        if (port.hostIP !== undefined && (typeof port.hostIP !== "string" || !IP.test(port.hostIP))) {
+            problems.add(`${at}.hostIP`, `${JSON.stringify(port.hostIP)} is not an IP address`);
+        }
+        if (hostNetwork && hostPort !== undefined && hostPort !== containerPort) {
+            problems.add(`${at}.hostPort`, `with hostNetwork the process binds the host's port directly, so hostPort ` +
+                `(${hostPort}) must equal containerPort (${containerPort}) or be left out`);
+        }
+        if (containerPort === undefined) return [];
+        return [{
+            containerPort,
+            hostPort: hostNetwork ? undefined : hostPort,
+            hostIP: port.hostIP,
+            protocol: protocol === Protocol.UDP ? "udp" as const : "tcp" as const,
+        }];
+    });
+}
+
+/** Checks one container; `volumes` maps declared volume names to their sources. */
+export function checkContainer(
+    problems: Problems, path: string, podName: string, c: Container, volumes: Map<string, VolumeSpec>,
+    hostNetwork: boolean,
+): ContainerSpec | undefined {
+    if (c === null || typeof c !== "object") {
+        problems.add(path, "must be a container object");
+        return undefined;
+    }
+    nameCheck(problems, `${path}.name`, c.name, "container name");
+    if (c.name === "sandbox") problems.add(`${path}.name`, `"sandbox" is the pod's own sandbox container: choose another name`);
+    if (c.image === undefined || c.image === null || c.image === "") {
+        problems.add(`${path}.image`, "is required: name the image, e.g. \"nginx:alpine\"");
+    } else if (typeof c.image === "string" && /\s/.test(c.image)) {
+        problems.add(`${path}.image`, `${JSON.stringify(c.image)} is not an image reference`);
+    }
+    const pullPolicy = enumCheck(problems, `${path}.imagePullPolicy`, c.imagePullPolicy, ImagePullPolicy, ImagePullPolicy.IfNotPresent);
+    (c.env ?? []).forEach((e, i) => {
+        if (typeof e?.name !== "string" || !ENV_NAME.test(e.name)) {
+            problems.add(`${path}.env[${i}].name`, `${JSON.stringify(e?.name)} is not a variable name: use letters, digits and '_', not starting with a digit`);
+        }
+    });
+    const envNames = (c.env ?? []).map((e) => e?.name);
+    envNames.forEach((n, i) => {
+        if (envNames.indexOf(n) !== i) problems.add(`${path}.env[${i}].name`, `"${n}" is set twice: keep one`);
+    });
+    const ports = checkPorts(problems, `${path}.ports`, c.ports, hostNetwork);
+    const limits = checkLimits(problems, `${path}.resources.limits`, c.resources?.limits);
+    const requests = checkLimits(problems, `${path}.resources.requests`, c.resources?.requests);
+    if (limits.memoryBytes !== undefined && requests.memoryBytes !== undefined && requests.memoryBytes > limits.memoryBytes) {
+        problems.add(`${path}.resources.requests.memory`, "is above the memory limit: lower it or raise the limit");
+    }
+    if (c.workingDir !== undefined) pathCheck(problems, `${path}.workingDir`, c.workingDir, "working directory");
+    const mounts: ContainerSpec["mounts"] = [];
+    const targets = new Set<string>();
+    (c.volumeMounts ?? []).forEach((m, i) => {
+        const at = `${path}.volumeMounts[${i}]`;
+        const volume = volumes.get(m?.name);
+        if (!volume) {
+            problems.add(`${at}.name`, `"${m?.name}" is not a volume of the pod: declare it in volumes (emptyDir or hostPath)`);
+        }
+        if (pathCheck(problems, `${at}.mountPath`, m?.mountPath, "mount path")) {
+            if (targets.has(m.mountPath)) problems.add(`${at}.mountPath`, `"${m.mountPath}" is mounted twice`);
+            targets.add(m.mountPath);
+        }
+        if (volume) mounts.push({ target: m.mountPath, source: volume.source, type: volume.type, readOnly: m.readOnly === true });
+    });
+    checkProbe(problems, `${path}.readinessProbe`, c.readinessProbe);
+    if (c.livenessProbe !== undefined) {
+        problems.add(`${path}.livenessProbe`, "is not supported yet: Docker never restarts an unhealthy container; remove it (a readinessProbe is supported)");
+    }
+    if (c.startupProbe !== undefined) {
+        problems.add(`${path}.startupProbe`, "is not supported yet: remove it, or use a readinessProbe with initialDelaySeconds");
+    }
+    checkSecurity(problems, `${path}.securityContext`, c.securityContext);
+    return {
+        name: c.name,
+        dockerName: containerName(podName, c.name),
+        source: c,
+        pullPolicy,
+        limits,
+        requests,
+        mounts,
+        ports,
+    };
+}
+
+/** Checks the pod's volumes and maps each name to its Docker source. */
+export function checkVolumes(problems: Problems, podName: string, volumes: Volume[] | undefined): Map<string, VolumeSpec> {
+    const result = new Map<string, VolumeSpec>();
+    (volumes ?? []).forEach((v, i) => {
+        const at = `volumes[${i}]`;
+        if (!nameCheck(problems, `${at}.name`, v?.name, "volume name")) return;
+        if (result.has(v.name)) problems.add(`${at}.name`, `"${v.name}" is declared twice`);
+        if ((v.emptyDir === undefined) === (v.hostPath === undefined)) {
+            problems.add(at, "set exactly one of emptyDir or hostPath");
+            return;
+        }
+        if (v.emptyDir !== undefined) {
+            if (v.emptyDir.medium !== undefined && v.emptyDir.medium !== "") {
+                problems.add(`${at}.emptyDir.medium`, `"${v.emptyDir.medium}" is not supported: leave medium out (disk)`);
+            }
+            result.set(v.name, { name: v.name, source: volumeName(podName, v.name), type: "volume" });
+        } else if (pathCheck(problems, `${at}.hostPath.path`, v.hostPath?.path, "host path")) {
+            result.set(v.name, { name: v.name, source: v.hostPath!.path, type: "bind" });
+        }
+    });
+    return result;
+}
+
+function checkLabels(problems: Problems, path: string, labels: Record<string, string> | undefined): Record<string, string> {
+    const result: Record<string, string> = {};
+    for (const [key, value] of Object.entries(labels ?? {})) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(key) || key.length > 253) {
+            problems.add(`${path}.${key}`, "is not a label key: use letters, digits, '.', '_', '/', '-'");
+        } else if (key.startsWith("dockerpod.")) {
+            problems.add(`${path}.${key}`, "the dockerpod. prefix is reserved for the pod's own labels");
+        } else if (typeof value !== "string") {
+            problems.add(`${path}.${key}`, "label values must be strings");
+        } else {
+            result[key] = value;
+        }
+    }
+    return result;
+}
+
+/**
+ * Checks a DockerPod's input and returns its normalized spec, or throws one
+ * PodSpecError listing every problem with its field path and fix.
+ */
+export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec {
+    const problems = new Problems();
+    if (args === undefined || args === null || typeof args !== "object") {
+        problems.add("args", "a DockerPod needs args with at least `containers`");
+        problems.throwIfAny(resourceName);
+    }
+    const podName = args.podName ?? resourceName;
+    const podNamePath = args.podName !== undefined ? "podName" : "name";
+    nameCheck(problems, podNamePath, podName, "pod name");
+    if (typeof podName === "string" && podName.length > 63 - "-sandbox".length) {
+        problems.add(podNamePath, `"${podName}" is too long: at most ${63 - "-sandbox".length} characters, so that container names stay valid`);
+    }
+    const hostNetwork = args.hostNetwork === true;
+    const slice = checkSlice(problems, podName, args.resources, args.host);
+    const restartPolicy = enumCheck(problems, "restartPolicy", args.restartPolicy, RestartPolicy, RestartPolicy.Always);
+    const grace = intCheck(problems, "terminationGracePeriodSeconds", args.terminationGracePeriodSeconds, 0, 86400);
+    if (args.hostname !== undefined) {
+        nameCheck(problems, "hostname", args.hostname, "hostname");
+        if (hostNetwork) problems.add("hostname", "cannot be set with hostNetwork: the pod then has the host's hostname");
+    }
+    if (args.sandboxImage !== undefined && (typeof args.sandboxImage !== "string" || args.sandboxImage === "" || /\s/.test(args.sandboxImage))) {
+        problems.add("sandboxImage", `${JSON.stringify(args.sandboxImage)} is not an image reference`);
+    }
+    const volumes = checkVolumes(problems, podName, args.volumes);
+    if (!Array.isArray(args.containers) || args.containers.length === 0) {
+        problems.add("containers", "a pod needs at least one container");
+    }
+    const containers = (Array.isArray(args.containers) ? args.containers : [])
+        .map((c, i) => checkContainer(problems, `containers[${i}]`, podName, c, volumes, hostNetwork));
+    const initContainers = (args.initContainers ?? [])
+        .map((c, i) => checkContainer(problems, `initContainers[${i}]`, podName, c, volumes, hostNetwork));
+
+    const seen = new Map<string, string>();
+    const check = (list: (ContainerSpec | undefined)[], field: string) => list.forEach((c, i) => {
+        if (!c || typeof c.name !== "string") return;
+        const other = seen.get(c.name);
+        if (other) problems.add(`${field}[${i}].name`, `"${c.name}" is already the name of ${other}: names must be unique in the pod`);
+        else seen.set(c.name, `${field}[${i}]`);
+    });
+    check(containers, "containers");
+    check(initContainers, "initContainers");
+
+    // Ports live on the sandbox: no two containers may claim one.
+    const ports: PortSpec[] = [];
+    const byContainerPort = new Map<string, string>();
+    const byHostPort = new Map<string, string>();
+    containers.forEach((c, i) => c?.ports.forEach((p, j) => {
+        const at = `containers[${i}].ports[${j}]`;
+        const inside = `${p.containerPort}/${p.protocol}`;
+        if (byContainerPort.has(inside)) {
+            problems.add(`${at}.containerPort`, `${inside} is already used by ${byContainerPort.get(inside)}: containers of a pod share one network, use another port`);
+        } else byContainerPort.set(inside, at);
+        if (p.hostPort !== undefined) {
+            const outside = `${p.hostIP ?? "0.0.0.0"}:${p.hostPort}/${p.protocol}`;
+            if (byHostPort.has(outside)) problems.add(`${at}.hostPort`, `${outside} is already published by ${byHostPort.get(outside)}`);
+            else byHostPort.set(outside, at);
+        }
+        ports.push(p);
+    }));
+    initContainers.forEach((c, i) => {
+        if (c && c.ports.length > 0) problems.add(`initContainers[${i}].ports`, "init containers cannot publish ports: move them to an app container");
+        if (c?.source.readinessProbe) problems.add(`initContainers[${i}].readinessProbe`, "init containers run to completion and cannot have probes: remove it");
+    });
+
+    // A container may not exceed the pod; containers that only add up past it overcommit, with a warning.
+    const warnings: string[] = [];
+    for (const key of ["memoryBytes", "cpuMillis"] as const) {
+        const podLimit = slice.limits[key];
+        if (podLimit === undefined) continue;
+        const field = key === "memoryBytes" ? "memory" : "cpu";
+        let sum = 0;
+        containers.forEach((c, i) => {
+            const limit = c?.limits[key];
+            if (limit === undefined) return;
+            sum += limit;
+            if (limit > podLimit) {
+                problems.add(`containers[${i}].resources.limits.${field}`, `"${c!.source.resources!.limits![field]}" is above the pod's limit ` +
+                    `"${args.resources!.limits![field]}": lower it or raise resources.limits.${field}`);
+            }
+        });
+        if (sum > podLimit) {
+            warnings.push(`dockerpod: the containers' ${field} limits add up past the pod's limit ("${args.resources!.limits![field]}"): ` +
+                `they overcommit inside the pod, which enforces its own limit`);
+        }
+    }
+    const labels = checkLabels(problems, "labels", args.labels);
+    problems.throwIfAny(resourceName);
+    return {
+        podName,
+        hostname: args.hostname ?? podName,
+        slice,
+        restartPolicy,
+        graceSeconds: grace ?? DEFAULT_GRACE_SECONDS,
+        sandboxImage: args.sandboxImage ?? DEFAULT_SANDBOX_IMAGE,
+        shareProcessNamespace: args.shareProcessNamespace === true,
+        hostNetwork,
+        hostIPC: args.hostIPC === true,
+        hostPID: args.hostPID === true,
+        labels,
+        volumes: [...volumes.values()],
+        initContainers: initContainers as ContainerSpec[],
+        containers: containers as ContainerSpec[],
+        ports,
+        warnings,
+    };
+}
+
+/** Docker's restart policy for a Kubernetes one. */
+export function dockerRestart(policy: RestartPolicy): string {
+    switch (policy) {
+        case RestartPolicy.Always: return "always";
+        case RestartPolicy.OnFailure: return "on-failure";
+        default: return "no";
+    }
+}
+
+/** Whether a value is known now (a plain value, not a pending Output). */
+export function isPlain(value: unknown): boolean {
+    return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
+}

@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerSpec, Limits, PodSpec } from "./spec";
+
+function showLimits(limits: Limits): [string, string] {
+    const memory = limits.memoryBytes !== undefined ? `${+(limits.memoryBytes / 2 ** 20).toFixed(1)}Mi` : "-";
+    const cpu = limits.cpuMillis !== undefined ? `${limits.cpuMillis}m` : "-";
+    return [memory, cpu];
+}
+
+function cell(text: string): string {
+    return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/**
+ * A Markdown table of the pod for stack outputs and pull-request comments.
+ * It names env variables but never shows their values (they may be secret).
+ */
+export function renderSummary(spec: PodSpec): pulumi.Output<string> {
+    const rows = (list: ContainerSpec[], kind: string) => list.map((c) =>
+        // The image may be computed; only the image, never an env value, is read.
+        pulumi.output(c.source.image).apply((image) => {
+            const [memory, cpu] = showLimits(c.limits);
+            const ports = c.ports.map((p) => `${p.hostPort !== undefined ? `${p.hostIP ?? ""}${p.hostIP ? ":" : ""}${p.hostPort}->` : ""}${p.containerPort}/${p.protocol}`).join(", ") || "-";
+            const env = (c.source.env ?? []).map((e) => e.name).join(", ") || "-";
+            return `| ${cell(c.name)} | ${kind} | ${cell(String(image))} | ${memory} | ${cpu} | ${ports} | ${cell(env)} |`;
+        }));
+    const shared = ["net", "ipc"];
+    if (spec.shareProcessNamespace) shared.push("pid");
+    const hostNs = [spec.hostNetwork && "network", spec.hostIPC && "ipc", spec.hostPID && "pid"].filter(Boolean);
+    const [podMemory, podCpu] = showLimits(spec.slice.limits);
+    return pulumi.all([...rows(spec.initContainers, "init"), ...rows(spec.containers, "app")]).apply((lines) => [
+        `### Pod \`${spec.podName}\``,
+        "",
+        `- cgroup parent: \`${spec.slice.cgroupParent}\` (${spec.slice.host.driver}), pod limits: memory ${podMemory}, cpu ${podCpu}`,
+        `- sandbox: \`${spec.sandboxImage}\`, hostname \`${spec.hostNetwork ? "(host)" : spec.hostname}\`, shared namespaces: ${shared.join(", ")}` +
+            (hostNs.length ? `; host namespaces: ${hostNs.join(", ")}` : ""),
+        `- restart policy: ${spec.restartPolicy}, termination grace: ${spec.graceSeconds}s`,
+        "",
+        "| container | kind | image | memory | cpu | ports | env |",
+        "|---|---|---|---|---|---|---|",
+        ...lines,
+        "",
+    ].join("\n"));
+}

@@ -1,0 +1,319 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// Enums are `as const` objects with a same-named type: the Pulumi schema
+// turns them into enums, and TypeScript still accepts the plain string.
+
+/** How Docker's daemon manages cgroups on the host; it decides the pod cgroup's format. */
+export const CgroupDriver = {
+    /** systemd driver: the pod is a `name.slice` unit. */
+    Systemd: "systemd",
+    /** cgroupfs driver: the pod is a cgroup directory path. */
+    Cgroupfs: "cgroupfs",
+} as const;
+export type CgroupDriver = (typeof CgroupDriver)[keyof typeof CgroupDriver];
+
+/** Kubernetes `restartPolicy`: what happens when a container exits. */
+export const RestartPolicy = {
+    /** Restart every container whenever it stops (Docker `always`). */
+    Always: "Always",
+    /** Restart a container that exits non-zero (Docker `on-failure`). */
+    OnFailure: "OnFailure",
+    /** Never restart (Docker `no`). */
+    Never: "Never",
+} as const;
+export type RestartPolicy = (typeof RestartPolicy)[keyof typeof RestartPolicy];
+
+/** Kubernetes `imagePullPolicy`. */
+export const ImagePullPolicy = {
+    /** Pull only when the image is not on the host. */
+    IfNotPresent: "IfNotPresent",
+    /** Check the registry on every `up`; re-pull when the digest moved. */
+    Always: "Always",
+    /** Use the image on the host as it is; never pull. */
+    Never: "Never",
+} as const;
+export type ImagePullPolicy = (typeof ImagePullPolicy)[keyof typeof ImagePullPolicy];
+
+/** Transport protocol of a published port. */
+export const Protocol = {
+    TCP: "TCP",
+    UDP: "UDP",
+} as const;
+export type Protocol = (typeof Protocol)[keyof typeof Protocol];
+
+/** Resource amounts as Kubernetes quantities. */
+export interface ResourceList {
+    /** Memory, e.g. `"256Mi"`, `"1G"`, `"536870912"`. At least 6Mi (Docker's minimum). */
+    memory?: string;
+    /** CPU, e.g. `"500m"` (half a core) or `"2"`. Must be above 0. */
+    cpu?: string;
+}
+
+/** Limits and requests of one container. */
+export interface ResourceRequirements {
+    /** Hard limits: memory becomes Docker `--memory` (with swap equal), cpu becomes `--cpus`. */
+    limits?: ResourceList;
+    /** Requests: cpu becomes the relative `--cpu-shares` weight; memory becomes `--memory-reservation`. */
+    requests?: ResourceList;
+}
+
+/** Pod-wide limits, enforced on the pod's parent cgroup (the slice). */
+export interface PodResources {
+    /** Limits for the whole pod: `MemoryMax=` / `CPUQuota=` on the slice, or the cgroupfs equivalents. */
+    limits?: ResourceList;
+}
+
+/** An environment variable of a container. */
+export interface EnvVar {
+    /** Variable name: letters, digits and `_`, not starting with a digit. */
+    name: string;
+    /** Value; may be a secret Input and stays secret. */
+    value: pulumi.Input<string>;
+}
+
+/** A port of a container, published on the pod's sandbox. */
+export interface ContainerPort {
+    /** Port the process listens on inside the pod (1-65535). */
+    containerPort: number;
+    /** Port on the host; without it the port is not published (as in Kubernetes). */
+    hostPort?: number;
+    /** Host address to bind the published port to; default all addresses. */
+    hostIP?: string;
+    /** `TCP` (default) or `UDP`. */
+    protocol?: Protocol;
+    /** Optional name of the port (documentation only). */
+    name?: string;
+}
+
+/** A mount of one of the pod's volumes into a container. */
+export interface VolumeMount {
+    /** Name of a volume declared in the pod's `volumes`. */
+    name: string;
+    /** Absolute path inside the container. */
+    mountPath: string;
+    /** Mount read-only. */
+    readOnly?: boolean;
+}
+
+/** A command run inside the container. */
+export interface ExecAction {
+    /** The command and its arguments (no shell unless you name one). */
+    command: string[];
+}
+
+/** An exec probe. */
+export interface Probe {
+    /** The command to run; exit 0 means success. */
+    exec: ExecAction;
+    /** Seconds before the first probe (default 0). */
+    initialDelaySeconds?: number;
+    /** Seconds between probes (default 10). */
+    periodSeconds?: number;
+    /** Seconds before a probe times out (default 1). */
+    timeoutSeconds?: number;
+    /** Consecutive failures before the container counts as failed (default 3). */
+    failureThreshold?: number;
+}
+
+/** Linux capabilities to add or drop. */
+export interface Capabilities {
+    /** Capabilities to add, e.g. `NET_ADMIN`. */
+    add?: string[];
+    /** Capabilities to drop, e.g. `ALL`. */
+    drop?: string[];
+}
+
+/** Security settings of a container (the Docker-expressible subset of Kubernetes'). */
+export interface SecurityContext {
+    /** Numeric user id the process runs as (Docker `--user`). */
+    runAsUser?: number;
+    /** Numeric group id the process runs as (needs `runAsUser`). */
+    runAsGroup?: number;
+    /** Mount the container's root filesystem read-only. */
+    readOnlyRootFilesystem?: boolean;
+    /** `false` sets Docker's `no-new-privileges`. */
+    allowPrivilegeEscalation?: boolean;
+    /** Capabilities to add or drop. */
+    capabilities?: Capabilities;
+}
+
+/** One container of the pod. */
+export interface Container {
+    /** Name inside the pod (DNS-1123 label); the Docker container is `<pod>-<name>`. */
+    name: string;
+    /** Image reference, e.g. `nginx:alpine`. */
+    image: pulumi.Input<string>;
+    /** `IfNotPresent` (default), `Always` or `Never`. */
+    imagePullPolicy?: ImagePullPolicy;
+    /** Entrypoint (Kubernetes `command`); replaces the image's ENTRYPOINT. */
+    command?: pulumi.Input<string>[];
+    /** Arguments (Kubernetes `args`); replace the image's CMD. */
+    args?: pulumi.Input<string>[];
+    /** Environment variables. */
+    env?: EnvVar[];
+    /** Ports; they are published on the sandbox, which owns the pod's network. */
+    ports?: ContainerPort[];
+    /** Limits and requests of this container, below the pod's. */
+    resources?: ResourceRequirements;
+    /** Mounts of the pod's volumes. */
+    volumeMounts?: VolumeMount[];
+    /** Working directory (absolute path). */
+    workingDir?: string;
+    /** Exec readiness probe: becomes the Docker healthcheck, and `up` waits until healthy. */
+    readinessProbe?: Probe;
+    /** Not supported yet: Docker never restarts an unhealthy container. Refused with an error. */
+    livenessProbe?: Probe;
+    /** Not supported yet. Refused with an error. */
+    startupProbe?: Probe;
+    /** Security settings. */
+    securityContext?: SecurityContext;
+}
+
+/** Scratch space shared by the pod's containers, fresh for each pod (a Docker volume). */
+export interface EmptyDirVolumeSource {
+    /** Only the default (disk) medium is supported; `Memory` is refused. */
+    medium?: string;
+}
+
+/** A directory of the host mounted into the pod. */
+export interface HostPathVolumeSource {
+    /** Absolute path on the host. */
+    path: string;
+}
+
+/** A volume of the pod; exactly one source is set. */
+export interface Volume {
+    /** Volume name (DNS-1123 label), referred to by `volumeMounts`. */
+    name: string;
+    /** A fresh Docker volume for this pod. */
+    emptyDir?: EmptyDirVolumeSource;
+    /** A host directory bind-mounted. */
+    hostPath?: HostPathVolumeSource;
+}
+
+/** SSH connection to a remote Docker host (for the slice's commands). */
+export interface SshConnection {
+    /** Host name or address. */
+    host: pulumi.Input<string>;
+    /** SSH port (default 22). */
+    port?: pulumi.Input<number>;
+    /** User to log in as (default `root`). */
+    user?: pulumi.Input<string>;
+    /** Private key (PEM); keep it secret. */
+    privateKey?: pulumi.Input<string>;
+    /** Password, when no key is used; keep it secret. */
+    password?: pulumi.Input<string>;
+}
+
+/** Everything about the Docker host the pod runs on. */
+export interface HostArgs {
+    /** Docker's cgroup driver on the host: `systemd` (default) or `cgroupfs`. Checked against the daemon at create. */
+    cgroupDriver?: CgroupDriver;
+    /** SSH connection for the slice's commands; unset means this machine. Point the docker provider at the same host. */
+    connection?: SshConnection;
+    /** Run the slice's privileged commands through `sudo -n` (the user needs password-less sudo). */
+    sudo?: boolean;
+    /**
+     * Where all pods are grouped: a slice name for `systemd` (default `dockerpod.slice`),
+     * an absolute cgroup path for `cgroupfs` (default `/dockerpod`).
+     */
+    parentSlice?: string;
+}
+
+/** Arguments of a DockerPod: Kubernetes PodSpec names where they exist, plus the Docker host. */
+export interface DockerPodArgs {
+    /** The app containers (at least one). They join the sandbox's network and IPC namespaces. */
+    containers: Container[];
+    /** Containers run to completion, in order, before the app containers start. */
+    initContainers?: Container[];
+    /** Volumes the containers may mount: `emptyDir` (a fresh Docker volume per pod) or `hostPath`. */
+    volumes?: Volume[];
+    /** Hostname every container of the pod sees (default the pod name). */
+    hostname?: string;
+    /** Share one PID namespace between the containers (the sandbox's). */
+    shareProcessNamespace?: boolean;
+    /** Use the host's network namespace; ports are then not published but bound directly. */
+    hostNetwork?: boolean;
+    /** Use the host's IPC namespace. */
+    hostIPC?: boolean;
+    /** Use the host's PID namespace. */
+    hostPID?: boolean;
+    /** `Always` (default), `OnFailure` or `Never`: the Docker restart policy of the app containers. */
+    restartPolicy?: RestartPolicy;
+    /** Seconds a container gets between SIGTERM and SIGKILL on destroy (default 30). */
+    terminationGracePeriodSeconds?: number;
+    /** Pod-wide limits on the pod's parent cgroup. */
+    resources?: PodResources;
+    /** Labels put on every Docker object of the pod. */
+    labels?: { [key: string]: string };
+    /** Physical pod name (DNS-1123 label); default the resource name. */
+    podName?: string;
+    /** Image of the sandbox container (default `registry.k8s.io/pause:3.9`); it must exit promptly on SIGTERM. */
+    sandboxImage?: string;
+    /** The Docker host: cgroup driver, SSH connection, sudo, parent slice. */
+    host?: HostArgs;
+}
+
+/** Arguments of a PodSlice: the pod's parent cgroup with pod-wide limits. */
+export interface PodSliceArgs {
+    /** Physical pod name (DNS-1123 label). */
+    podName: string;
+    /** Pod-wide limits. */
+    resources?: PodResources;
+    /** The Docker host. */
+    host?: HostArgs;
+}
+
+/** Arguments of a SandboxContainer: the container that owns the pod's namespaces. */
+export interface SandboxContainerArgs {
+    /** Physical pod name (DNS-1123 label); the container is `<pod>-sandbox`. */
+    podName: string;
+    /** The pod's cgroup parent (a PodSlice's `cgroupParent`). */
+    cgroupParent: string;
+    /** Image (default `registry.k8s.io/pause:3.9`). */
+    image?: string;
+    /** Pull policy of the image (default `IfNotPresent`). */
+    imagePullPolicy?: ImagePullPolicy;
+    /** Hostname of the pod (default the pod name). */
+    hostname?: string;
+    /** Every port of the pod, published here. */
+    ports?: ContainerPort[];
+    /** Use the host's network namespace. */
+    hostNetwork?: boolean;
+    /** Use the host's IPC namespace instead of a shareable one. */
+    hostIPC?: boolean;
+    /** Use the host's PID namespace. */
+    hostPID?: boolean;
+    /** `Never` keeps a stopped sandbox stopped; otherwise Docker restarts it. */
+    restartPolicy?: RestartPolicy;
+    /** Labels put on the container. */
+    labels?: { [key: string]: string };
+}
+
+/** Arguments of a PayloadContainer: one container joined to a sandbox. */
+export interface PayloadContainerArgs {
+    /** Physical pod name (DNS-1123 label); the container is `<pod>-<container.name>`. */
+    podName: string;
+    /** The container. */
+    container: Container;
+    /** Id (never the name) of the sandbox container whose namespaces it joins. */
+    sandboxId: pulumi.Input<string>;
+    /** The pod's cgroup parent. */
+    cgroupParent: string;
+    /** The pod's volumes, for the container's `volumeMounts`. */
+    volumes?: Volume[];
+    /** Join the sandbox's PID namespace too. */
+    shareProcessNamespace?: boolean;
+    /** The sandbox uses the host's IPC namespace. */
+    hostIPC?: boolean;
+    /** Use the host's PID namespace. */
+    hostPID?: boolean;
+    /** Restart policy (default `Always`); init containers never restart. */
+    restartPolicy?: RestartPolicy;
+    /** Seconds between SIGTERM and SIGKILL on destroy (default 30). */
+    terminationGracePeriodSeconds?: number;
+    /** Run to completion once, as an init container; a non-zero exit fails the `up`. */
+    initContainer?: boolean;
+    /** Labels put on the container. */
+    labels?: { [key: string]: string };
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds the local test images without any registry, from Debian's busybox-static:
+#   dockerpod-test/busybox:1     a busybox rootfs (sh, httpd, wget, sleep, dd, ...)
+#   registry.k8s.io/pause:3.9    a pause-like sandbox: /pause sleeps forever, exits 0 on TERM/INT
+# Idempotent and fast: an image whose "dockerpod.test.build" label matches the
+# current inputs (busybox binary + this script) is left alone.
+set -euo pipefail
+
+BUSYBOX_IMAGE=dockerpod-test/busybox:1
+PAUSE_IMAGE=registry.k8s.io/pause:3.9
+
+if [ ! -x /bin/busybox ]; then
+    echo "build.sh: /bin/busybox missing, installing busybox-static" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y busybox-static >/dev/null 2>&1 || { apt-get update && apt-get install -y busybox-static; }
+fi
+command -v docker >/dev/null || { echo "build.sh: docker CLI not found (run .ci/dockerd.sh first)" >&2; exit 1; }
+
+stamp=$(cat /bin/busybox "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
+
+current() { docker image inspect --format '{{index .Config.Labels "dockerpod.test.build"}}' "$1" 2>/dev/null || true; }
+
+if [ "$(current "$BUSYBOX_IMAGE")" = "$stamp" ] && [ "$(current "$PAUSE_IMAGE")" = "$stamp" ]; then
+    echo "build.sh: images up to date ($stamp)"
+    exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/rootfs
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,www,proc,sys,dev,var/run,home}
+chmod 1777 "$root/tmp"
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] && continue
+    ln -sf busybox "$root/bin/$applet"
+done
+cat >"$root/etc/passwd" <<'PASSWD'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+PASSWD
+cat >"$root/etc/group" <<'GROUP'
+root:x:0:
+nogroup:x:65534:
+GROUP
+# The sandbox: PID 1 is a shell that exits 0 promptly on SIGTERM/SIGINT.
+cat >"$root/pause" <<'PAUSE'
+#!/bin/sh
+trap 'exit 0' TERM INT
+while :; do
+    sleep 3600 &
+    wait $!
+done
+PAUSE
+chmod 755 "$root/pause"
+
+tar -C "$root" --numeric-owner --owner=0 --group=0 -cf "$work/rootfs.tar" .
+
+docker import \
+    --change "LABEL dockerpod.test.build=$stamp" \
+    --change 'ENV PATH=/bin:/sbin:/usr/bin:/usr/sbin' \
+    --change 'CMD ["/bin/sh"]' \
+    "$work/rootfs.tar" "$BUSYBOX_IMAGE" >/dev/null
+docker import \
+    --change "LABEL dockerpod.test.build=$stamp" \
+    --change 'ENV PATH=/bin:/sbin:/usr/bin:/usr/sbin' \
+    --change 'ENTRYPOINT ["/pause"]' \
+    "$work/rootfs.tar" "$PAUSE_IMAGE" >/dev/null
+echo "build.sh: built $BUSYBOX_IMAGE and $PAUSE_IMAGE ($stamp)"

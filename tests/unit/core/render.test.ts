@@ -1,0 +1,83 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Problems } from "../../../sdk/core/errors";
+import { cgroupfsMarkFile, ownerMark, renderSliceScripts, renderSliceUnit, sliceIdentity } from "../../../sdk/core/render";
+import { checkSlice } from "../../../sdk/core/spec";
+import { HostArgs, PodResources } from "../../../sdk";
+
+function slice(podName: string, resources?: PodResources, host?: HostArgs) {
+    const problems = new Problems();
+    const spec = checkSlice(problems, podName, resources, host);
+    expect(problems.list).toEqual([]);
+    return spec;
+}
+
+const seedLimits = { limits: { memory: "512Mi", cpu: "500m" } };
+const owner = ownerMark("demo", "dev", "foo");
+
+describe("slice unit", () => {
+    test("the seed pod's unit", () => {
+        expect(renderSliceUnit(slice("foo", seedLimits), owner)).toMatchSnapshot();
+    });
+
+    // systemd-analyze exits 0 on unknown keys; any output at all is a failure.
+    test.each([
+        ["seed limits", seedLimits],
+        ["no limits", undefined],
+        ["fractional cpu", { limits: { cpu: "1505m", memory: "1Gi" } }],
+        ["decimal memory", { limits: { memory: "100M" } }],
+    ])("passes systemd-analyze verify with no output: %s", (_what, resources) => {
+        const spec = slice("web-1", resources);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-unit-"));
+        const file = path.join(dir, spec.cgroupParent);
+        fs.writeFileSync(file, renderSliceUnit(spec, owner));
+        const result = spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8" });
+        expect(result.error).toBeUndefined();
+        expect({ status: result.status, output: result.stdout + result.stderr }).toEqual({ status: 0, output: "" });
+        fs.rmSync(dir, { recursive: true });
+    });
+
+    test("the owner mark refuses odd project names", () => {
+        expect(() => ownerMark("my project", "dev", "foo")).toThrow(/project "my project"/);
+    });
+});
+
+describe("slice scripts", () => {
+    const cases: [string, ReturnType<typeof slice>][] = [
+        ["systemd", slice("foo", seedLimits)],
+        ["systemd with sudo", slice("foo", seedLimits, { sudo: true })],
+        ["cgroupfs", slice("foo", seedLimits, { cgroupDriver: "cgroupfs" })],
+        ["cgroupfs without limits", slice("foo", undefined, { cgroupDriver: "cgroupfs", parentSlice: "/pods/team-a" })],
+    ];
+
+    test.each(cases)("%s: snapshot", (_what, spec) => {
+        expect(renderSliceScripts(spec, owner)).toMatchSnapshot();
+    });
+
+    test.each(cases)("%s: valid POSIX sh", (_what, spec) => {
+        const scripts = renderSliceScripts(spec, owner);
+        for (const script of [scripts.apply, scripts.delete]) {
+            expect(() => execFileSync("sh", ["-n"], { input: script })).not.toThrow();
+        }
+    });
+
+    test("identity names driver and cgroup parent; limits are not part of it", () => {
+        expect(sliceIdentity(slice("foo", seedLimits))).toBe("systemd:dockerpod-foo.slice");
+        expect(sliceIdentity(slice("foo", undefined))).toBe("systemd:dockerpod-foo.slice");
+        expect(sliceIdentity(slice("foo", undefined, { cgroupDriver: "cgroupfs" }))).toBe("cgroupfs:/dockerpod/foo");
+    });
+
+    test("the cgroupfs owner mark lives outside cgroupfs, one file per pod path", () => {
+        expect(cgroupfsMarkFile("/dockerpod/foo")).toBe("/run/dockerpod/owners/dockerpod:foo");
+        expect(cgroupfsMarkFile("/dockerpod_foo")).not.toBe(cgroupfsMarkFile("/dockerpod/foo"));
+    });
+
+    test("a systemd limit change reaches the running slice live", () => {
+        const scripts = renderSliceScripts(slice("foo", seedLimits), owner);
+        expect(scripts.apply).toContain(`systemctl set-property --runtime "$CGROUP_PARENT" MemoryMax=536870912 CPUQuota=50%`);
+        const unlimited = renderSliceScripts(slice("foo"), owner);
+        expect(unlimited.apply).toContain(`set-property --runtime "$CGROUP_PARENT" MemoryMax=infinity CPUQuota=`);
+    });
+});

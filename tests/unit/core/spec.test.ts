@@ -1,0 +1,136 @@
+import { DockerPodArgs } from "../../../sdk";
+import { PodSpecError } from "../../../sdk/core/errors";
+import { buildPodSpec } from "../../../sdk/core/spec";
+import { seedPod } from "../../fixtures/pods";
+
+function problemsOf(args: DockerPodArgs, name = "foo"): { path: string; message: string }[] {
+    try {
+        buildPodSpec(name, args);
+    } catch (err) {
+        expect(err).toBeInstanceOf(PodSpecError);
+        return (err as PodSpecError).problems;
+    }
+    throw new Error("expected a PodSpecError");
+}
+
+const app = (extra: object = {}) => ({ name: "app", image: "busybox", ...extra });
+
+describe("buildPodSpec: the seed pod", () => {
+    test("normalizes the tutorial's pod", () => {
+        const spec = buildPodSpec("foo", seedPod());
+        expect(spec.podName).toBe("foo");
+        expect(spec.hostname).toBe("foo");
+        expect(spec.slice).toEqual({
+            podName: "foo",
+            host: { driver: "systemd", parent: "dockerpod.slice", sudo: false, remote: false },
+            cgroupParent: "dockerpod-foo.slice",
+            limits: { memoryBytes: 512 * 2 ** 20, cpuMillis: 500 },
+        });
+        expect(spec.containers.map((c) => [c.dockerName, c.limits])).toEqual([
+            ["foo-app", { memoryBytes: 256 * 2 ** 20 }],
+            ["foo-sidecar", { memoryBytes: 128 * 2 ** 20 }],
+        ]);
+        expect(spec.ports).toEqual([{ containerPort: 80, hostPort: 8080, hostIP: undefined, protocol: "tcp" }]);
+        expect(spec.graceSeconds).toBe(30);
+        expect(spec.sandboxImage).toBe("registry.k8s.io/pause:3.9");
+        expect(spec.restartPolicy).toBe("Always");
+        expect(spec.warnings).toEqual([]);
+    });
+
+    test("cgroupfs driver takes a path under the parent", () => {
+        const spec = buildPodSpec("foo", { ...seedPod(), host: { cgroupDriver: "cgroupfs" } });
+        expect(spec.slice.cgroupParent).toBe("/dockerpod/foo");
+        const custom = buildPodSpec("foo", { ...seedPod(), host: { cgroupDriver: "cgroupfs", parentSlice: "/pods/team" } });
+        expect(custom.slice.cgroupParent).toBe("/pods/team/foo");
+    });
+
+    test("limits that only add up past the pod's overcommit, with a warning", () => {
+        const spec = buildPodSpec("foo", {
+            resources: { limits: { memory: "300Mi" } },
+            containers: [app({ resources: { limits: { memory: "200Mi" } } }), { name: "b", image: "x", resources: { limits: { memory: "200Mi" } } }],
+        });
+        expect(spec.warnings).toEqual([expect.stringMatching(/memory limits add up past the pod's limit/)]);
+    });
+});
+
+// Each row: a bad input, the field path the error must name, and words of the fix.
+const badInputs: [string, DockerPodArgs, string, RegExp][] = [
+    ["an injected pod name", { podName: "x; rm -rf /", containers: [app()] }, "podName", /DNS-1123/],
+    ["an upper-case container name", { containers: [app({ name: "App" })] }, "containers[0].name", /DNS-1123/],
+    ["a duplicate container name", { containers: [app(), app()] }, "containers[1].name", /already the name of containers\[0\]/],
+    ["an init container named like an app container", { containers: [app()], initContainers: [app()] }, "initContainers[0].name", /unique/],
+    ["a container named sandbox", { containers: [app({ name: "sandbox" })] }, "containers[0].name", /choose another name/],
+    ["no containers", { containers: [] }, "containers", /at least one container/],
+    ["a bad memory quantity", { containers: [app({ resources: { limits: { memory: "12Q" } } })] }, "containers[0].resources.limits.memory", /not a Kubernetes quantity/],
+    ["memory under 6Mi", { containers: [app({ resources: { limits: { memory: "5Mi" } } })] }, "containers[0].resources.limits.memory", /at least "6Mi"/],
+    ["cpu of 0", { containers: [app({ resources: { limits: { cpu: "0" } } })] }, "containers[0].resources.limits.cpu", /above 0/],
+    ["a bad pod cpu", { resources: { limits: { cpu: "fast" } }, containers: [app()] }, "resources.limits.cpu", /not a Kubernetes quantity/],
+    ["an unknown resource", { containers: [app({ resources: { limits: { gpu: "1" } } })] }, "containers[0].resources.limits.gpu", /only `memory` and `cpu`/],
+    ["a container limit above the pod's",
+        { resources: { limits: { memory: "128Mi" } }, containers: [app({ resources: { limits: { memory: "256Mi" } } })] },
+        "containers[0].resources.limits.memory", /above the pod's limit "128Mi"/],
+    ["two containers on one port",
+        { containers: [app({ ports: [{ containerPort: 80 }] }), { name: "b", image: "x", ports: [{ containerPort: 80 }] }] },
+        "containers[1].ports[0].containerPort", /80\/tcp is already used by containers\[0\]\.ports\[0\]/],
+    ["one host port twice",
+        { containers: [app({ ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81, hostPort: 8080 }] })] },
+        "containers[0].ports[1].hostPort", /already published/],
+    ["hostNetwork with a mismatched port",
+        { hostNetwork: true, containers: [app({ ports: [{ containerPort: 80, hostPort: 8080 }] })] },
+        "containers[0].ports[0].hostPort", /must equal containerPort/],
+    ["a port out of range", { containers: [app({ ports: [{ containerPort: 70000 }] })] }, "containers[0].ports[0].containerPort", /1 to 65535/],
+    ["an unknown restart policy", { restartPolicy: "Sometimes" as any, containers: [app()] }, "restartPolicy", /"Always", "OnFailure", "Never"/],
+    ["an unknown pull policy", { containers: [app({ imagePullPolicy: "Often" })] }, "containers[0].imagePullPolicy", /"IfNotPresent"/],
+    ["an unknown protocol", { containers: [app({ ports: [{ containerPort: 53, protocol: "SCTP" }] })] }, "containers[0].ports[0].protocol", /"TCP", "UDP"/],
+    ["an unknown cgroup driver", { host: { cgroupDriver: "docker" as any }, containers: [app()] }, "host.cgroupDriver", /"systemd", "cgroupfs"/],
+    ["a negative grace", { terminationGracePeriodSeconds: -1, containers: [app()] }, "terminationGracePeriodSeconds", /whole number from 0/],
+    ["a mount of an undeclared volume",
+        { containers: [app({ volumeMounts: [{ name: "data", mountPath: "/data" }] })] },
+        "containers[0].volumeMounts[0].name", /not a volume of the pod: declare it in volumes/],
+    ["a relative mount path",
+        { volumes: [{ name: "data", emptyDir: {} }], containers: [app({ volumeMounts: [{ name: "data", mountPath: "data" }] })] },
+        "containers[0].volumeMounts[0].mountPath", /absolute path/],
+    ["a volume with two sources", { volumes: [{ name: "v", emptyDir: {}, hostPath: { path: "/x" } }], containers: [app()] }, "volumes[0]", /exactly one/],
+    ["an injected host path", { volumes: [{ name: "v", hostPath: { path: "/x$(reboot)" } }], containers: [app()] }, "volumes[0].hostPath.path", /absolute path/],
+    ["a memory-backed emptyDir", { volumes: [{ name: "v", emptyDir: { medium: "Memory" } }], containers: [app()] }, "volumes[0].emptyDir.medium", /not supported/],
+    ["a liveness probe", { containers: [app({ livenessProbe: { exec: { command: ["true"] } } })] }, "containers[0].livenessProbe", /not supported yet/],
+    ["a startup probe", { containers: [app({ startupProbe: { exec: { command: ["true"] } } })] }, "containers[0].startupProbe", /not supported yet/],
+    ["a probe without a command", { containers: [app({ readinessProbe: { exec: { command: [] } } })] }, "containers[0].readinessProbe.exec.command", /needs a command/],
+    ["an init container with a probe",
+        { containers: [app()], initContainers: [{ name: "i", image: "x", readinessProbe: { exec: { command: ["true"] } } }] },
+        "initContainers[0].readinessProbe", /run to completion/],
+    ["an init container with ports",
+        { containers: [app()], initContainers: [{ name: "i", image: "x", ports: [{ containerPort: 1 }] }] },
+        "initContainers[0].ports", /cannot publish ports/],
+    ["a bad env name", { containers: [app({ env: [{ name: "A-B", value: "1" }] })] }, "containers[0].env[0].name", /not a variable name/],
+    ["an env set twice", { containers: [app({ env: [{ name: "A", value: "1" }, { name: "A", value: "2" }] })] }, "containers[0].env[1].name", /set twice/],
+    ["a missing image", { containers: [{ name: "app" } as any] }, "containers[0].image", /is required/],
+    ["a bad capability", { containers: [app({ securityContext: { capabilities: { add: ["net admin"] } } })] }, "containers[0].securityContext.capabilities.add[0]", /capability name/],
+    ["a group without a user", { containers: [app({ securityContext: { runAsGroup: 1 } })] }, "containers[0].securityContext.runAsGroup", /needs runAsUser/],
+    ["an injected parent slice", { host: { parentSlice: "x.slice; reboot" }, containers: [app()] }, "host.parentSlice", /slice name/],
+    ["a path as a systemd parent", { host: { parentSlice: "/dockerpod" }, containers: [app()] }, "host.parentSlice", /slice name/],
+    ["a slice as a cgroupfs parent", { host: { cgroupDriver: "cgroupfs", parentSlice: "dockerpod.slice" }, containers: [app()] }, "host.parentSlice", /cgroup path/],
+    ["a hostname with hostNetwork", { hostNetwork: true, hostname: "x", containers: [app()] }, "hostname", /cannot be set with hostNetwork/],
+    ["a bad hostname", { hostname: "My_Host", containers: [app()] }, "hostname", /DNS-1123/],
+    ["a reserved label", { labels: { "dockerpod.pod": "x" }, containers: [app()] }, "labels.dockerpod.pod", /reserved/],
+    ["a bad host IP", { containers: [app({ ports: [{ containerPort: 80, hostPort: 80, hostIP: "localhost; x" }] })] }, "containers[0].ports[0].hostIP", /not an IP/],
+    ["a relative working dir", { containers: [app({ workingDir: "srv" })] }, "containers[0].workingDir", /absolute path/],
+];
+
+describe("buildPodSpec: bad input names the field and the fix", () => {
+    test.each(badInputs)("%s", (_what, args, path, message) => {
+        const problems = problemsOf(args);
+        expect(problems).toContainEqual({ path, message: expect.stringMatching(message) });
+    });
+
+    test("every problem is reported at once, in one error", () => {
+        const problems = problemsOf({ podName: "Bad", containers: [app({ name: "X", resources: { limits: { memory: "12Q" } } })] });
+        expect(problems.map((p) => p.path)).toEqual(["podName", "containers[0].name", "containers[0].resources.limits.memory"]);
+        expect(() => buildPodSpec("foo", { podName: "Bad", containers: [app()] })).toThrow(/invalid input for "foo":\n  - podName: "Bad"/);
+    });
+
+    test("a pod name too long for its container names", () => {
+        expect(problemsOf({ podName: "a".repeat(60), containers: [app()] })).toContainEqual({ path: "podName", message: expect.stringMatching(/too long/) });
+        expect(problemsOf({ containers: [app()] }, "a".repeat(56))).toContainEqual({ path: "name", message: expect.stringMatching(/too long/) });
+    });
+});
