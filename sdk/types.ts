@@ -284,6 +284,8 @@ export interface SandboxContainerArgs {
     hostIPC?: boolean;
     /** Use the host's PID namespace. */
     hostPID?: boolean;
+    /** The payloads will join this sandbox's PID namespace (recorded on the sandbox, so a change rebuilds the pod). */
+    shareProcessNamespace?: boolean;
     /** `Never` keeps a stopped sandbox stopped; otherwise Docker restarts it. */
     restartPolicy?: RestartPolicy;
     /** Labels put on the container. */

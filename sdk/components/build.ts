@@ -10,6 +10,7 @@ import { ImagePullPolicy, RestartPolicy } from "../types";
 export const LABEL_POD = "dockerpod.pod";
 export const LABEL_ROLE = "dockerpod.role";
 export const LABEL_CONTAINER = "dockerpod.container";
+export const LABEL_NAMESPACES = "dockerpod.namespaces";
 
 /** pulumi-docker's labels list, sorted so the order never churns. */
 export function dockerLabels(labels: Record<string, string>): docker.types.input.ContainerLabel[] {
@@ -45,8 +46,19 @@ export interface SandboxInputs {
     hostNetwork: boolean;
     hostIPC: boolean;
     hostPID: boolean;
+    /** Whether the payloads join the sandbox's PID namespace. */
+    shareProcessNamespace: boolean;
     restartPolicy: RestartPolicy;
     labels: Record<string, string>;
+}
+
+/** The namespaces a sandbox shares, as its label says: a change rebuilds the pod, as in Kubernetes. */
+export function sharedNamespaces(s: Pick<SandboxInputs, "hostNetwork" | "hostIPC" | "hostPID" | "shareProcessNamespace">): string {
+    return [
+        s.hostNetwork ? "host-net" : "net",
+        s.hostIPC ? "host-ipc" : "ipc",
+        s.hostPID ? "host-pid" : s.shareProcessNamespace ? "pid" : undefined,
+    ].filter(Boolean).join(",");
 }
 
 /** The sandbox: owns the pod's network and IPC namespaces and publishes every port. */
@@ -64,7 +76,7 @@ export function buildSandbox(
         ports: s.hostNetwork ? undefined : s.ports
             .filter((p) => p.hostPort !== undefined)
             .map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIP, protocol: p.protocol })),
-        labels: dockerLabels({ ...s.labels, [LABEL_ROLE]: "sandbox" }),
+        labels: dockerLabels({ ...s.labels, [LABEL_ROLE]: "sandbox", [LABEL_NAMESPACES]: sharedNamespaces(s) }),
         restart: s.restartPolicy === RestartPolicy.Never ? "no" : "unless-stopped",
         // The sandbox only holds namespaces and exits promptly on SIGTERM.
         destroyGraceSeconds: 10,

@@ -33,6 +33,7 @@ export class SandboxContainer extends pulumi.ComponentResource {
             hostNetwork: args.hostNetwork === true,
             hostIPC: args.hostIPC === true,
             hostPID: args.hostPID === true,
+            shareProcessNamespace: args.shareProcessNamespace === true,
             restartPolicy: args.restartPolicy ?? RestartPolicy.Always,
             labels: { ...args.labels, [LABEL_POD]: args.podName },
         }, { parent: this });

@@ -89,6 +89,7 @@ export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, paren
         hostNetwork: spec.hostNetwork,
         hostIPC: spec.hostIPC,
         hostPID: spec.hostPID,
+        shareProcessNamespace: spec.shareProcessNamespace,
         restartPolicy: spec.restartPolicy,
         labels: podLabels,
     }, { parent, dependsOn: [slice] });

@@ -39,7 +39,7 @@ describe("DockerPod: the seed pod under mocks", () => {
             ipcMode: "shareable",
             cgroupParent: "dockerpod-foo.slice",
             ports: [{ internal: 80, external: 8080, protocol: "tcp" }],
-            labels: [{ label: "dockerpod.pod", value: "foo" }, { label: "dockerpod.role", value: "sandbox" }],
+            labels: [{ label: "dockerpod.namespaces", value: "net,ipc" }, { label: "dockerpod.pod", value: "foo" }, { label: "dockerpod.role", value: "sandbox" }],
             restart: "unless-stopped",
             destroyGraceSeconds: 10,
             memory: 16,
