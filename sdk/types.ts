@@ -129,6 +129,10 @@ export interface SecurityContext {
     runAsUser?: number;
     /** Numeric group id the process runs as (needs `runAsUser`). */
     runAsGroup?: number;
+    /** Refuse to run as uid 0: a `runAsUser` of 0 is refused at preview; without `runAsUser`, an image whose user is root is refused at `up`. */
+    runAsNonRoot?: boolean;
+    /** Run privileged (Docker `--privileged`); refused unless `host.allowPrivileged` is set. */
+    privileged?: boolean;
     /** Mount the container's root filesystem read-only. */
     readOnlyRootFilesystem?: boolean;
     /** `false` sets Docker's `no-new-privileges`. */
@@ -165,8 +169,54 @@ export interface Container {
     livenessProbe?: Probe;
     /** Not supported yet. Refused with an error. */
     startupProbe?: Probe;
-    /** Security settings. */
+    /** Security settings; unset fields take the pod's `securityContext`. */
     securityContext?: SecurityContext;
+    /** Files written into the container before its process starts (the counterpart of ConfigMap and Secret volumes). */
+    files?: ContainerFile[];
+}
+
+/** A file written into a container before it starts. */
+export interface ContainerFile {
+    /** Absolute path in the container. */
+    path: string;
+    /** Contents; may be a secret Input and stays secret in state and in the summary. */
+    content: pulumi.Input<string>;
+    /** Permission bits, e.g. `0o640` (default `0o644`). */
+    mode?: number;
+}
+
+/** A user-defined Docker network the pod's sandbox joins. */
+export interface PodNetwork {
+    /** Name of an existing Docker network. */
+    name: string;
+    /** Names other containers on that network reach the pod by. */
+    aliases?: string[];
+}
+
+/** A resolver option, e.g. `ndots` with value `2`. */
+export interface PodDNSConfigOption {
+    /** Option name. */
+    name: string;
+    /** Option value, when it takes one. */
+    value?: string;
+}
+
+/** DNS settings of the pod, in every container's `/etc/resolv.conf`. */
+export interface PodDNSConfig {
+    /** Name server addresses. */
+    nameservers?: string[];
+    /** Search domains. */
+    searches?: string[];
+    /** Resolver options. */
+    options?: PodDNSConfigOption[];
+}
+
+/** Extra `/etc/hosts` entries of the pod. */
+export interface HostAlias {
+    /** The address. */
+    ip: string;
+    /** Names for it. */
+    hostnames: string[];
 }
 
 /** Scratch space shared by the pod's containers, fresh for each pod (a Docker volume). */
@@ -213,6 +263,8 @@ export interface HostArgs {
     connection?: SshConnection;
     /** Run the slice's privileged commands through `sudo -n` (the user needs password-less sudo). */
     sudo?: boolean;
+    /** Allow containers with `securityContext.privileged` on this host (they are root on the host). */
+    allowPrivileged?: boolean;
     /**
      * Where all pods are grouped: a slice name for `systemd` (default `dockerpod.slice`),
      * an absolute cgroup path for `cgroupfs` (default `/dockerpod`).
@@ -222,8 +274,13 @@ export interface HostArgs {
 
 /** Arguments of a DockerPod: Kubernetes PodSpec names where they exist, plus the Docker host. */
 export interface DockerPodArgs {
-    /** The app containers (at least one). They join the sandbox's network and IPC namespaces. */
-    containers: Container[];
+    /**
+     * A Kubernetes v1 Pod manifest (YAML text) to build the pod from, e.g. `kubectl get pod -o yaml`
+     * output. The other args (host, sandboxImage, resources, ...) override its fields.
+     */
+    manifest?: string;
+    /** The app containers (at least one, here or in `manifest`). They join the sandbox's network and IPC namespaces. */
+    containers?: Container[];
     /** Containers run to completion, in order, before the app containers start. */
     initContainers?: Container[];
     /** Volumes the containers may mount: `emptyDir` (a fresh Docker volume per pod) or `hostPath`. */
@@ -246,6 +303,14 @@ export interface DockerPodArgs {
     resources?: PodResources;
     /** Labels put on every Docker object of the pod. */
     labels?: { [key: string]: string };
+    /** Pod-wide security defaults; each container's own settings win. */
+    securityContext?: SecurityContext;
+    /** User-defined Docker networks the sandbox joins, instead of the default bridge. */
+    networks?: PodNetwork[];
+    /** DNS settings for every container of the pod. */
+    dnsConfig?: PodDNSConfig;
+    /** Extra `/etc/hosts` entries for every container of the pod. */
+    hostAliases?: HostAlias[];
     /** Physical pod name (DNS-1123 label); default the resource name. */
     podName?: string;
     /** Image of the sandbox container (default `registry.k8s.io/pause:3.9`); it must exit promptly on SIGTERM. */
@@ -278,6 +343,12 @@ export interface SandboxContainerArgs {
     hostname?: string;
     /** Every port of the pod, published here. */
     ports?: ContainerPort[];
+    /** User-defined Docker networks to join instead of the default bridge. */
+    networks?: PodNetwork[];
+    /** DNS settings of the pod. */
+    dnsConfig?: PodDNSConfig;
+    /** Extra `/etc/hosts` entries. */
+    hostAliases?: HostAlias[];
     /** Use the host's network namespace. */
     hostNetwork?: boolean;
     /** Use the host's IPC namespace instead of a shareable one. */
@@ -316,6 +387,8 @@ export interface PayloadContainerArgs {
     terminationGracePeriodSeconds?: number;
     /** Run to completion once, as an init container; a non-zero exit fails the `up`. */
     initContainer?: boolean;
+    /** Allow `securityContext.privileged` (the container is then root on the host). */
+    allowPrivileged?: boolean;
     /** Labels put on the container. */
     labels?: { [key: string]: string };
 }

@@ -3,8 +3,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { MIB, cpusForMillis, memoryMiB } from "../core/quantity";
-import { ContainerSpec, PortSpec, dockerRestart } from "../core/spec";
-import { ImagePullPolicy, RestartPolicy } from "../types";
+import { ContainerSpec, DnsSpec, PortSpec, dockerRestart } from "../core/spec";
+import { ImagePullPolicy, PodNetwork, RestartPolicy } from "../types";
 
 /** Labels that mark every Docker object of a pod. */
 export const LABEL_POD = "dockerpod.pod";
@@ -43,6 +43,9 @@ export interface SandboxInputs {
     cgroupParent: string;
     hostname: string;
     ports: PortSpec[];
+    networks: PodNetwork[];
+    dns: DnsSpec;
+    hosts: { host: string; ip: string }[];
     hostNetwork: boolean;
     hostIPC: boolean;
     hostPID: boolean;
@@ -69,7 +72,13 @@ export function buildSandbox(
         name: s.containerName,
         image: s.image,
         hostname: s.hostNetwork ? undefined : s.hostname,
-        networkMode: s.hostNetwork ? "host" : "bridge",
+        // User-defined networks replace the default bridge; the first is the primary one.
+        networkMode: s.hostNetwork ? "host" : s.networks[0]?.name ?? "bridge",
+        networksAdvanced: s.networks.length > 0 ? s.networks.map((n) => ({ name: n.name, aliases: n.aliases })) : undefined,
+        dns: s.dns.nameservers.length > 0 ? s.dns.nameservers : undefined,
+        dnsSearches: s.dns.searches.length > 0 ? s.dns.searches : undefined,
+        dnsOpts: s.dns.options.length > 0 ? s.dns.options : undefined,
+        hosts: s.hosts.length > 0 ? s.hosts : undefined,
         ipcMode: s.hostIPC ? "host" : "shareable",
         pidMode: s.hostPID ? "host" : undefined,
         cgroupParent: s.cgroupParent,
@@ -111,7 +120,7 @@ export function buildPayload(
     name: string, p: PayloadInputs, opts: pulumi.CustomResourceOptions,
 ): docker.Container {
     const c = p.spec.source;
-    const sc = c.securityContext;
+    const sc = p.spec.security;
     const join = pulumi.interpolate`container:${p.sandboxId}`;
     const probe = c.readinessProbe;
     const memory = p.spec.limits.memoryBytes !== undefined ? memoryMiB(p.spec.limits.memoryBytes) : undefined;
@@ -140,6 +149,11 @@ export function buildPayload(
         readOnly: sc?.readOnlyRootFilesystem,
         capabilities: sc?.capabilities ? { adds: sc.capabilities.add, drops: sc.capabilities.drop } : undefined,
         securityOpts: sc?.allowPrivilegeEscalation === false ? ["no-new-privileges:true"] : undefined,
+        privileged: sc?.privileged === true ? true : undefined,
+        // Written by the provider after create and before start.
+        uploads: p.spec.files.length > 0
+            ? p.spec.files.map((f) => ({ file: f.path, content: f.content, permissions: f.permissions }))
+            : undefined,
         healthcheck: probe ? {
             tests: ["CMD", ...probe.exec.command],
             interval: `${probe.periodSeconds ?? 10}s`,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../core/errors";
 import { isDns1123Label, sandboxName } from "../core/names";
-import { DEFAULT_GRACE_SECONDS, DEFAULT_SANDBOX_IMAGE, checkContainer, checkVolumes } from "../core/spec";
+import { DEFAULT_GRACE_SECONDS, DEFAULT_SANDBOX_IMAGE, checkContainer, checkNetworking, checkPorts, checkVolumes } from "../core/spec";
 import { ImagePullPolicy, PayloadContainerArgs, RestartPolicy, SandboxContainerArgs } from "../types";
 import { LABEL_POD, buildImage, buildPayload, buildSandbox } from "./build";
 
@@ -23,13 +23,18 @@ export class SandboxContainer extends pulumi.ComponentResource {
         const problems = new Problems();
         checkPodName(problems, args?.podName);
         problems.throwIfAny(name);
+        const hostNetwork = args.hostNetwork === true;
+        const ports = checkPorts(problems, "ports", args.ports, hostNetwork);
+        const networking = checkNetworking(problems, args.networks, args.dnsConfig, args.hostAliases, hostNetwork);
+        problems.throwIfAny(name);
         const image = buildImage(`${name}-image`, args.image ?? DEFAULT_SANDBOX_IMAGE, args.imagePullPolicy ?? ImagePullPolicy.IfNotPresent, this);
         const container = buildSandbox(name, {
             containerName: sandboxName(args.podName),
             image: image.image,
             cgroupParent: args.cgroupParent,
             hostname: args.hostname ?? args.podName,
-            ports: (args.ports ?? []).map((p) => ({ ...p, protocol: p.protocol === "UDP" ? "udp" : "tcp" })),
+            ports,
+            ...networking,
             hostNetwork: args.hostNetwork === true,
             hostIPC: args.hostIPC === true,
             hostPID: args.hostPID === true,
@@ -56,7 +61,9 @@ export class PayloadContainer extends pulumi.ComponentResource {
         checkPodName(problems, args?.podName);
         problems.throwIfAny(name);
         const volumes = checkVolumes(problems, args.podName, args.volumes);
-        const spec = checkContainer(problems, "container", args.podName, args.container, volumes, false);
+        const spec = checkContainer(problems, "container", args.podName, args.container, {
+            volumes, hostNetwork: false, allowPrivileged: args.allowPrivileged === true,
+        });
         if (spec && spec.ports.length > 0) {
             problems.add("container.ports", "a payload joins the sandbox's network, where ports are published: put them on the SandboxContainer");
         }

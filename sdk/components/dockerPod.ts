@@ -1,5 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { manifestFromArgs, podArgsFromManifest } from "../core/manifest";
 import { sandboxName } from "../core/names";
 import { PodSpec, buildPodSpec } from "../core/spec";
 import { renderSummary } from "../core/summary";
@@ -33,12 +35,17 @@ export class DockerPod extends pulumi.ComponentResource {
     public readonly containerIds: pulumi.Output<{ [name: string]: string }>;
     /** A Markdown table of the pod for stack outputs and pull-request comments; never shows env values. */
     public readonly summary: pulumi.Output<string>;
+    /** The Kubernetes v1 Pod manifest (YAML) of this pod, for a cluster; secret env values are `secretKeyRef`s. */
+    public readonly manifest: pulumi.Output<string>;
 
     constructor(name: string, args: DockerPodArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockerpod:index:DockerPod", name, {}, opts);
+        // The manifest, when given, is read first; the other args override it.
+        const fromManifest = args?.manifest !== undefined ? readManifest(args) : undefined;
+        args = fromManifest?.args ?? args;
         // Checked before anything is registered: bad input creates nothing.
         const spec = buildPodSpec(name, args);
-        for (const warning of spec.warnings) pulumi.log.warn(warning, this);
+        for (const warning of [...fromManifest?.warnings ?? [], ...spec.warnings]) pulumi.log.warn(warning, this);
         const children = buildPod(name, spec, args, this);
         childrenOf.set(this, children);
         this.podName = pulumi.output(spec.podName);
@@ -49,16 +56,41 @@ export class DockerPod extends pulumi.ComponentResource {
         this.containerIds = pulumi.all(resources.map((r) => r.id)).apply((ids) =>
             Object.fromEntries(ids.map((id, i) => [all[i].name, id])));
         this.summary = pulumi.output(renderSummary(spec));
+        this.manifest = manifestFromArgs(name, args);
         this.registerOutputs({
             podName: this.podName, cgroupParent: this.cgroupParent, sandboxId: this.sandboxId,
-            containerIds: this.containerIds, summary: this.summary,
+            containerIds: this.containerIds, summary: this.summary, manifest: this.manifest,
         });
+    }
+
+    /**
+     * A DockerPod from a Kubernetes Pod manifest (YAML text or an object);
+     * `overrides` set the Docker-host fields a Pod has no place for.
+     */
+    public static fromManifest(
+        name: string, manifest: string | object, overrides?: Omit<DockerPodArgs, "manifest">, opts?: pulumi.ComponentResourceOptions,
+    ): DockerPod {
+        const text = typeof manifest === "string" ? manifest : YAML.stringify(manifest);
+        return new DockerPod(name, { ...overrides, manifest: text }, opts);
+    }
+
+    /** The Kubernetes v1 Pod manifest (YAML) of this pod. */
+    public toManifest(): pulumi.Output<string> {
+        return this.manifest;
     }
 
     /** The pod's child resources (a method, so the component's schema stays expressible). */
     public children(): DockerPodChildren {
         return childrenOf.get(this)!;
     }
+}
+
+function readManifest(args: DockerPodArgs): { args: DockerPodArgs; warnings: string[] } {
+    const { manifest, ...overrides } = args;
+    if (typeof manifest !== "string") {
+        throw new Error("dockerpod: manifest must be YAML text known at preview (not a computed value)");
+    }
+    return podArgsFromManifest(manifest, overrides);
 }
 
 // Kept outside the class: every class property would become a schema output.
@@ -86,6 +118,9 @@ export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, paren
         cgroupParent: spec.slice.cgroupParent,
         hostname: spec.hostname,
         ports: spec.ports,
+        networks: spec.networks,
+        dns: spec.dns,
+        hosts: spec.hosts,
         hostNetwork: spec.hostNetwork,
         hostIPC: spec.hostIPC,
         hostPID: spec.hostPID,

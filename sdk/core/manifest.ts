@@ -477,10 +477,12 @@ function mapSpec(w: Walk, podName: string, spec: IPodSpec): DockerPodArgs {
         }
     }
 
-    const tokenVolumes = new Set<string>();
+    // Known first, so that the containers' mounts of the token volume are ignored with it.
+    const tokenVolumes = new Set((volumes ?? []).filter(isTokenVolume).map((v) => v.name));
+    const mappedContainers = (containers ?? []).map((c, i) => mapContainer(w, `spec.containers[${i}]`, podName, c, tokenVolumes));
+    const mappedInits = initContainers?.map((c, i) => mapContainer(w, `spec.initContainers[${i}]`, podName, c, tokenVolumes));
     const mappedVolumes = (volumes ?? []).flatMap((v, i) => {
-        if (isTokenVolume(v)) {
-            tokenVolumes.add(v.name);
+        if (tokenVolumes.has(v.name)) {
             w.ignore(`spec.volumes[${i}]`);
             return [];
         }
@@ -499,8 +501,8 @@ function mapSpec(w: Walk, podName: string, spec: IPodSpec): DockerPodArgs {
     }
 
     return compact({
-        containers: (containers ?? []).map((c, i) => mapContainer(w, `spec.containers[${i}]`, podName, c, tokenVolumes)),
-        initContainers: initContainers?.map((c, i) => mapContainer(w, `spec.initContainers[${i}]`, podName, c, tokenVolumes)),
+        containers: mappedContainers,
+        initContainers: mappedInits,
         volumes: volumes && (mappedVolumes.length > 0 || volumes.length === 0) ? mappedVolumes : undefined,
         hostname, shareProcessNamespace, hostNetwork, hostIPC, hostPID,
         restartPolicy: restartPolicy as RestartPolicy | undefined,
@@ -515,7 +517,6 @@ function mapMetadata(w: Walk, meta: ObjectMeta): Record<string, string> | undefi
         name, labels, annotations, generateName, namespace, uid, resourceVersion, creationTimestamp, managedFields,
         generation, selfLink, ownerReferences, finalizers, deletionTimestamp, deletionGracePeriodSeconds, ...rest
     } = meta;
-    void name; // taken by the caller
     w.refuseRest("metadata", rest, {});
     const cluster = {
         generateName, namespace, uid, resourceVersion, creationTimestamp, managedFields, generation, selfLink,
@@ -568,7 +569,6 @@ export function podArgsFromManifest(
     const pod = obj as unknown as IPod;
     const w = new Walk();
     const { apiVersion, kind, metadata, spec, status, ...rest } = pod;
-    void apiVersion, kind;
     w.refuseRest("", rest, {});
     if (status !== undefined) w.ignore("status");
     const labels = mapMetadata(w, metadata!);
@@ -594,9 +594,10 @@ export function podArgsFromManifest(
 /** One env var: a secret value becomes a reference to the pod's env Secret, never text. */
 function envManifest(podName: string, container: string, e: EnvVar): pulumi.Output<IEnvVar> {
     const value = pulumi.output(e.value);
-    return pulumi.output(pulumi.isSecret(value)).apply((secret): pulumi.Input<IEnvVar> => secret
-        ? { name: e.name, valueFrom: { secretKeyRef: { name: manifestSecretName(podName), key: manifestSecretKey(container, e.name) } } }
-        : value.apply((v) => ({ name: e.name, value: v })));
+    const ref: IEnvVar = { name: e.name, valueFrom: { secretKeyRef: { name: manifestSecretName(podName), key: manifestSecretKey(container, e.name) } } };
+    // The reference does not depend on the value, so the manifest does not become secret through it.
+    return pulumi.output(pulumi.isSecret(value))
+        .apply((secret) => (secret ? ref : value.apply((v): IEnvVar => ({ name: e.name, value: v })))) as pulumi.Output<IEnvVar>;
 }
 
 function probeManifest(p: Probe): IProbe {
@@ -641,18 +642,10 @@ function containerManifest(podName: string, c: Container): pulumi.Output<IContai
 export function manifestFromArgs(name: string, args: DockerPodArgs): pulumi.Output<string> {
     // Checked first, so that a manifest is only ever written for a valid pod.
     const podName = buildPodSpec(name, args).podName;
-    const containers = pulumi.all(args.containers.map((c) => containerManifest(podName, c)));
+    const containers = pulumi.all((args.containers ?? []).map((c) => containerManifest(podName, c)));
     const initContainers = args.initContainers && pulumi.all(args.initContainers.map((c) => containerManifest(podName, c)));
     return pulumi.all([containers, initContainers]).apply(([cs, inits]) => {
         const spec: IPodSpec = compact({
-            hostname: args.hostname,
-            shareProcessNamespace: args.shareProcessNamespace,
-            hostNetwork: args.hostNetwork,
-            hostIPC: args.hostIPC,
-            hostPID: args.hostPID,
-            restartPolicy: args.restartPolicy,
-            terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
-            resources: args.resources && compact({ limits: args.resources.limits }),
             initContainers: inits,
             containers: cs,
             volumes: args.volumes?.map((v) => compact({
@@ -660,6 +653,14 @@ export function manifestFromArgs(name: string, args: DockerPodArgs): pulumi.Outp
                 emptyDir: v.emptyDir && compact({ ...v.emptyDir }),
                 hostPath: v.hostPath && { path: v.hostPath.path },
             })),
+            hostname: args.hostname,
+            shareProcessNamespace: args.shareProcessNamespace,
+            hostNetwork: args.hostNetwork,
+            hostIPC: args.hostIPC,
+            hostPID: args.hostPID,
+            restartPolicy: args.restartPolicy,
+            terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+            resources: args.resources && compact({ limits: args.resources.limits && { ...args.resources.limits } }),
         });
         const pod: IPod = {
             apiVersion: "v1",

@@ -2,8 +2,8 @@
 // the Pulumi layer turns into resources. Nothing here touches Pulumi's engine.
 import * as pulumi from "@pulumi/pulumi";
 import {
-    CgroupDriver, Container, ContainerPort, DockerPodArgs, HostArgs, ImagePullPolicy, PodResources,
-    Probe, Protocol, RestartPolicy, SecurityContext, Volume,
+    CgroupDriver, Container, ContainerPort, DockerPodArgs, HostAlias, HostArgs, ImagePullPolicy, PodDNSConfig,
+    PodNetwork, PodResources, Probe, Protocol, RestartPolicy, SecurityContext, Volume,
 } from "../types";
 import { Problems } from "./errors";
 import {
@@ -50,10 +50,20 @@ export interface PortSpec {
     protocol: "tcp" | "udp";
 }
 
+export interface FileSpec {
+    path: string;
+    content: pulumi.Input<string>;
+    /** Octal permission string, e.g. "0644". */
+    permissions: string;
+}
+
 export interface ContainerSpec {
     name: string;
     dockerName: string;
     source: Container;
+    /** The container's security settings over the pod's defaults. */
+    security: SecurityContext;
+    files: FileSpec[];
     pullPolicy: ImagePullPolicy;
     limits: Limits;
     requests: Limits;
@@ -78,7 +88,18 @@ export interface PodSpec {
     containers: ContainerSpec[];
     /** Every port of every container, published on the sandbox. */
     ports: PortSpec[];
+    networks: PodNetwork[];
+    dns: DnsSpec;
+    /** `/etc/hosts` entries, one per hostname. */
+    hosts: { host: string; ip: string }[];
     warnings: string[];
+}
+
+export interface DnsSpec {
+    nameservers: string[];
+    searches: string[];
+    /** `name` or `name:value`, as Docker's `--dns-option` takes them. */
+    options: string[];
 }
 
 function enumCheck<T extends string>(
@@ -201,8 +222,14 @@ function checkProbe(problems: Problems, path: string, probe: Probe | undefined):
     intCheck(problems, `${path}.failureThreshold`, probe.failureThreshold, 1, 100);
 }
 
-function checkSecurity(problems: Problems, path: string, sc: SecurityContext | undefined): void {
+function checkSecurity(problems: Problems, path: string, sc: SecurityContext | undefined, allowPrivileged = true): void {
     if (sc === undefined) return;
+    if (sc.privileged === true && !allowPrivileged) {
+        problems.add(`${path}.privileged`, "a privileged container is root on the host: set host.allowPrivileged: true to allow it, or remove it");
+    }
+    if (sc.runAsNonRoot === true && sc.runAsUser === 0) {
+        problems.add(`${path}.runAsUser`, "is 0 (root) but runAsNonRoot is set: choose a non-zero user id");
+    }
     intCheck(problems, `${path}.runAsUser`, sc.runAsUser, 0, 2 ** 31 - 1);
     intCheck(problems, `${path}.runAsGroup`, sc.runAsGroup, 0, 2 ** 31 - 1);
     if (sc.runAsGroup !== undefined && sc.runAsUser === undefined) {
@@ -217,7 +244,7 @@ function checkSecurity(problems: Problems, path: string, sc: SecurityContext | u
     }
 }
 
-function checkPorts(problems: Problems, path: string, ports: ContainerPort[] | undefined, hostNetwork: boolean): PortSpec[] {
+export function checkPorts(problems: Problems, path: string, ports: ContainerPort[] | undefined, hostNetwork: boolean): PortSpec[] {
     return (ports ?? []).flatMap((port, i) => {
         const at = `${path}[${i}]`;
         const containerPort = intCheck(problems, `${at}.containerPort`, port.containerPort, 1, 65535);
@@ -241,11 +268,21 @@ function checkPorts(problems: Problems, path: string, ports: ContainerPort[] | u
     });
 }
 
-/** Checks one container; `volumes` maps declared volume names to their sources. */
+/** What a container is checked against: the pod's volumes, network mode, defaults and host. */
+export interface ContainerContext {
+    /** Declared volume names to their sources. */
+    volumes: Map<string, VolumeSpec>;
+    hostNetwork: boolean;
+    /** Pod-wide security defaults. */
+    podSecurity?: SecurityContext;
+    allowPrivileged: boolean;
+}
+
+/** Checks one container of a pod. */
 export function checkContainer(
-    problems: Problems, path: string, podName: string, c: Container, volumes: Map<string, VolumeSpec>,
-    hostNetwork: boolean,
+    problems: Problems, path: string, podName: string, c: Container, ctx: ContainerContext,
 ): ContainerSpec | undefined {
+    const { volumes, hostNetwork } = ctx;
     if (c === null || typeof c !== "object") {
         problems.add(path, "must be a container object");
         return undefined;
@@ -295,17 +332,91 @@ export function checkContainer(
     if (c.startupProbe !== undefined) {
         problems.add(`${path}.startupProbe`, "is not supported yet: remove it, or use a readinessProbe with initialDelaySeconds");
     }
-    checkSecurity(problems, `${path}.securityContext`, c.securityContext);
+    const security: SecurityContext = { ...ctx.podSecurity, ...c.securityContext };
+    checkSecurity(problems, `${path}.securityContext`, c.securityContext, ctx.allowPrivileged);
+    const files = checkFiles(problems, `${path}.files`, c, targets);
     return {
         name: c.name,
         dockerName: containerName(podName, c.name),
         source: c,
+        security,
+        files,
         pullPolicy,
         limits,
         requests,
         mounts,
         ports,
     };
+}
+
+function checkFiles(problems: Problems, path: string, c: Container, mountTargets: Set<string>): FileSpec[] {
+    const seen = new Set<string>();
+    return (c.files ?? []).flatMap((f, i) => {
+        const at = `${path}[${i}]`;
+        if (!pathCheck(problems, `${at}.path`, f?.path, "file path")) return [];
+        if (f.path.endsWith("/")) problems.add(`${at}.path`, "names a directory: name the file");
+        if (seen.has(f.path)) problems.add(`${at}.path`, `"${f.path}" is written twice`);
+        seen.add(f.path);
+        if ([...mountTargets].some((t) => f.path === t || f.path.startsWith(`${t}/`))) {
+            problems.add(`${at}.path`, `"${f.path}" lies in a mounted volume: files are written into the container's own filesystem`);
+        }
+        if (f.content === undefined || f.content === null) problems.add(`${at}.content`, "is required");
+        const mode = intCheck(problems, `${at}.mode`, f.mode, 0, 0o7777) ?? 0o644;
+        return [{ path: f.path, content: f.content, permissions: `0${mode.toString(8).padStart(3, "0")}` }];
+    });
+}
+
+const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
+
+/** Checks networks, DNS and /etc/hosts entries, which all live on the sandbox. */
+export function checkNetworking(
+    problems: Problems, networks: PodNetwork[] | undefined, dnsConfig: PodDNSConfig | undefined,
+    hostAliases: HostAlias[] | undefined, hostNetwork: boolean,
+): { networks: PodNetwork[]; dns: DnsSpec; hosts: { host: string; ip: string }[] } {
+    const names = new Set<string>();
+    (networks ?? []).forEach((n, i) => {
+        if (typeof n?.name !== "string" || !NETWORK_NAME.test(n.name) || ["host", "none"].includes(n.name)) {
+            problems.add(`networks[${i}].name`, `${JSON.stringify(n?.name)} is not a user-defined network name: name an existing Docker network (for the host's network use hostNetwork)`);
+        } else if (names.has(n.name)) {
+            problems.add(`networks[${i}].name`, `"${n.name}" is listed twice`);
+        }
+        names.add(n?.name);
+        (n?.aliases ?? []).forEach((a, j) => {
+            if (typeof a !== "string" || !DNS_NAME.test(a)) problems.add(`networks[${i}].aliases[${j}]`, `${JSON.stringify(a)} is not a DNS name`);
+        });
+    });
+    if (hostNetwork && (networks ?? []).length > 0) {
+        problems.add("networks", "cannot be used with hostNetwork: the pod then uses the host's network; remove one of them");
+    }
+    const dns: DnsSpec = { nameservers: [], searches: [], options: [] };
+    (dnsConfig?.nameservers ?? []).forEach((ns, i) => {
+        if (typeof ns !== "string" || !IP.test(ns)) problems.add(`dnsConfig.nameservers[${i}]`, `${JSON.stringify(ns)} is not an IP address`);
+        else dns.nameservers.push(ns);
+    });
+    (dnsConfig?.searches ?? []).forEach((d, i) => {
+        if (typeof d !== "string" || !DNS_NAME.test(d)) problems.add(`dnsConfig.searches[${i}]`, `${JSON.stringify(d)} is not a domain name`);
+        else dns.searches.push(d);
+    });
+    (dnsConfig?.options ?? []).forEach((o, i) => {
+        if (typeof o?.name !== "string" || !/^[a-z][a-z0-9_-]*$/i.test(o.name)) {
+            problems.add(`dnsConfig.options[${i}].name`, `${JSON.stringify(o?.name)} is not a resolver option name, e.g. "ndots"`);
+        } else if (o.value !== undefined && (typeof o.value !== "string" || !/^[A-Za-z0-9._-]+$/.test(o.value))) {
+            problems.add(`dnsConfig.options[${i}].value`, `${JSON.stringify(o.value)} is not a resolver option value`);
+        } else {
+            dns.options.push(o.value !== undefined ? `${o.name}:${o.value}` : o.name);
+        }
+    });
+    const hosts: { host: string; ip: string }[] = [];
+    (hostAliases ?? []).forEach((h, i) => {
+        if (typeof h?.ip !== "string" || !IP.test(h.ip)) problems.add(`hostAliases[${i}].ip`, `${JSON.stringify(h?.ip)} is not an IP address`);
+        if (!Array.isArray(h?.hostnames) || h.hostnames.length === 0) problems.add(`hostAliases[${i}].hostnames`, "name at least one host");
+        (h?.hostnames ?? []).forEach((name, j) => {
+            if (typeof name !== "string" || !DNS_NAME.test(name)) problems.add(`hostAliases[${i}].hostnames[${j}]`, `${JSON.stringify(name)} is not a host name`);
+            else if (typeof h.ip === "string") hosts.push({ host: name, ip: h.ip });
+        });
+    });
+    return { networks: networks ?? [], dns, hosts };
 }
 
 /** Checks the pod's volumes and maps each name to its Docker source. */
@@ -378,10 +489,15 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
     if (!Array.isArray(args.containers) || args.containers.length === 0) {
         problems.add("containers", "a pod needs at least one container");
     }
+    checkSecurity(problems, "securityContext", args.securityContext, args.host?.allowPrivileged === true);
+    const context: ContainerContext = {
+        volumes, hostNetwork, podSecurity: args.securityContext, allowPrivileged: args.host?.allowPrivileged === true,
+    };
     const containers = (Array.isArray(args.containers) ? args.containers : [])
-        .map((c, i) => checkContainer(problems, `containers[${i}]`, podName, c, volumes, hostNetwork));
+        .map((c, i) => checkContainer(problems, `containers[${i}]`, podName, c, context));
     const initContainers = (args.initContainers ?? [])
-        .map((c, i) => checkContainer(problems, `initContainers[${i}]`, podName, c, volumes, hostNetwork));
+        .map((c, i) => checkContainer(problems, `initContainers[${i}]`, podName, c, context));
+    const networking = checkNetworking(problems, args.networks, args.dnsConfig, args.hostAliases, hostNetwork);
 
     const seen = new Map<string, string>();
     const check = (list: (ContainerSpec | undefined)[], field: string) => list.forEach((c, i) => {
@@ -454,6 +570,7 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
         initContainers: initContainers as ContainerSpec[],
         containers: containers as ContainerSpec[],
         ports,
+        ...networking,
         warnings,
     };
 }

@@ -1,15 +1,16 @@
 // Blast radius: the same program run twice (before, after) and planned as the
 // engine would, in preview and in update mode. Each row is a change and the
 // exact set of children that change, and how.
-import { DockerPod, DockerPodArgs } from "../../../sdk";
+import { DockerPod } from "../../../sdk";
 import { CONTAINER_IN_PLACE } from "../../support/engine-model";
 import { describeChanges, plan } from "../../support/planner";
+import { PodArgs } from "../../fixtures/pods";
 
 // How the mock monitor hands an unknown input to the mocks.
 const UNKNOWN = { __pulumiUnknown: true };
 
-function pod(change: (args: DockerPodArgs) => void = () => undefined, name = "foo"): (t: any) => DockerPod {
-    const args: DockerPodArgs = {
+function pod(change: (args: PodArgs) => void = () => undefined, name = "foo"): (t: any) => DockerPod {
+    const args: PodArgs = {
         resources: { limits: { memory: "512Mi", cpu: "500m" } },
         host: { cgroupDriver: "cgroupfs" },
         volumes: [{ name: "data", emptyDir: {} }],
@@ -35,7 +36,7 @@ const everyContainer = ["foo-app", "foo-sandbox", "foo-sidecar"];
 const replaced = (names: string[]) => names.map((n) => expect.stringMatching(new RegExp(`^${n}: replace`)));
 
 // [change, mutation, what changes: exact lines or matchers, sorted by name]
-const rows: [string, (a: DockerPodArgs) => void, (string | jest.AsymmetricMatcher)[]][] = [
+const rows: [string, (a: PodArgs) => void, (string | jest.AsymmetricMatcher)[]][] = [
     ["nothing", () => undefined, []],
     ["one container's image", (a) => { a.containers[1].image = "curlimages/curl:8.4.0"; },
         ["foo-sidecar-image: replace(name)", "foo-sidecar: replace(image)"]],

@@ -23,14 +23,14 @@ describe("component provider schema", () => {
 
     test("DockerPod inputs and outputs are documented", () => {
         const pod = schema.resources["dockerpod:index:DockerPod"];
-        expect(pod.requiredInputs).toEqual(["containers"]);
-        for (const field of ["containers", "initContainers", "volumes", "hostname", "shareProcessNamespace", "hostNetwork",
+        expect(pod.requiredInputs ?? []).toEqual([]); // containers, or a manifest
+        for (const field of ["manifest", "containers", "initContainers", "volumes", "hostname", "shareProcessNamespace", "hostNetwork",
             "hostIPC", "hostPID", "restartPolicy", "terminationGracePeriodSeconds", "resources", "labels", "podName",
             "sandboxImage", "host"]) {
             expect(pod.inputProperties[field]).toBeDefined();
             expect(pod.inputProperties[field].description).toEqual(expect.any(String));
         }
-        expect(Object.keys(pod.properties).sort()).toEqual(["cgroupParent", "containerIds", "podName", "sandboxId", "summary"]);
+        expect(Object.keys(pod.properties).sort()).toEqual(["cgroupParent", "containerIds", "manifest", "podName", "sandboxId", "summary"]);
     });
 
     test("nested types are named, documented objects and enums", () => {
