@@ -3,6 +3,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { MIB, cpusForMillis, memoryMiB } from "../core/quantity";
+import { renderImageUserCheck } from "../core/render";
+import { HostArgs } from "../types";
+import { hostCommand } from "./hostCommand";
 import { ContainerSpec, DnsSpec, PortSpec, dockerRestart } from "../core/spec";
 import { ImagePullPolicy, PodNetwork, RestartPolicy } from "../types";
 
@@ -184,4 +187,19 @@ export function initSucceeded(container: docker.Container, name: string): pulumi
         }
         return [container];
     });
+}
+
+/**
+ * For `runAsNonRoot` without `runAsUser`: a Command on the host that refuses,
+ * at `up`, an image whose user is root. The container depends on it, so it is
+ * never created from such an image.
+ */
+export function buildUserCheck(
+    name: string, spec: ContainerSpec, image: pulumi.Input<string>, host: HostArgs | undefined, parent: pulumi.Resource,
+): pulumi.Resource | undefined {
+    if (spec.security.runAsNonRoot !== true || spec.security.runAsUser !== undefined) return undefined;
+    return hostCommand(name, {
+        create: renderImageUserCheck(spec.dockerName, host?.sudo === true),
+        environment: { IMAGE: image },
+    }, host, { parent });
 }

@@ -3,7 +3,7 @@ import { Problems } from "../core/errors";
 import { isDns1123Label, sandboxName } from "../core/names";
 import { DEFAULT_GRACE_SECONDS, DEFAULT_SANDBOX_IMAGE, checkContainer, checkNetworking, checkPorts, checkVolumes } from "../core/spec";
 import { ImagePullPolicy, PayloadContainerArgs, RestartPolicy, SandboxContainerArgs } from "../types";
-import { LABEL_POD, buildImage, buildPayload, buildSandbox } from "./build";
+import { LABEL_POD, buildImage, buildPayload, buildSandbox, buildUserCheck } from "./build";
 
 function checkPodName(problems: Problems, podName: unknown): void {
     if (typeof podName !== "string" || !isDns1123Label(podName)) {
@@ -69,6 +69,7 @@ export class PayloadContainer extends pulumi.ComponentResource {
         }
         problems.throwIfAny(name);
         const image = buildImage(`${name}-image`, args.container.image, spec!.pullPolicy, this);
+        const userCheck = buildUserCheck(`${name}-user-check`, spec!, image.image, undefined, this);
         const container = buildPayload(name, {
             spec: spec!,
             image: image.image,
@@ -81,7 +82,7 @@ export class PayloadContainer extends pulumi.ComponentResource {
             graceSeconds: args.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS,
             labels: { ...args.labels, [LABEL_POD]: args.podName },
             initContainer: args.initContainer === true,
-        }, { parent: this });
+        }, { parent: this, dependsOn: userCheck ? [userCheck] : [] });
         this.containerId = container.id;
         this.containerName = container.name;
         this.registerOutputs({ containerId: this.containerId, containerName: this.containerName });

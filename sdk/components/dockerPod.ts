@@ -6,7 +6,7 @@ import { sandboxName } from "../core/names";
 import { PodSpec, buildPodSpec } from "../core/spec";
 import { renderSummary } from "../core/summary";
 import { DockerPodArgs } from "../types";
-import { LABEL_POD, buildImage, buildPayload, buildSandbox, initSucceeded } from "./build";
+import { LABEL_POD, buildImage, buildPayload, buildSandbox, buildUserCheck, initSucceeded } from "./build";
 import { buildSliceCommand } from "./podSlice";
 
 /** The children of a DockerPod, for TypeScript programs that need them. */
@@ -129,10 +129,13 @@ export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, paren
         labels: podLabels,
     }, { parent, dependsOn: [slice] });
 
-    const payload = (c: PodSpec["containers"][0], initContainer: boolean, dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]>) =>
-        buildPayload(`${name}-${c.name}`, {
+    const payload = (c: PodSpec["containers"][0], initContainer: boolean, ready: pulumi.Input<pulumi.Input<pulumi.Resource>[]>) => {
+        const image = imageFor(`${name}-${c.name}`, c.source.image, c.pullPolicy);
+        const userCheck = buildUserCheck(`${name}-${c.name}-user-check`, c, image, args.host, parent);
+        const dependsOn = userCheck ? pulumi.output(ready).apply((deps) => [...deps, userCheck]) : ready;
+        return buildPayload(`${name}-${c.name}`, {
             spec: c,
-            image: imageFor(`${name}-${c.name}`, c.source.image, c.pullPolicy),
+            image,
             sandboxId: sandbox.id,
             cgroupParent: spec.slice.cgroupParent,
             shareProcessNamespace: spec.shareProcessNamespace,
@@ -143,6 +146,7 @@ export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, paren
             labels: podLabels,
             initContainer,
         }, { parent, dependsOn });
+    };
 
     // Init containers run in order; each waits for the one before it to exit 0.
     const base: pulumi.Resource[] = [slice, sandbox, ...volumes];

@@ -5,6 +5,7 @@ import { ownerMark, renderSliceScripts, sliceIdentity } from "../core/render";
 import { SliceSpec, checkSlice } from "../core/spec";
 import { isDns1123Label } from "../core/names";
 import { HostArgs, PodSliceArgs } from "../types";
+import { hostCommand } from "./hostCommand";
 
 /**
  * The pod's parent cgroup with pod-wide limits: a systemd slice unit, or a
@@ -38,25 +39,11 @@ export function buildSliceCommand(
 ): command.local.Command | command.remote.Command {
     const owner = ownerMark(pulumi.getProject(), pulumi.getStack(), spec.podName);
     const scripts = renderSliceScripts(spec, owner);
-    const commandArgs = {
+    return hostCommand(name, {
         create: scripts.apply,
         update: scripts.apply,
         delete: scripts.delete,
         // The slice's identity: changing it makes a new slice and removes the old one.
         triggers: [sliceIdentity(spec)],
-    };
-    const opts: pulumi.CustomResourceOptions = { parent, deleteBeforeReplace: true };
-    if (host?.connection !== undefined) {
-        return new command.remote.Command(name, {
-            ...commandArgs,
-            connection: pulumi.secret({
-                host: host.connection.host,
-                port: host.connection.port ?? 22,
-                user: host.connection.user ?? "root",
-                privateKey: host.connection.privateKey,
-                password: host.connection.password,
-            }),
-        }, opts);
-    }
-    return new command.local.Command(name, commandArgs, opts);
+    }, host, { parent, deleteBeforeReplace: true });
 }

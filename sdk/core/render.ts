@@ -38,10 +38,15 @@ function liveProperties(slice: SliceSpec): string {
     return `MemoryMax=${memory} CPUQuota=${cpu}`;
 }
 
-function prelude(slice: SliceSpec, owner: string): string {
-    const sudo = slice.host.sudo
+/** How a host script becomes root: as root already, or through `sudo -n` when allowed. */
+function becomeRoot(sudo: boolean): string {
+    return sudo
         ? `if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO='sudo -n'; $SUDO true 2>/dev/null || fail "sudo -n failed for user $(id -un): host.sudo needs password-less sudo for this user"; fi`
         : `[ "$(id -u)" -eq 0 ] || fail "user $(id -un) is not root: run as root on the host, or set host.sudo: true (password-less sudo)"; SUDO=`;
+}
+
+function prelude(slice: SliceSpec, owner: string): string {
+    const sudo = becomeRoot(slice.host.sudo);
     return [
         "#!/bin/sh",
         "set -eu",
@@ -165,4 +170,24 @@ export function renderSliceScripts(slice: SliceSpec, owner: string): SliceScript
 /** What identifies a slice: a change to it replaces the slice instead of leaking the old one. */
 export function sliceIdentity(slice: SliceSpec): string {
     return `${slice.host.driver}:${slice.cgroupParent}`;
+}
+
+/**
+ * Checks at `up` that a container's image does not run as root, for
+ * `runAsNonRoot` without `runAsUser` (Docker cannot refuse it by itself). The
+ * image reference comes in through the environment (`IMAGE`), never the text.
+ */
+export function renderImageUserCheck(containerName: string, sudo: boolean): string {
+    return [
+        "#!/bin/sh",
+        "set -eu",
+        `fail() { echo "dockerpod: $*" >&2; exit 1; }`,
+        `CONTAINER=${shellQuote(containerName)}`,
+        becomeRoot(sudo),
+        `user=$($SUDO docker image inspect --format '{{.Config.User}}' "$IMAGE") || fail "could not inspect image $IMAGE"`,
+        `case "\${user%%:*}" in`,
+        `  ""|0|root) fail "container $CONTAINER sets runAsNonRoot but its image $IMAGE runs as root (user '\${user:-unset}'): set securityContext.runAsUser, or use an image with a non-root USER" ;;`,
+        `esac`,
+        `echo "image user: $user"`,
+    ].join("\n") + "\n";
 }

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Problems } from "../../../sdk/core/errors";
-import { cgroupfsMarkFile, ownerMark, renderSliceScripts, renderSliceUnit, sliceIdentity } from "../../../sdk/core/render";
+import { cgroupfsMarkFile, ownerMark, renderImageUserCheck, renderSliceScripts, renderSliceUnit, sliceIdentity } from "../../../sdk/core/render";
 import { checkSlice } from "../../../sdk/core/spec";
 import { HostArgs, PodResources } from "../../../sdk";
 
@@ -79,5 +79,28 @@ describe("slice scripts", () => {
         expect(scripts.apply).toContain(`systemctl set-property --runtime "$CGROUP_PARENT" MemoryMax=536870912 CPUQuota=50%`);
         const unlimited = renderSliceScripts(slice("foo"), owner);
         expect(unlimited.apply).toContain(`set-property --runtime "$CGROUP_PARENT" MemoryMax=infinity CPUQuota=`);
+    });
+});
+
+describe("image user check", () => {
+    // A stand-in `docker` that reports the image's user, so the script's decision is tested as it runs.
+    function runCheck(imageUser: string) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-user-"));
+        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\necho '${imageUser}'\n`, { mode: 0o755 });
+        const result = spawnSync("sh", ["-c", renderImageUserCheck("foo-app", false)], {
+            encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH}`, IMAGE: "sha256:abc; reboot" },
+        });
+        fs.rmSync(dir, { recursive: true });
+        return result;
+    }
+
+    test.each(["", "0", "root", "0:0", "root:wheel"])("refuses an image whose user is %j", (user) => {
+        const result = runCheck(user);
+        expect(result.status).toBe(1);
+        expect(result.stderr).toMatch(/container foo-app sets runAsNonRoot but its image sha256:abc; reboot runs as root/);
+    });
+
+    test.each(["1000", "nobody", "1000:1000"])("accepts %j", (user) => {
+        expect(runCheck(user).status).toBe(0);
     });
 });

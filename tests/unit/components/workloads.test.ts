@@ -1,0 +1,128 @@
+// Networks, DNS, files and security: what reaches pulumi-docker.
+import * as pulumi from "@pulumi/pulumi";
+import { DockerPod, DockerPodArgs, PodSpecError } from "../../../sdk";
+import { buildPodSpec } from "../../../sdk/core/spec";
+import { RecordingMocks } from "../../support/mocks";
+import { runProgram, valueOf } from "../../support/program";
+
+const app = { name: "app", image: "busybox", imagePullPolicy: "Never" as const };
+
+async function run(args: DockerPodArgs) {
+    const mocks = new RecordingMocks();
+    const result = await runProgram(mocks, (transformations) => new DockerPod("foo", { host: { cgroupDriver: "cgroupfs" }, ...args }, { transformations }));
+    return { ...result, mocks };
+}
+
+describe("networking on the sandbox", () => {
+    test("user-defined networks replace the bridge; DNS and hosts entries are the pod's", async () => {
+        const { mocks, errors } = await run({
+            containers: [{ ...app, ports: [{ containerPort: 53, hostPort: 5353, hostIP: "127.0.0.1", protocol: "UDP" }] }],
+            networks: [{ name: "backend", aliases: ["api", "api.internal"] }, { name: "metrics" }],
+            dnsConfig: { nameservers: ["10.0.0.53"], searches: ["svc.local"], options: [{ name: "ndots", value: "2" }, { name: "rotate" }] },
+            hostAliases: [{ ip: "10.0.0.5", hostnames: ["db", "db.local"] }],
+        });
+        expect(errors).toEqual([]);
+        expect(mocks.inputsOf("foo-sandbox")).toMatchObject({
+            networkMode: "backend",
+            networksAdvanced: [{ name: "backend", aliases: ["api", "api.internal"] }, { name: "metrics" }],
+            dns: ["10.0.0.53"],
+            dnsSearches: ["svc.local"],
+            dnsOpts: ["ndots:2", "rotate"],
+            hosts: [{ host: "db", ip: "10.0.0.5" }, { host: "db.local", ip: "10.0.0.5" }],
+            ports: [{ internal: 53, external: 5353, ip: "127.0.0.1", protocol: "udp" }],
+        });
+        const payload = mocks.inputsOf("foo-app");
+        for (const field of ["dns", "dnsSearches", "dnsOpts", "hosts", "networksAdvanced", "ports", "hostname"]) {
+            expect([field, payload[field]]).toEqual([field, undefined]);
+        }
+    });
+
+    test.each<[string, DockerPodArgs, string]>([
+        ["networks with hostNetwork", { hostNetwork: true, networks: [{ name: "backend" }], containers: [app] }, "networks"],
+        ["the host network by name", { networks: [{ name: "host" }], containers: [app] }, "networks[0].name"],
+        ["a bad alias", { networks: [{ name: "backend", aliases: ["no spaces"] }], containers: [app] }, "networks[0].aliases[0]"],
+        ["a bad nameserver", { dnsConfig: { nameservers: ["dns.google"] }, containers: [app] }, "dnsConfig.nameservers[0]"],
+        ["a bad search domain", { dnsConfig: { searches: ["a..b"] }, containers: [app] }, "dnsConfig.searches[0]"],
+        ["a bad option", { dnsConfig: { options: [{ name: "nd ots" }] }, containers: [app] }, "dnsConfig.options[0].name"],
+        ["a host alias without names", { hostAliases: [{ ip: "10.0.0.1", hostnames: [] }], containers: [app] }, "hostAliases[0].hostnames"],
+        ["a bad host alias ip", { hostAliases: [{ ip: "ten", hostnames: ["a"] }], containers: [app] }, "hostAliases[0].ip"],
+    ])("refuses %s", (_what, args, path) => {
+        expect(() => buildPodSpec("foo", args)).toThrow(PodSpecError);
+        try { buildPodSpec("foo", args); } catch (err) {
+            expect((err as PodSpecError).problems.map((p) => p.path)).toContain(path);
+        }
+    });
+});
+
+describe("files", () => {
+    test("land through uploads before start; secret contents stay secret", async () => {
+        const { registrations, errors } = await run({
+            containers: [{ ...app, files: [
+                { path: "/etc/app/config.yaml", content: "level: info\n" },
+                { path: "/etc/app/token", content: pulumi.secret("s3cr3t"), mode: 0o600 },
+            ] }],
+        });
+        expect(errors).toEqual([]);
+        const uploads = registrations.find((r) => r.name === "foo-app")!.inputs.uploads;
+        expect(await valueOf(pulumi.output(uploads))).toEqual([
+            { file: "/etc/app/config.yaml", content: "level: info\n", permissions: "0644" },
+            { file: "/etc/app/token", content: "s3cr3t", permissions: "0600" },
+        ]);
+        expect(await pulumi.isSecret(pulumi.output(uploads[1].content))).toBe(true);
+    });
+
+    test("the summary lists no file content", async () => {
+        const { result } = await run({ containers: [{ ...app, files: [{ path: "/etc/token", content: pulumi.secret("s3cr3t") }] }] });
+        expect(await valueOf(result.summary)).not.toContain("s3cr3t");
+    });
+
+    test.each<[string, object, string]>([
+        ["a relative path", { path: "etc/x", content: "" }, "containers[0].files[0].path"],
+        ["a path in a mounted volume", { path: "/data/x", content: "" }, "containers[0].files[0].path"],
+        ["a bad mode", { path: "/x", content: "", mode: 0o10000 }, "containers[0].files[0].mode"],
+    ])("refuses %s", (_what, file, path) => {
+        const args: DockerPodArgs = {
+            volumes: [{ name: "data", emptyDir: {} }],
+            containers: [{ ...app, volumeMounts: [{ name: "data", mountPath: "/data" }], files: [file as any] }],
+        };
+        try { buildPodSpec("foo", args); throw new Error("accepted"); } catch (err) {
+            expect((err as PodSpecError).problems.map((p) => p.path)).toContain(path);
+        }
+    });
+});
+
+describe("security", () => {
+    test("the pod's securityContext is every container's default; a container's own settings win", async () => {
+        const { mocks } = await run({
+            securityContext: { runAsUser: 1000, runAsGroup: 1000, allowPrivilegeEscalation: false },
+            containers: [app, { name: "root", image: "busybox", imagePullPolicy: "Never", securityContext: { runAsUser: 0, runAsGroup: 0 } }],
+        });
+        expect(mocks.inputsOf("foo-app")).toMatchObject({ user: "1000:1000", securityOpts: ["no-new-privileges:true"] });
+        expect(mocks.inputsOf("foo-root")).toMatchObject({ user: "0:0", securityOpts: ["no-new-privileges:true"] });
+    });
+
+    test("privileged needs host.allowPrivileged", async () => {
+        const args: DockerPodArgs = { containers: [{ ...app, securityContext: { privileged: true } }] };
+        expect(() => buildPodSpec("foo", args)).toThrow(/containers\[0\]\.securityContext\.privileged: .*host\.allowPrivileged/);
+        const { mocks, errors } = await run({ ...args, host: { cgroupDriver: "cgroupfs", allowPrivileged: true } });
+        expect(errors).toEqual([]);
+        expect(mocks.inputsOf("foo-app").privileged).toBe(true);
+    });
+
+    test("runAsNonRoot with runAsUser 0 is refused at preview", () => {
+        expect(() => buildPodSpec("foo", { containers: [{ ...app, securityContext: { runAsNonRoot: true, runAsUser: 0 } }] }))
+            .toThrow(/runAsUser: is 0 \(root\) but runAsNonRoot is set/);
+    });
+
+    test("runAsNonRoot without runAsUser checks the image's user on the host before the container is made", async () => {
+        const { mocks, registrations } = await run({ containers: [{ ...app, securityContext: { runAsNonRoot: true } }] });
+        const check = mocks.inputsOf("foo-app-user-check");
+        expect(check.environment).toEqual({ IMAGE: "busybox" });
+        expect(check.create).toContain(`docker image inspect --format '{{.Config.User}}' "$IMAGE"`);
+        const deps = await valueOf(registrations.find((r) => r.name === "foo-app")!.opts.dependsOn as any) as pulumi.Resource[];
+        expect(deps.map((d) => (d as any).__name)).toContain("foo-app-user-check");
+        // With a user id given, there is nothing to check.
+        const plain = await run({ containers: [{ ...app, securityContext: { runAsNonRoot: true, runAsUser: 1000 } }] });
+        expect(plain.mocks.created.map((r) => r.name)).not.toContain("foo-app-user-check");
+    });
+});
