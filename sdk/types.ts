@@ -165,7 +165,7 @@ export interface Container {
     workingDir?: string;
     /** Exec readiness probe: becomes the Docker healthcheck, and `up` waits until healthy. */
     readinessProbe?: Probe;
-    /** Not supported yet: Docker never restarts an unhealthy container. Refused with an error. */
+    /** Exec liveness probe: the pod's guardian restarts the container when it keeps failing (needs `heal: true`). */
     livenessProbe?: Probe;
     /** Not supported yet. Refused with an error. */
     startupProbe?: Probe;
@@ -265,6 +265,8 @@ export interface HostArgs {
     sudo?: boolean;
     /** Allow containers with `securityContext.privileged` on this host (they are root on the host). */
     allowPrivileged?: boolean;
+    /** Path of the Docker daemon's socket on the host, mounted into the guardian (default `/var/run/docker.sock`). */
+    dockerSocket?: string;
     /**
      * Where all pods are grouped: a slice name for `systemd` (default `dockerpod.slice`),
      * an absolute cgroup path for `cgroupfs` (default `/dockerpod`).
@@ -311,6 +313,14 @@ export interface DockerPodArgs {
     dnsConfig?: PodDNSConfig;
     /** Extra `/etc/hosts` entries for every container of the pod. */
     hostAliases?: HostAlias[];
+    /**
+     * Heal the pod like the kubelet: a guardian container (`<pod>-guardian`) brings a dead sandbox
+     * back, reruns the init containers, restarts the containers stranded in its old namespaces,
+     * and runs liveness probes. It talks to the Docker daemon (root on the host).
+     */
+    heal?: boolean;
+    /** Image of the guardian: it needs `sh` and the Docker CLI (default `docker:28-cli`). */
+    guardianImage?: string;
     /** Physical pod name (DNS-1123 label); default the resource name. */
     podName?: string;
     /** Image of the sandbox container (default `registry.k8s.io/pause:3.9`); it must exit promptly on SIGTERM. */

@@ -6,7 +6,8 @@ import { MIB, cpusForMillis, memoryMiB } from "../core/quantity";
 import { renderImageUserCheck } from "../core/render";
 import { HostArgs } from "../types";
 import { hostCommand } from "./hostCommand";
-import { ContainerSpec, DnsSpec, PortSpec, dockerRestart } from "../core/spec";
+import { renderGuardianScript } from "../core/guardian";
+import { ContainerSpec, DnsSpec, PodSpec, PortSpec, dockerRestart } from "../core/spec";
 import { ImagePullPolicy, PodNetwork, RestartPolicy } from "../types";
 
 /** Labels that mark every Docker object of a pod. */
@@ -203,3 +204,30 @@ export function buildUserCheck(
         environment: { IMAGE: image },
     }, host, { parent });
 }
+
+/**
+ * The guardian container: outside the pod's namespaces (no network at all),
+ * under the pod's cgroup parent, with the Docker socket. It is created after
+ * the pod's containers and, depending on them, destroyed before them, so a
+ * destroy never races it.
+ */
+export function buildGuardian(
+    name: string, spec: PodSpec, image: pulumi.Input<string>, labels: Record<string, string>, opts: pulumi.CustomResourceOptions,
+): docker.Container {
+    return new docker.Container(name, {
+        name: `${spec.podName}-guardian`,
+        image,
+        entrypoints: ["/bin/sh", "-c", renderGuardianScript(spec)],
+        networkMode: "none",
+        cgroupParent: spec.slice.cgroupParent,
+        mounts: [{ target: "/var/run/docker.sock", source: spec.dockerSocket, type: "bind" }],
+        labels: dockerLabels({ ...labels, [LABEL_ROLE]: "guardian" }),
+        restart: "always",
+        memory: GUARDIAN_MEMORY_MIB,
+        memorySwap: GUARDIAN_MEMORY_MIB,
+        destroyGraceSeconds: 5,
+    }, { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS });
+}
+
+/** The guardian's memory limit: its shell loop plus one Docker CLI call at a time. */
+export const GUARDIAN_MEMORY_MIB = 64;

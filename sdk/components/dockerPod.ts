@@ -6,7 +6,7 @@ import { sandboxName } from "../core/names";
 import { PodSpec, buildPodSpec } from "../core/spec";
 import { renderSummary } from "../core/summary";
 import { DockerPodArgs } from "../types";
-import { LABEL_POD, buildImage, buildPayload, buildSandbox, buildUserCheck, initSucceeded } from "./build";
+import { LABEL_POD, buildGuardian, buildImage, buildPayload, buildSandbox, buildUserCheck, initSucceeded } from "./build";
 import { buildSliceCommand } from "./podSlice";
 
 /** The children of a DockerPod, for TypeScript programs that need them. */
@@ -17,6 +17,8 @@ export interface DockerPodChildren {
     containers: docker.Container[];
     images: docker.RemoteImage[];
     volumes: docker.Volume[];
+    /** The guardian, with `heal: true`. */
+    guardian?: docker.Container;
 }
 
 /**
@@ -157,5 +159,8 @@ export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, paren
         return container;
     });
     const containers = spec.containers.map((c) => payload(c, false, ready));
-    return { slice, sandbox, initContainers, containers, images, volumes };
+    const guardian = spec.guardianImage === undefined ? undefined : buildGuardian(`${name}-guardian`, spec,
+        imageFor(`${name}-guardian`, spec.guardianImage, "IfNotPresent"), podLabels,
+        { parent, dependsOn: [slice, sandbox, ...initContainers, ...containers] });
+    return { slice, sandbox, initContainers, containers, images, volumes, guardian };
 }

@@ -14,6 +14,7 @@ import { MIN_MEMORY_BYTES, parseCpuMillis, parseMemoryBytes } from "./quantity";
 
 export const DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.9";
 export const DEFAULT_GRACE_SECONDS = 30;
+export const DEFAULT_GUARDIAN_IMAGE = "docker:28-cli";
 
 export interface Limits {
     memoryBytes?: number;
@@ -78,6 +79,9 @@ export interface PodSpec {
     restartPolicy: RestartPolicy;
     graceSeconds: number;
     sandboxImage: string;
+    /** The guardian's image, when the pod heals itself. */
+    guardianImage?: string;
+    dockerSocket: string;
     shareProcessNamespace: boolean;
     hostNetwork: boolean;
     hostIPC: boolean;
@@ -276,6 +280,8 @@ export interface ContainerContext {
     /** Pod-wide security defaults. */
     podSecurity?: SecurityContext;
     allowPrivileged: boolean;
+    /** The pod has a guardian, which runs liveness probes. */
+    heal?: boolean;
 }
 
 /** Checks one container of a pod. */
@@ -327,7 +333,8 @@ export function checkContainer(
     });
     checkProbe(problems, `${path}.readinessProbe`, c.readinessProbe);
     if (c.livenessProbe !== undefined) {
-        problems.add(`${path}.livenessProbe`, "is not supported yet: Docker never restarts an unhealthy container; remove it (a readinessProbe is supported)");
+        if (ctx.heal) checkProbe(problems, `${path}.livenessProbe`, c.livenessProbe);
+        else problems.add(`${path}.livenessProbe`, "needs heal: true: Docker never restarts an unhealthy container, the pod's guardian does; set heal: true or remove it");
     }
     if (c.startupProbe !== undefined) {
         problems.add(`${path}.startupProbe`, "is not supported yet: remove it, or use a readinessProbe with initialDelaySeconds");
@@ -492,6 +499,7 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
     checkSecurity(problems, "securityContext", args.securityContext, args.host?.allowPrivileged === true);
     const context: ContainerContext = {
         volumes, hostNetwork, podSecurity: args.securityContext, allowPrivileged: args.host?.allowPrivileged === true,
+        heal: args.heal === true,
     };
     const containers = (Array.isArray(args.containers) ? args.containers : [])
         .map((c, i) => checkContainer(problems, `containers[${i}]`, podName, c, context));
@@ -552,6 +560,14 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
                 `they overcommit inside the pod, which enforces its own limit`);
         }
     }
+    if (args.heal !== undefined && typeof args.heal !== "boolean") problems.add("heal", "must be true or false");
+    if (args.guardianImage !== undefined && (typeof args.guardianImage !== "string" || args.guardianImage === "" || /\s/.test(args.guardianImage))) {
+        problems.add("guardianImage", `${JSON.stringify(args.guardianImage)} is not an image reference`);
+    }
+    if (args.host?.dockerSocket !== undefined) pathCheck(problems, "host.dockerSocket", args.host.dockerSocket, "socket path");
+    initContainers.forEach((c, i) => {
+        if (c?.source.livenessProbe) problems.add(`initContainers[${i}].livenessProbe`, "init containers run to completion and cannot have probes: remove it");
+    });
     const labels = checkLabels(problems, "labels", args.labels);
     problems.throwIfAny(resourceName);
     return {
@@ -561,6 +577,8 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
         restartPolicy,
         graceSeconds: grace ?? DEFAULT_GRACE_SECONDS,
         sandboxImage: args.sandboxImage ?? DEFAULT_SANDBOX_IMAGE,
+        guardianImage: args.heal === true ? args.guardianImage ?? DEFAULT_GUARDIAN_IMAGE : undefined,
+        dockerSocket: args.host?.dockerSocket ?? "/var/run/docker.sock",
         shareProcessNamespace: args.shareProcessNamespace === true,
         hostNetwork,
         hostIPC: args.hostIPC === true,

@@ -126,3 +126,29 @@ describe("security", () => {
         expect(plain.mocks.created.map((r) => r.name)).not.toContain("foo-app-user-check");
     });
 });
+
+describe("heal", () => {
+    test("adds a guardian outside the pod's namespaces, created after every container", async () => {
+        const { mocks, registrations, errors } = await run({
+            heal: true, guardianImage: "docker:28-cli",
+            containers: [{ ...app, livenessProbe: { exec: { command: ["true"] } } }],
+        });
+        expect(errors).toEqual([]);
+        const guardian = mocks.inputsOf("foo-guardian");
+        expect(guardian).toMatchObject({
+            name: "foo-guardian", image: "sha256:foo-guardian-image", networkMode: "none", cgroupParent: "/dockerpod/foo",
+            mounts: [{ target: "/var/run/docker.sock", source: "/var/run/docker.sock", type: "bind" }],
+            restart: "always", memory: 64, memorySwap: 64,
+        });
+        expect(guardian).not.toHaveProperty("ports");
+        expect(guardian.entrypoints[2]).toContain("guardian for pod foo");
+        const deps = (registrations.find((r) => r.name === "foo-guardian")!.opts.dependsOn as any[]).map((d) => d.__name);
+        expect(deps).toEqual(["foo-slice", "foo-sandbox", "foo-app"]);
+        expect(registrations.map((r) => r.name).pop()).toBe("foo-guardian");
+    });
+
+    test("no guardian without heal", async () => {
+        const { mocks } = await run({ containers: [app] });
+        expect(mocks.created.map((r) => r.name)).not.toContain("foo-guardian");
+    });
+});
