@@ -93,7 +93,7 @@ const badInputs: [string, DockerPodArgs, string, RegExp][] = [
     ["a volume with two sources", { volumes: [{ name: "v", emptyDir: {}, hostPath: { path: "/x" } }], containers: [app()] }, "volumes[0]", /exactly one/],
     ["an injected host path", { volumes: [{ name: "v", hostPath: { path: "/x$(reboot)" } }], containers: [app()] }, "volumes[0].hostPath.path", /absolute path/],
     ["a memory-backed emptyDir", { volumes: [{ name: "v", emptyDir: { medium: "Memory" } }], containers: [app()] }, "volumes[0].emptyDir.medium", /not supported/],
-    ["a liveness probe", { containers: [app({ livenessProbe: { exec: { command: ["true"] } } })] }, "containers[0].livenessProbe", /not supported yet/],
+    ["a liveness probe without heal", { containers: [app({ livenessProbe: { exec: { command: ["true"] } } })] }, "containers[0].livenessProbe", /needs heal: true/],
     ["a startup probe", { containers: [app({ startupProbe: { exec: { command: ["true"] } } })] }, "containers[0].startupProbe", /not supported yet/],
     ["a probe without a command", { containers: [app({ readinessProbe: { exec: { command: [] } } })] }, "containers[0].readinessProbe.exec.command", /needs a command/],
     ["an init container with a probe",
