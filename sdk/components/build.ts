@@ -15,9 +15,15 @@ export const LABEL_POD = "dockerpod.pod";
 export const LABEL_ROLE = "dockerpod.role";
 export const LABEL_CONTAINER = "dockerpod.container";
 export const LABEL_NAMESPACES = "dockerpod.namespaces";
+/**
+ * The slice Command's id, on every container of the pod. The id only changes
+ * when the slice is replaced, and this reference makes the engine replace the
+ * containers first: a slice cannot be removed while they run in it.
+ */
+export const LABEL_SLICE = "dockerpod.slice";
 
 /** pulumi-docker's labels list, sorted so the order never churns. */
-export function dockerLabels(labels: Record<string, string>): docker.types.input.ContainerLabel[] {
+export function dockerLabels(labels: Record<string, pulumi.Input<string>>): docker.types.input.ContainerLabel[] {
     return Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
 }
 
@@ -56,7 +62,7 @@ export interface SandboxInputs {
     /** Whether the payloads join the sandbox's PID namespace. */
     shareProcessNamespace: boolean;
     restartPolicy: RestartPolicy;
-    labels: Record<string, string>;
+    labels: Record<string, pulumi.Input<string>>;
 }
 
 /** The namespaces a sandbox shares, as its label says: a change rebuilds the pod, as in Kubernetes. */
@@ -76,8 +82,9 @@ export function buildSandbox(
         name: s.containerName,
         image: s.image,
         hostname: s.hostNetwork ? undefined : s.hostname,
-        // User-defined networks replace the default bridge; the first is the primary one.
-        networkMode: s.hostNetwork ? "host" : s.networks[0]?.name ?? "bridge",
+        // With networksAdvanced the provider leaves the default bridge and connects each network with
+        // its aliases (naming a network here too would make Docker drop the aliases).
+        networkMode: s.hostNetwork ? "host" : "bridge",
         networksAdvanced: s.networks.length > 0 ? s.networks.map((n) => ({ name: n.name, aliases: n.aliases })) : undefined,
         dns: s.dns.nameservers.length > 0 ? s.dns.nameservers : undefined,
         dnsSearches: s.dns.searches.length > 0 ? s.dns.searches : undefined,
@@ -108,7 +115,7 @@ export interface PayloadInputs {
     hostPID: boolean;
     restartPolicy: RestartPolicy;
     graceSeconds: number;
-    labels: Record<string, string>;
+    labels: Record<string, pulumi.Input<string>>;
     initContainer: boolean;
 }
 
@@ -212,7 +219,7 @@ export function buildUserCheck(
  * destroy never races it.
  */
 export function buildGuardian(
-    name: string, spec: PodSpec, image: pulumi.Input<string>, labels: Record<string, string>, opts: pulumi.CustomResourceOptions,
+    name: string, spec: PodSpec, image: pulumi.Input<string>, labels: Record<string, pulumi.Input<string>>, opts: pulumi.CustomResourceOptions,
 ): docker.Container {
     return new docker.Container(name, {
         name: `${spec.podName}-guardian`,

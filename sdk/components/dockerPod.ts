@@ -6,7 +6,7 @@ import { sandboxName } from "../core/names";
 import { PodSpec, buildPodSpec } from "../core/spec";
 import { renderSummary } from "../core/summary";
 import { DockerPodArgs } from "../types";
-import { LABEL_POD, buildGuardian, buildImage, buildPayload, buildSandbox, buildUserCheck, initSucceeded } from "./build";
+import { LABEL_POD, LABEL_SLICE, buildGuardian, buildImage, buildPayload, buildSandbox, buildUserCheck, initSucceeded } from "./build";
 import { buildSliceCommand } from "./podSlice";
 
 /** The children of a DockerPod, for TypeScript programs that need them. */
@@ -100,8 +100,8 @@ const childrenOf = new WeakMap<DockerPod, DockerPodChildren>();
 
 /** Registers a checked pod's resources under `parent`, in the order they depend on each other. */
 export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, parent: pulumi.Resource): DockerPodChildren {
-    const podLabels = { ...spec.labels, [LABEL_POD]: spec.podName };
     const slice = buildSliceCommand(`${name}-slice`, spec.slice, args.host, parent);
+    const podLabels = { ...spec.labels, [LABEL_POD]: spec.podName, [LABEL_SLICE]: slice.id };
     const images: docker.RemoteImage[] = [];
     const imageFor = (childName: string, image: pulumi.Input<string>, policy: PodSpec["containers"][0]["pullPolicy"]) => {
         const result = buildImage(`${childName}-image`, image, policy, parent);

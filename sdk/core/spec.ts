@@ -342,6 +342,10 @@ export function checkContainer(
     const security: SecurityContext = { ...ctx.podSecurity, ...c.securityContext };
     checkSecurity(problems, `${path}.securityContext`, c.securityContext, ctx.allowPrivileged);
     const files = checkFiles(problems, `${path}.files`, c, targets);
+    if (files.length > 0 && security.readOnlyRootFilesystem === true) {
+        problems.add(`${path}.files`, "cannot be written into a read-only root filesystem (readOnlyRootFilesystem): " +
+            "drop readOnlyRootFilesystem, or put the files in a hostPath volume");
+    }
     return {
         name: c.name,
         dockerName: containerName(podName, c.name),

@@ -2,12 +2,15 @@
 # Builds the local test images without any registry, from Debian's busybox-static:
 #   dockerpod-test/busybox:1     a busybox rootfs (sh, httpd, wget, sleep, dd, ...)
 #   registry.k8s.io/pause:3.9    a pause-like sandbox: /pause sleeps forever, exits 0 on TERM/INT
+#   docker:28-cli                the guardian's image: busybox plus this host's Docker CLI and its libraries
 # Idempotent and fast: an image whose "dockerpod.test.build" label matches the
 # current inputs (busybox binary + this script) is left alone.
 set -euo pipefail
 
 BUSYBOX_IMAGE=dockerpod-test/busybox:1
 PAUSE_IMAGE=registry.k8s.io/pause:3.9
+CLI_IMAGE=docker:28-cli
+DOCKER_CLI=/usr/bin/docker   # Debian's docker.io client
 
 if [ ! -x /bin/busybox ]; then
     echo "build.sh: /bin/busybox missing, installing busybox-static" >&2
@@ -16,11 +19,12 @@ if [ ! -x /bin/busybox ]; then
 fi
 command -v docker >/dev/null || { echo "build.sh: docker CLI not found (run .ci/dockerd.sh first)" >&2; exit 1; }
 
-stamp=$(cat /bin/busybox "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
+[ -x "$DOCKER_CLI" ] || { echo "build.sh: $DOCKER_CLI missing (install docker.io)" >&2; exit 1; }
+stamp=$(cat /bin/busybox "$DOCKER_CLI" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
 
 current() { docker image inspect --format '{{index .Config.Labels "dockerpod.test.build"}}' "$1" 2>/dev/null || true; }
 
-if [ "$(current "$BUSYBOX_IMAGE")" = "$stamp" ] && [ "$(current "$PAUSE_IMAGE")" = "$stamp" ]; then
+if [ "$(current "$BUSYBOX_IMAGE")" = "$stamp" ] && [ "$(current "$PAUSE_IMAGE")" = "$stamp" ] && [ "$(current "$CLI_IMAGE")" = "$stamp" ]; then
     echo "build.sh: images up to date ($stamp)"
     exit 0
 fi
@@ -66,4 +70,18 @@ docker import \
     --change 'ENV PATH=/bin:/sbin:/usr/bin:/usr/sbin' \
     --change 'ENTRYPOINT ["/pause"]' \
     "$work/rootfs.tar" "$PAUSE_IMAGE" >/dev/null
-echo "build.sh: built $BUSYBOX_IMAGE and $PAUSE_IMAGE ($stamp)"
+
+# The guardian's image: the same rootfs plus the Docker CLI with the libraries it links.
+mkdir -p "$root/usr/bin"
+cp "$DOCKER_CLI" "$root/usr/bin/docker"
+for lib in $(ldd "$DOCKER_CLI" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+done
+tar -C "$root" --numeric-owner --owner=0 --group=0 -cf "$work/cli.tar" .
+docker import \
+    --change "LABEL dockerpod.test.build=$stamp" \
+    --change 'ENV PATH=/bin:/sbin:/usr/bin:/usr/sbin' \
+    --change 'CMD ["/bin/sh"]' \
+    "$work/cli.tar" "$CLI_IMAGE" >/dev/null
+echo "build.sh: built $BUSYBOX_IMAGE, $PAUSE_IMAGE and $CLI_IMAGE ($stamp)"

@@ -65,8 +65,8 @@ const rows: [string, (a: PodArgs) => void, (string | jest.AsymmetricMatcher)[]][
             "foo-sandbox: replace(cgroupParent,hostname,labels,name)", "foo-sidecar: replace(cgroupParent,ipcMode,labels,name,networkMode)",
             "foo-slice: replace(create,delete,triggers,update)"]],
     ["the cgroup driver", (a) => { a.host = { cgroupDriver: "systemd" }; },
-        ["foo-app: replace(cgroupParent,ipcMode,networkMode)", "foo-sandbox: replace(cgroupParent)",
-            "foo-sidecar: replace(cgroupParent,ipcMode,networkMode)", "foo-slice: replace(create,delete,triggers,update)"]],
+        ["foo-app: replace(cgroupParent,ipcMode,labels,networkMode)", "foo-sandbox: replace(cgroupParent,labels)",
+            "foo-sidecar: replace(cgroupParent,ipcMode,labels,networkMode)", "foo-slice: replace(create,delete,triggers,update)"]],
 ];
 
 describe.each([["update", false], ["preview", true]])("blast radius (%s)", (_mode, preview) => {

@@ -23,7 +23,7 @@ describe("networking on the sandbox", () => {
         });
         expect(errors).toEqual([]);
         expect(mocks.inputsOf("foo-sandbox")).toMatchObject({
-            networkMode: "backend",
+            networkMode: "bridge",
             networksAdvanced: [{ name: "backend", aliases: ["api", "api.internal"] }, { name: "metrics" }],
             dns: ["10.0.0.53"],
             dnsSearches: ["svc.local"],

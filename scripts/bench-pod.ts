@@ -1,0 +1,169 @@
+// `npm run bench:pod`: the seed pod on this machine's Docker engine, made by
+// DockerPod through the realizer (tests/support/realizer.ts) beside the same
+// pod made with the tutorial's raw `docker run` commands. Prints
+// create-to-ready and destroy times, and the sandbox's memory use.
+//
+// Needs root, the cgroupfs driver and the local test images
+// (bash .ci/dockerd.sh && bash tests/images/build.sh). BENCH_RUNS=n (default 3).
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import Docker from "dockerode";
+import { DockerPod } from "../sdk";
+import { DockerPodArgs } from "../sdk/types";
+import { Realizer, cgroupDir, hostPid, procCgroup, readCgroup } from "../tests/support/realizer";
+
+const BUSYBOX = "dockerpod-test/busybox:1";
+const PAUSE = "registry.k8s.io/pause:3.9";
+const PARENT = "/dockerpod-bench";
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const GRACE = 10;
+const docker = new Docker({ socketPath: "/var/run/docker.sock" });
+
+// Both pods run the same payloads; each exits promptly on SIGTERM.
+const APP = "echo hello > /www/index.html; trap 'kill $!; exit 0' TERM; httpd -f -p 80 -h /www & wait $!";
+const SIDECAR = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done";
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.listen(0, "127.0.0.1", () => {
+            const port = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(port));
+        });
+        server.on("error", reject);
+    });
+}
+
+function get(url: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const req = http.get(url, (res) => {
+            let body = "";
+            res.on("data", (d) => (body += d));
+            res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+        });
+        req.on("error", reject);
+        req.setTimeout(1000, () => req.destroy(new Error("timeout")));
+    });
+}
+
+/** Milliseconds from `since` until the page answers on the host port. */
+async function untilServed(port: number, since: number): Promise<number> {
+    for (;;) {
+        try {
+            if ((await get(`http://127.0.0.1:${port}/`)).trim() === "hello") return Date.now() - since;
+        } catch {
+            // not yet
+        }
+        if (Date.now() - since > 30000) throw new Error(`the page on port ${port} did not answer within 30 s`);
+        await new Promise((r) => setTimeout(r, 20));
+    }
+}
+
+function seedPod(port: number): DockerPodArgs {
+    return {
+        host: { cgroupDriver: "cgroupfs", parentSlice: PARENT },
+        terminationGracePeriodSeconds: GRACE,
+        resources: { limits: { memory: "512Mi", cpu: "500m" } },
+        containers: [
+            {
+                name: "app", image: BUSYBOX, imagePullPolicy: "IfNotPresent", command: ["sh", "-c", APP],
+                ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
+                resources: { limits: { memory: "256Mi" } },
+            },
+            { name: "sidecar", image: BUSYBOX, imagePullPolicy: "IfNotPresent", command: ["sh", "-c", SIDECAR], resources: { limits: { memory: "128Mi" } } },
+        ],
+    };
+}
+
+interface Sample { ready: number; destroy: number; sandboxBytes: number; statsBytes: number }
+
+async function sandboxMemory(container: string): Promise<{ cgroup: number; stats: number }> {
+    const cgroup = Number(readCgroup("memory", procCgroup(await hostPid(container), "memory"), "memory.usage_in_bytes"));
+    const stats = (await docker.getContainer(container).stats({ stream: false })) as any;
+    return { cgroup, stats: stats.memory_stats?.usage ?? 0 };
+}
+
+async function viaRealizer(run: number): Promise<Sample> {
+    const pod = `bench-${process.pid}-${run}`;
+    const port = await freePort();
+    const realizer = new Realizer({ stack: `bench${run}` });
+    const started = Date.now();
+    const up = await realizer.up((transformations) => new DockerPod(pod, seedPod(port), { transformations }));
+    if (up.errors.length) throw up.errors[0];
+    const ready = await untilServed(port, started);
+    const memory = await sandboxMemory(`${pod}-sandbox`);
+    const t = Date.now();
+    await realizer.destroy();
+    return { ready, destroy: Date.now() - t, sandboxBytes: memory.cgroup, statsBytes: memory.stats };
+}
+
+function sh(args: string[]): string {
+    return execFileSync("docker", args, { encoding: "utf8" }).trim();
+}
+
+async function viaDockerRun(run: number): Promise<Sample> {
+    const pod = `raw-${process.pid}-${run}`;
+    const parent = `${PARENT}/${pod}`;
+    const port = await freePort();
+    const started = Date.now();
+    // The tutorial's parent cgroup, in cgroupfs form (it writes a systemd slice: this host has the cgroupfs driver).
+    for (const c of ["memory", "cpu", "pids"]) fs.mkdirSync(cgroupDir(c, parent), { recursive: true });
+    fs.writeFileSync(`${cgroupDir("memory", parent)}/memory.limit_in_bytes`, String(512 * 2 ** 20));
+    fs.writeFileSync(`${cgroupDir("cpu", parent)}/cpu.cfs_quota_us`, "50000");
+    sh(["run", "-d", "--name", `${pod}_sandbox`, "--cgroup-parent", parent, "--ipc", "shareable", "--hostname", pod,
+        "-p", `127.0.0.1:${port}:80`, PAUSE]);
+    sh(["run", "-d", "--name", `${pod}_app`, "--cgroup-parent", parent, "--network", `container:${pod}_sandbox`,
+        "--ipc", `container:${pod}_sandbox`, "--memory", "256m", BUSYBOX, "sh", "-c", APP]);
+    sh(["run", "-d", "--name", `${pod}_sidecar`, "--cgroup-parent", parent, "--network", `container:${pod}_sandbox`,
+        "--ipc", `container:${pod}_sandbox`, "--memory", "128m", BUSYBOX, "sh", "-c", SIDECAR]);
+    const ready = await untilServed(port, started);
+    const memory = await sandboxMemory(`${pod}_sandbox`);
+    const t = Date.now();
+    for (const c of ["sidecar", "app", "sandbox"]) {
+        sh(["stop", "-t", String(GRACE), `${pod}_${c}`]);
+        sh(["rm", "-v", `${pod}_${c}`]);
+    }
+    for (const h of fs.readdirSync("/sys/fs/cgroup")) {
+        const dir = `/sys/fs/cgroup/${h}${parent}`;
+        if (fs.existsSync(dir)) fs.rmdirSync(dir);
+    }
+    return { ready, destroy: Date.now() - t, sandboxBytes: memory.cgroup, statsBytes: memory.stats };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+
+function report(name: string, samples: Sample[]): string[] {
+    const col = (f: (s: Sample) => number, fmt: (n: number) => string) =>
+        `${fmt(median(samples.map(f)))} (min ${fmt(Math.min(...samples.map(f)))}, max ${fmt(Math.max(...samples.map(f))) })`;
+    return [
+        `${name}`,
+        `  create-to-ready   ${col((s) => s.ready, (n) => `${n} ms`)}`,
+        `  destroy           ${col((s) => s.destroy, (n) => `${n} ms`)}`,
+        `  sandbox memory    ${col((s) => s.sandboxBytes, mib)} (cgroup memory.usage_in_bytes)`,
+        `                    ${col((s) => s.statsBytes, mib)} (docker stats memory_stats.usage)`,
+    ];
+}
+
+async function main(): Promise<void> {
+    await docker.ping();
+    for (const image of [BUSYBOX, PAUSE]) await docker.getImage(image).inspect();
+    const realizer: Sample[] = [];
+    const raw: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        realizer.push(await viaRealizer(i));
+        raw.push(await viaDockerRun(i));
+    }
+    console.log([
+        `seed pod (app: busybox httpd, sidecar: sleep loop), ${RUNS} run(s), median (min, max):`,
+        ...report("DockerPod via the realizer (RemoteImages, slice Command, sandbox, payloads)", realizer),
+        ...report("tutorial's raw docker run commands", raw),
+    ].join("\n"));
+}
+
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});

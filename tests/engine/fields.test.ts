@@ -1,0 +1,225 @@
+// Every container field the component maps reaches the real container, and
+// the realizer itself behaves like the pinned providers where tests rely on it.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { PodSpecError } from "../../sdk";
+import { DockerPodArgs } from "../../sdk/types";
+import { T_CONTAINER, exec } from "../support/realizer";
+import { BUSYBOX, HOST, IDLE, Stacks, docker as engine, inspect, podName, podProgram, requireEngine, upOk } from "./helpers";
+
+jest.setTimeout(60_000);
+
+const stacks = new Stacks();
+beforeAll(requireEngine);
+afterEach(() => stacks.destroyAll());
+
+const MiB = 2 ** 20;
+
+test("env, workingDir, args, requests, limits and securityContext reach the container", async () => {
+    const pod = podName("fields");
+    await upOk(stacks.create(), podProgram(pod, {
+        host: HOST,
+        terminationGracePeriodSeconds: 1,
+        restartPolicy: "OnFailure",
+        labels: { team: "tests" },
+        containers: [{
+            name: "app", image: BUSYBOX, imagePullPolicy: "Never",
+            command: ["sh", "-c"], args: [IDLE[2]],
+            env: [{ name: "GREETING", value: "hi" }, { name: "TOKEN", value: pulumi.secret("s3cret") }],
+            workingDir: "/tmp",
+            resources: { limits: { memory: "40Mi", cpu: "300m" }, requests: { memory: "20Mi", cpu: "250m" } },
+            securityContext: {
+                runAsUser: 65534, runAsGroup: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+                capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+            },
+        }],
+    }));
+    const c = await inspect(`${pod}-app`);
+    expect(c.Config.Entrypoint).toEqual(["sh", "-c"]);
+    expect(c.Config.Cmd).toEqual([IDLE[2]]);
+    expect(c.Config.Env).toEqual(expect.arrayContaining(["GREETING=hi", "TOKEN=s3cret"]));
+    expect(c.Config.WorkingDir).toBe("/tmp");
+    expect(c.Config.User).toBe("65534:65534");
+    expect(c.Config.Labels).toMatchObject({ team: "tests", "dockerpod.pod": pod, "dockerpod.role": "app", "dockerpod.container": "app" });
+    expect(c.HostConfig).toMatchObject({
+        Memory: 40 * MiB, MemorySwap: 40 * MiB, MemoryReservation: 20 * MiB, NanoCpus: 300_000_000, CpuShares: 256,
+        ReadonlyRootfs: true, CapDrop: ["ALL"], CapAdd: ["NET_BIND_SERVICE"], SecurityOpt: ["no-new-privileges:true"],
+        RestartPolicy: { Name: "on-failure", MaximumRetryCount: 0 },
+    });
+    const id = await exec(`${pod}-app`, ["id", "-u"]);
+    expect(id.stdout.trim()).toBe("65534");
+    expect((await exec(`${pod}-app`, ["sh", "-c", "echo x > /x"])).exitCode).not.toBe(0);
+    expect((await exec(`${pod}-app`, ["sh", "-c", "echo $GREETING"])).stdout.trim()).toBe("hi");
+});
+
+describe("the realizer", () => {
+    test("refuses a Container input it does not model, naming it", async () => {
+        const run = await stacks.create().up(() => new docker.Container("odd", { name: podName("odd"), image: BUSYBOX, gpus: "all" }));
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/"gpus" are not modelled/);
+    });
+
+    test("never pulls: a missing image fails clearly and creates nothing", async () => {
+        const stack = stacks.create();
+        const run = await stack.up(() => new docker.RemoteImage("absent", { name: "dockerpod-test/absent:1", keepLocally: true }));
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/not on the host and the realizer never pulls/);
+        expect(stack.state.size).toBe(0);
+    });
+
+    test("RemoteImage: outputs the local image id; keepLocally false removes the image on destroy", async () => {
+        const tag = `k${process.pid}`;
+        await engine.getImage(BUSYBOX).tag({ repo: "dockerpod-test/scratch", tag });
+        const name = `dockerpod-test/scratch:${tag}`;
+        const stack = stacks.create();
+        const run = await upOk(stack, () => new docker.RemoteImage("scratch", { name, keepLocally: false }));
+        expect(await (run.result.imageId as any).promise()).toBe((await engine.getImage(BUSYBOX).inspect()).Id);
+        await stack.destroy();
+        await expect(engine.getImage(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
+        await engine.getImage(BUSYBOX).inspect();
+    });
+
+    test("an init-style container (attach, mustRun false) reports its exit code and logs without failing", async () => {
+        const stack = stacks.create();
+        const name = podName("oneshot");
+        const run = await upOk(stack, () => new docker.Container("oneshot", {
+            name, image: BUSYBOX, command: ["sh", "-c", "echo out; echo err >&2; exit 5"],
+            attach: true, logs: true, mustRun: false,
+        }));
+        expect(await (run.result.exitCode as any).promise()).toBe(5);
+        expect(await (run.result.containerLogs as any).promise()).toBe("out\nerr\n");
+        expect(stack.state.get(`${T_CONTAINER}::oneshot`)?.outputs.exitCode).toBe(5);
+    });
+
+    test("a must-run container that exits at once fails the create and is removed, as the provider's read does", async () => {
+        const stack = stacks.create();
+        const name = podName("quick");
+        const run = await stack.up(() => new docker.Container("quick", { name, image: BUSYBOX, command: ["true"] }));
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/container exited immediately/);
+        await expect(engine.getContainer(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
+        expect(stack.state.size).toBe(0);
+    });
+
+    test("getRegistryImage models the registry digest with the local image", async () => {
+        const stack = stacks.create();
+        const run = await upOk(stack, () => docker.getRegistryImageOutput({ name: BUSYBOX }).sha256Digest);
+        expect(await (run.result as any).promise()).toBe((await engine.getImage(BUSYBOX).inspect()).Id);
+    });
+});
+
+describe("files, networks, DNS and /etc/hosts", () => {
+    const network = `dockerpod-test-net-${process.pid}`;
+    beforeAll(async () => {
+        await engine.createNetwork({ Name: network, Labels: { "dockerpod.test": "yes" } });
+    });
+    afterAll(async () => {
+        await engine.getNetwork(network).remove().catch(() => undefined);
+    });
+
+    function netPod(pod: string): DockerPodArgs {
+        return {
+            host: HOST,
+            terminationGracePeriodSeconds: 1,
+            networks: [{ name: network, aliases: ["web-alias"] }],
+            dnsConfig: { nameservers: ["192.0.2.53"], searches: ["example.test"], options: [{ name: "ndots", value: "2" }] },
+            hostAliases: [{ ip: "192.0.2.10", hostnames: ["db.example.test"] }],
+            containers: [{
+                name: "web", image: BUSYBOX, imagePullPolicy: "Never",
+                command: ["sh", "-c", "mkdir -p /www; cp /etc/app/index.html /www/; exec httpd -f -p 8080 -h /www"],
+                files: [
+                    { path: "/etc/app/index.html", content: "from a file", mode: 0o640 },
+                    { path: "/etc/app/token", content: pulumi.secret("t0ken") },
+                ],
+            }],
+        };
+    }
+
+    /** Runs a one-shot client on the network; returns its exit code and output. */
+    async function fromNetwork(cmd: string[]): Promise<{ code: number; output: string }> {
+        const client = await engine.createContainer({ Image: BUSYBOX, Cmd: cmd, HostConfig: { NetworkMode: network } });
+        try {
+            await client.start();
+            const { StatusCode } = await client.wait();
+            const logs = (await client.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+            return { code: StatusCode, output: logs.toString() };
+        } finally {
+            await client.remove({ force: true });
+        }
+    }
+
+    test("files are written before start; the pod is on the network; DNS and hosts reach every container", async () => {
+        const pod = podName("net");
+        await upOk(stacks.create(), podProgram(pod, netPod(pod)));
+        const web = `${pod}-web`;
+        expect((await exec(web, ["cat", "/etc/app/token"])).stdout).toBe("t0ken");
+        expect((await exec(web, ["stat", "-c", "%a %u", "/etc/app/index.html"])).stdout.trim()).toBe("640 0");
+        // The network is the sandbox's; the payload shares it.
+        const sandbox = await inspect(`${pod}-sandbox`);
+        expect(Object.keys(sandbox.NetworkSettings.Networks)).toEqual([network]);
+        const ip = sandbox.NetworkSettings.Networks[network].IPAddress;
+        const byIp = await fromNetwork(["wget", "-qO-", `http://${ip}:8080/`]);
+        expect(byIp).toMatchObject({ code: 0 });
+        expect(byIp.output).toContain("from a file");
+        // On a user-defined network Docker's embedded DNS (127.0.0.11) answers and forwards to these servers.
+        expect(sandbox.HostConfig.Dns).toEqual(["192.0.2.53"]);
+        const resolv = (await exec(web, ["cat", "/etc/resolv.conf"])).stdout;
+        expect(resolv).toMatch(/nameserver (192\.0\.2\.53|127\.0\.0\.11)/);
+        expect(resolv).toContain("search example.test");
+        expect(resolv).toContain("options ndots:2");
+        expect((await exec(web, ["cat", "/etc/hosts"])).stdout).toMatch(/192\.0\.2\.10\s+db\.example\.test/);
+    });
+
+    // sdk bug: the sandbox is created with networkMode = the first network, so the
+    // provider's later NetworkConnect (which carries the aliases) hits a network the
+    // container already joined, and Docker silently ignores it: the aliases are lost.
+    // Fix in sdk/components/build.ts buildSandbox: networkMode "bridge" (the provider
+    // then leaves bridge and connects every network with its aliases). Flip to
+    // `test` once fixed.
+    test("other containers on the network reach the pod by its aliases", async () => {
+        const pod = podName("alias");
+        await upOk(stacks.create(), podProgram(pod, netPod(pod)));
+        const sandbox = await inspect(`${pod}-sandbox`);
+        expect(sandbox.NetworkSettings.Networks[network].Aliases).toEqual(expect.arrayContaining(["web-alias"]));
+        const byAlias = await fromNetwork(["wget", "-qO-", "http://web-alias:8080/"]);
+        expect(byAlias).toMatchObject({ code: 0 });
+    });
+
+    // The engine refuses to write files into a read-only root filesystem
+    // ("container rootfs is marked read-only"), so `up` fails late. The spec
+    // should refuse the combination up front; until then this test fails.
+    test("files with readOnlyRootFilesystem are refused before anything is made", async () => {
+        const stack = stacks.create();
+        const run = await stack.up(podProgram(podName("rofiles"), {
+            host: HOST,
+            containers: [{
+                name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
+                files: [{ path: "/etc/app.conf", content: "x" }],
+                securityContext: { readOnlyRootFilesystem: true },
+            }],
+        }));
+        expect(run.errors[0]).toBeInstanceOf(PodSpecError);
+        expect(stack.state.size).toBe(0);
+    });
+});
+
+describe("runAsNonRoot", () => {
+    test("an image that runs as root is refused at up; its container is never made", async () => {
+        const pod = podName("nonroot");
+        const stack = stacks.create();
+        const run = await stack.up(podProgram(pod, {
+            host: HOST,
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: "app", image: BUSYBOX, command: IDLE, securityContext: { runAsNonRoot: true } }],
+        }));
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/sets runAsNonRoot but its image .* runs as root/);
+        await expect(engine.getContainer(`${pod}-app`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    });
+
+    test("with runAsUser the container runs as that user", async () => {
+        const pod = podName("nonroot");
+        await upOk(stacks.create(), podProgram(pod, {
+            host: HOST,
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: "app", image: BUSYBOX, command: IDLE, securityContext: { runAsNonRoot: true, runAsUser: 65534 } }],
+        }));
+        expect((await exec(`${pod}-app`, ["id", "-u"])).stdout.trim()).toBe("65534");
+    });
+});

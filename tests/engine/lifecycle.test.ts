@@ -1,0 +1,208 @@
+// Init containers, emptyDir, readiness and convergence of later `up`s on the real engine.
+import { Container, DockerPodArgs } from "../../sdk/types";
+import { T_CONTAINER, T_IMAGE, exec } from "../support/realizer";
+import { BUSYBOX, HOST, IDLE, IDLE_SCRIPT, Stacks, docker, inspect, podName, podObjects, podProgram, requireEngine, upOk } from "./helpers";
+
+jest.setTimeout(120_000);
+
+const stacks = new Stacks();
+beforeAll(requireEngine);
+afterEach(() => stacks.destroyAll());
+
+const WORK = [{ name: "work", mountPath: "/work" }];
+
+function init(name: string, script: string): Container {
+    return { name, image: BUSYBOX, imagePullPolicy: "Never", command: ["sh", "-c", script], volumeMounts: WORK };
+}
+
+function podWithInits(inits: Container[]): DockerPodArgs {
+    return {
+        host: HOST,
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: "work", emptyDir: {} }],
+        initContainers: inits,
+        containers: [{
+            name: "app", image: BUSYBOX, imagePullPolicy: "Never", volumeMounts: WORK,
+            command: ["sh", "-c", `echo app >> /work/order; ${IDLE_SCRIPT}`],
+        }],
+    };
+}
+
+describe("init containers", () => {
+    test("6: run to completion, in order, before the app starts", async () => {
+        const pod = podName("init");
+        await upOk(stacks.create(), podProgram(pod, podWithInits([
+            init("first", "sleep 1; echo first >> /work/order"),
+            init("second", "echo second >> /work/order"),
+        ])));
+        const order = await exec(`${pod}-app`, ["cat", "/work/order"]);
+        expect(order.stdout.split("\n").filter(Boolean)).toEqual(["first", "second", "app"]);
+        const [first, second, app] = await Promise.all(["first", "second", "app"].map((n) => inspect(`${pod}-${n}`)));
+        expect(first.State).toMatchObject({ Running: false, ExitCode: 0 });
+        expect(second.State).toMatchObject({ Running: false, ExitCode: 0 });
+        expect(Date.parse(first.State.FinishedAt)).toBeLessThanOrEqual(Date.parse(second.State.StartedAt));
+        expect(Date.parse(second.State.FinishedAt)).toBeLessThanOrEqual(Date.parse(app.State.StartedAt));
+        // Init containers never restart, and are not restarted by a later up.
+        expect(first.HostConfig.RestartPolicy?.Name).toBe("no");
+    });
+
+    test("6: a failing init container stops the up with its name and exit code; the fixed pod converges", async () => {
+        const pod = podName("badinit");
+        const stack = stacks.create();
+        const failed = await stack.up(podProgram(pod, podWithInits([init("check", "exit 3"), init("after", "true")])));
+        const messages = failed.errors.map((e) => e.message).join("\n");
+        expect(messages).toContain(`init container "check" exited with code 3`);
+        const afterFailure = await podObjects(pod);
+        expect(afterFailure.containers).toEqual([`${pod}-check`, `${pod}-sandbox`]);
+
+        const fixed = await upOk(stack, podProgram(pod, podWithInits([init("check", "exit 0"), init("after", "true")])));
+        expect(fixed.steps.find((s) => s.key === `${T_CONTAINER}::${pod}-check`)?.op).toBe("replace");
+        const converged = await podObjects(pod);
+        expect(converged.containers).toEqual([`${pod}-after`, `${pod}-app`, `${pod}-check`, `${pod}-sandbox`]);
+        expect((await inspect(`${pod}-check`)).State.ExitCode).toBe(0);
+        expect((await inspect(`${pod}-app`)).State.Running).toBe(true);
+
+        // Another up changes nothing: the exited init containers are left alone.
+        const again = await upOk(stack, podProgram(pod, podWithInits([init("check", "exit 0"), init("after", "true")])));
+        expect(again.steps.filter((s) => s.op !== "same")).toEqual([]);
+    });
+});
+
+describe("emptyDir", () => {
+    const args: DockerPodArgs = {
+        host: HOST,
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: "scratch", emptyDir: {} }],
+        containers: ["writer", "reader"].map((name) => ({
+            name, image: BUSYBOX, imagePullPolicy: "Never" as const, command: IDLE,
+            volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+        })),
+    };
+
+    test("7: what one container writes another reads; a new pod starts empty", async () => {
+        const pod = podName("empty");
+        const stack = stacks.create();
+        await upOk(stack, podProgram(pod, args));
+        expect((await podObjects(pod)).volumes).toEqual([`${pod}-scratch`]);
+        expect((await exec(`${pod}-writer`, ["sh", "-c", "echo note > /scratch/note"])).exitCode).toBe(0);
+        expect((await exec(`${pod}-reader`, ["cat", "/scratch/note"])).stdout.trim()).toBe("note");
+
+        await stack.destroy();
+        expect(await podObjects(pod)).toEqual({ containers: [], volumes: [], cgroups: [] });
+        await upOk(stack, podProgram(pod, args));
+        expect((await exec(`${pod}-reader`, ["test", "-e", "/scratch/note"])).exitCode).not.toBe(0);
+    });
+});
+
+describe("readinessProbe", () => {
+    function probed(command: string[], probe: string[], failureThreshold = 3): DockerPodArgs {
+        return {
+            host: HOST,
+            terminationGracePeriodSeconds: 1,
+            containers: [{
+                name: "app", image: BUSYBOX, imagePullPolicy: "Never", command,
+                readinessProbe: { exec: { command: probe }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold },
+            }],
+        };
+    }
+
+    test("8: the up returns only once the container is healthy", async () => {
+        const pod = podName("ready");
+        const started = Date.now();
+        await upOk(stacks.create(), podProgram(pod, probed(
+            ["sh", "-c", `sleep 3; touch /tmp/ready; ${IDLE_SCRIPT}`],
+            ["test", "-f", "/tmp/ready"],
+        )));
+        expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+        expect((await inspect(`${pod}-app`)).State.Health?.Status).toBe("healthy");
+    });
+
+    test("8: a probe that never passes fails the up within its timeout", async () => {
+        const pod = podName("never");
+        // waitTimeout = initialDelay 0 + (period 1 + timeout 1) * failureThreshold 2 + 5 = 9 s
+        const started = Date.now();
+        const run = await stacks.create().up(podProgram(pod, probed(IDLE, ["false"], 2)));
+        const elapsed = Date.now() - started;
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/failed to be in healthy state in time/);
+        expect(elapsed).toBeGreaterThanOrEqual(9000);
+        expect(elapsed).toBeLessThan(20000);
+        expect((await inspect(`${pod}-app`)).State.Health?.Status).toBe("unhealthy");
+    });
+});
+
+describe("refresh and drift", () => {
+    test("a container removed or stopped by hand is recreated by the next up", async () => {
+        const pod = podName("drift");
+        const args: DockerPodArgs = {
+            host: HOST, terminationGracePeriodSeconds: 1,
+            containers: ["one", "two"].map((name) => ({ name, image: BUSYBOX, imagePullPolicy: "Never" as const, command: IDLE })),
+        };
+        const stack = stacks.create();
+        await upOk(stack, podProgram(pod, args));
+        const sandboxId = (await inspect(`${pod}-sandbox`)).Id;
+        await docker.getContainer(`${pod}-one`).remove({ force: true });
+        await docker.getContainer(`${pod}-two`).stop({ t: 0 });
+        await stack.refresh();
+        expect(stack.state.has(`${T_CONTAINER}::${pod}-one`)).toBe(false);
+        expect(stack.state.has(`${T_CONTAINER}::${pod}-two`)).toBe(false);
+
+        const run = await upOk(stack, podProgram(pod, args));
+        expect(run.steps.filter((s) => s.op === "create").map((s) => s.key).sort())
+            .toEqual([`${T_CONTAINER}::${pod}-one`, `${T_CONTAINER}::${pod}-two`]);
+        for (const n of ["one", "two"]) expect((await inspect(`${pod}-${n}`)).State.Running).toBe(true);
+        expect((await inspect(`${pod}-sandbox`)).Id).toBe(sandboxId);
+        expect((await podObjects(pod)).containers).toHaveLength(3);
+    });
+});
+
+describe("imagePullPolicy Always", () => {
+    test("a moved digest replaces the image and the container", async () => {
+        const pod = podName("always");
+        const tag = `t${process.pid}`;
+        const image = `dockerpod-test/moving:${tag}`;
+        await docker.getImage(BUSYBOX).tag({ repo: "dockerpod-test/moving", tag });
+        try {
+            const args: DockerPodArgs = {
+                host: HOST, terminationGracePeriodSeconds: 1,
+                containers: [{ name: "app", image, imagePullPolicy: "Always", command: IDLE }],
+            };
+            const stack = stacks.create();
+            await upOk(stack, podProgram(pod, args));
+            const before = await inspect(`${pod}-app`);
+            expect((await upOk(stack, podProgram(pod, args))).steps.filter((s) => s.op !== "same")).toEqual([]);
+
+            // Move the tag to a new image (a commit with one more label).
+            const helper = await docker.createContainer({ Image: BUSYBOX, Cmd: ["true"] });
+            await helper.commit({ repo: "dockerpod-test/moving", tag, changes: "LABEL moved=yes" });
+            await helper.remove();
+            const run = await upOk(stack, podProgram(pod, args));
+            expect(run.steps.find((s) => s.key === `${T_IMAGE}::${pod}-app-image`)?.op).toBe("replace");
+            expect(run.steps.find((s) => s.key === `${T_CONTAINER}::${pod}-app`)?.op).toBe("replace");
+            const after = await inspect(`${pod}-app`);
+            expect(after.Image).not.toBe(before.Image);
+            expect(after.Image).toBe((await docker.getImage(image).inspect()).Id);
+        } finally {
+            await stacks.destroyAll();
+            await docker.getImage(image).remove().catch(() => undefined);
+        }
+    });
+});
+
+describe("moving the pod's cgroup parent", () => {
+    // sdk bug: the slice Command is replaced delete-before-create, but the containers
+    // only `dependsOn` it, so the engine deletes the slice first and its delete script
+    // fails ("is a container of the pod still running in it?"). Give every container a
+    // property dependency on the slice (e.g. a label with the slice Command's id) so
+    // the engine replaces them before the slice. Flip to `test` once fixed.
+    test("a changed host.parentSlice moves the running pod", async () => {
+        const pod = podName("move");
+        const args = (parentSlice: string): DockerPodArgs => ({
+            host: { cgroupDriver: "cgroupfs", parentSlice }, terminationGracePeriodSeconds: 1,
+            containers: [{ name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE }],
+        });
+        const stack = stacks.create();
+        await upOk(stack, podProgram(pod, args(HOST.parentSlice)));
+        await upOk(stack, podProgram(pod, args(`${HOST.parentSlice}/moved`)));
+        expect((await inspect(`${pod}-app`)).HostConfig.CgroupParent).toBe(`${HOST.parentSlice}/moved/${pod}`);
+    });
+});

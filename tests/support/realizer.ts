@@ -1,0 +1,890 @@
+// A Pulumi "engine" for tests that realizes resources on the real Docker
+// daemon. It implements `pulumi.runtime.Mocks`, so a program runs in-process
+// (tests/support/program.ts) while every resource is really created, updated
+// and deleted through the Docker API (dockerode) or, for Commands, /bin/sh.
+//
+// It is a MODEL of two pinned providers and of the engine, not the real thing:
+//   - @pulumi/docker 5.2.0 (Terraform docker provider inside): which Container
+//     fields replace, update in place (`docker update`) or only change state;
+//     create = create, start, wait for exit (attach) or health (wait), then the
+//     provider's read ("container exited immediately" when a must-run
+//     container stopped); delete = stop with `destroyGraceSeconds` when above 0
+//     and not attached, then force remove (a kill) with anonymous volumes.
+//     `networksAdvanced` are connected and `uploads` written after create and
+//     before start, as the provider does. The image must already be on the
+//     host: nothing is ever pulled; `getRegistryImage` answers with the local
+//     image's digest (no registry here).
+//   - @pulumi/command 1.2.1 local.Command: create/update/delete scripts run by
+//     `/bin/sh -c` with `environment`; `triggers` replace; other changes run
+//     `update` (or `create`); PULUMI_COMMAND_STDOUT/STDERR of the previous run
+//     are in update/delete's environment.
+//   - The engine: `up` diffs each registration against the state (same /
+//     update / replace, delete-before-replace for `deleteBeforeReplace` and for
+//     named containers and volumes, cascading to the entries that reference
+//     the replaced one), then deletes what the program no longer registers
+//     (only when the program had no error, as Pulumi does). Resource options
+//     (deleteBeforeReplace, replaceOnChanges) are observed with a
+//     transformation, since they never reach mocks. `refresh` reads live
+//     state: a container gone, or a must-run one found stopped (which the
+//     provider's read deletes), leaves the state and the next `up` creates it
+//     again. `destroy` deletes everything, dependents first.
+// See pod-model.md for the facts modelled here.
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import Docker from "dockerode";
+import * as pulumi from "@pulumi/pulumi";
+import { CONTAINER_IN_PLACE, CONTAINER_STATE_ONLY, classify } from "./engine-model";
+import { ProgramRun, runProgram } from "./program";
+
+export const T_CONTAINER = "docker:index/container:Container";
+export const T_IMAGE = "docker:index/remoteImage:RemoteImage";
+export const T_VOLUME = "docker:index/volume:Volume";
+export const T_COMMAND = "command:local:Command";
+export const TOKEN_REGISTRY_IMAGE = "docker:index/getRegistryImage:getRegistryImage";
+
+const MIB = 2 ** 20;
+const SECRET_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** One resource the realizer made, keyed by `type::name`. */
+export interface StateEntry {
+    key: string;
+    type: string;
+    name: string;
+    id: string;
+    /** Inputs as registered (secrets unwrapped). */
+    inputs: Record<string, any>;
+    /** Outputs returned to the program: the inputs echoed plus computed fields. */
+    outputs: Record<string, any>;
+    /** Keys of the state entries whose id (or image id) appears in the inputs. */
+    refs: string[];
+    /** Creation order. */
+    seq: number;
+    /** Created but the create failed afterwards (e.g. never healthy): replaced on the next up. */
+    tainted?: boolean;
+}
+
+export type StepOp = "create" | "same" | "update" | "replace" | "delete" | "read" | "forget";
+
+/** What the realizer did, in order, with how long it took. */
+export interface Step {
+    op: StepOp;
+    key: string;
+    ms: number;
+    /** Fields that caused an update or replace. */
+    diff?: string[];
+    /** For a deleted (or replaced) container: its exit code after the stop, before the removal. */
+    exitCode?: number;
+    error?: string;
+}
+
+export interface UpResult<T> extends ProgramRun<T> {
+    /** Steps of this `up` only. */
+    steps: Step[];
+}
+
+/** Options the engine would see; they do not reach mocks, so a transformation records them. */
+interface ObservedOpts {
+    deleteBeforeReplace?: boolean;
+    replaceOnChanges?: string[];
+}
+
+// ---------- pulumi-docker Container: what each input does ----------
+
+/** Every Container input the realizer applies; anything else is refused. */
+const CONTAINER_FIELDS = new Set([
+    ...CONTAINER_IN_PLACE, ...CONTAINER_STATE_ONLY, "removeVolumes", "containerReadRefreshTimeoutMilliseconds",
+    "networksAdvanced", "uploads", "name", "image", "entrypoints", "command", "envs", "workingDir", "user", "hostname", "domainname",
+    "ports", "publishAllPorts", "mounts", "labels", "networkMode", "ipcMode", "pidMode", "usernsMode", "cgroupnsMode",
+    "cgroupParent", "cpus", "shmSize", "capabilities", "securityOpts", "privileged", "readOnly", "stopSignal",
+    "stopTimeout", "sysctls", "tty", "stdinOpen", "dns", "dnsOpts", "dnsSearches", "hosts", "groupAdds",
+    "logDriver", "logOpts", "ulimits",
+]);
+/** Sets in the Terraform schema: their order never makes a diff. */
+const SET_FIELDS = new Set(["envs", "labels", "mounts", "securityOpts", "dns", "dnsOpts", "dnsSearches", "hosts", "groupAdds", "ulimits", "uploads", "networksAdvanced"]);
+
+const IMAGE_FIELDS = new Set(["name", "keepLocally", "pullTriggers", "forceRemove", "triggers", "platform"]);
+const VOLUME_FIELDS = new Set(["name", "labels", "driver", "driverOpts"]);
+const COMMAND_FIELDS = new Set(["create", "update", "delete", "triggers", "environment", "dir", "interpreter", "stdin", "addPreviousOutputInEnv", "logging"]);
+
+// ---------- small helpers ----------
+
+function isSecret(v: any): boolean {
+    return v !== null && typeof v === "object" && v[SECRET_KEY] === SECRET_SIG;
+}
+
+/** Unwraps Pulumi's secret markers everywhere in a value. */
+export function unwrap(v: any): any {
+    if (isSecret(v)) return unwrap(v.value);
+    if (Array.isArray(v)) return v.map(unwrap);
+    if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+        return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, unwrap(x)]));
+    }
+    return v;
+}
+
+/** A canonical JSON form: sorted keys, and set fields sorted. */
+function canonical(v: any, setField = false): string {
+    if (Array.isArray(v)) {
+        const items = v.map((x) => canonical(x));
+        if (setField) items.sort();
+        return `[${items.join(",")}]`;
+    }
+    if (v !== null && typeof v === "object") {
+        return `{${Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`;
+    }
+    return JSON.stringify(v);
+}
+
+/** Input fields whose values differ (a missing field and an undefined one are equal). */
+function diffFields(type: string, before: Record<string, any>, after: Record<string, any>): string[] {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    const sets = type === T_CONTAINER ? SET_FIELDS : new Set<string>(["labels"]);
+    return [...keys].filter((k) => canonical(before[k], sets.has(k)) !== canonical(after[k], sets.has(k))).sort();
+}
+
+function rejectUnknown(type: string, inputs: Record<string, any>, known: Set<string>): void {
+    const unknown = Object.keys(inputs).filter((k) => !known.has(k));
+    if (unknown.length > 0) {
+        throw new Error(`realizer: ${type} input(s) ${unknown.map((k) => `"${k}"`).join(", ")} are not modelled: ` +
+            `teach tests/support/realizer.ts what the provider does with them`);
+    }
+}
+
+function rejectUnknownIn(what: string, obj: Record<string, any> | undefined, known: string[]): void {
+    const unknown = Object.keys(obj ?? {}).filter((k) => !known.includes(k));
+    if (unknown.length > 0) throw new Error(`realizer: ${what} field(s) ${unknown.join(", ")} are not modelled`);
+}
+
+/** Parses a Go duration (`1m30s`, `500ms`, `10s`) to nanoseconds. */
+export function goDurationNs(text: string | undefined): number {
+    if (text === undefined || text === "" || text === "0") return 0;
+    const unit: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+    const re = /([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)/g;
+    let total = 0;
+    let consumed = "";
+    for (const m of text.matchAll(re)) {
+        total += Number(m[1]) * unit[m[2]];
+        consumed += m[0];
+    }
+    if (consumed !== text) throw new Error(`realizer: "${text}" is not a Go duration`);
+    return Math.round(total);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function statusOf(err: any): number | undefined {
+    return typeof err?.statusCode === "number" ? err.statusCode : undefined;
+}
+
+/** Splits Docker's multiplexed stdout/stderr frames (non-TTY logs). */
+export function demux(buf: Buffer): { stdout: string; stderr: string } {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let i = 0;
+    while (i + 8 <= buf.length) {
+        const kind = buf[i];
+        const len = buf.readUInt32BE(i + 4);
+        const chunk = buf.subarray(i + 8, i + 8 + len);
+        (kind === 2 ? err : out).push(chunk);
+        i += 8 + len;
+    }
+    return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+/** Runs a script the way @pulumi/command's local.Command does. */
+function runScript(
+    script: string, env: Record<string, string>, opts: { interpreter?: string[]; dir?: string; stdin?: string },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    const interpreter = opts.interpreter && opts.interpreter.length > 0 ? opts.interpreter : ["/bin/sh", "-c"];
+    return new Promise((resolve, reject) => {
+        const child = spawn(interpreter[0], [...interpreter.slice(1), script], {
+            env: { ...process.env, ...env }, cwd: opts.dir, stdio: ["pipe", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+        child.stdin.end(opts.stdin ?? "");
+    });
+}
+
+/** A one-file tar archive (ustar), as the provider builds for an upload. */
+export function tarOf(file: string, content: Buffer, mode: number): Buffer {
+    const header = Buffer.alloc(512);
+    let name = file;
+    let prefix = "";
+    if (Buffer.byteLength(name) > 100) {
+        const cut = file.lastIndexOf("/", 155);
+        prefix = file.slice(0, cut);
+        name = file.slice(cut + 1);
+    }
+    const put = (text: string, offset: number, length: number) => header.write(text, offset, length, "utf8");
+    const octal = (n: number, length: number) => n.toString(8).padStart(length - 1, "0") + "\0";
+    put(name, 0, 100);
+    put(octal(mode, 8), 100, 8);
+    put(octal(0, 8), 108, 8);
+    put(octal(0, 8), 116, 8);
+    put(octal(content.length, 12), 124, 12);
+    put(octal(Math.floor(Date.now() / 1000), 12), 136, 12);
+    put("        ", 148, 8);
+    put("0", 156, 1);
+    put("ustar\0", 257, 6);
+    put("00", 263, 2);
+    put(prefix, 345, 155);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
+    const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
+    return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
+}
+
+function trimNewline(s: string): string {
+    return s.replace(/\r?\n$/, "");
+}
+
+// ---------- the realizer ----------
+
+export interface RealizerOptions {
+    project?: string;
+    stack?: string;
+    docker?: Docker;
+}
+
+export class Realizer implements pulumi.runtime.Mocks {
+    readonly docker: Docker;
+    readonly project: string;
+    readonly stack: string;
+    /** The stack's state, by `type::name`. */
+    readonly state = new Map<string, StateEntry>();
+    /** Every step ever taken, in order. */
+    readonly steps: Step[] = [];
+    private seq = 0;
+    private seen = new Set<string>();
+    private observed = new Map<string, ObservedOpts>();
+
+    constructor(options: RealizerOptions = {}) {
+        this.docker = options.docker ?? new Docker({ socketPath: "/var/run/docker.sock" });
+        this.project = options.project ?? "project";
+        this.stack = options.stack ?? "stack";
+    }
+
+    // ----- engine steps -----
+
+    /**
+     * `pulumi up`: runs the program, realizing each registration against the
+     * state, then deletes the entries the program no longer registers (only
+     * when the program had no error).
+     */
+    async up<T>(program: (transformations: pulumi.ResourceTransformation[]) => T): Promise<UpResult<T>> {
+        const firstStep = this.steps.length;
+        this.seen = new Set();
+        this.observed = new Map();
+        const observe: pulumi.ResourceTransformation = (args) => {
+            this.observed.set(`${args.type}::${args.name}`, {
+                deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
+                replaceOnChanges: args.opts.replaceOnChanges,
+            });
+            return undefined;
+        };
+        const run = await runProgram(this, (t) => program([...t, observe]),
+            { preview: false, project: this.project, stack: this.stack });
+        if (run.errors.length === 0) {
+            const gone = [...this.state.values()].filter((e) => !this.seen.has(e.key));
+            try {
+                await this.deleteInOrder(gone);
+            } catch (err) {
+                run.errors.push(err as Error);
+            }
+        }
+        return { ...run, steps: this.steps.slice(firstStep) };
+    }
+
+    /** `pulumi refresh`: reads live state; what is gone leaves the state. */
+    async refresh(): Promise<void> {
+        for (const entry of [...this.state.values()]) {
+            const started = Date.now();
+            const step = (op: StepOp) => this.steps.push({ op, key: entry.key, ms: Date.now() - started });
+            if (entry.type === T_CONTAINER) {
+                const info = await this.inspectContainer(entry.id);
+                if (!info) {
+                    this.state.delete(entry.key);
+                    step("forget");
+                } else if (!info.State.Running && entry.inputs.mustRun !== false) {
+                    // The provider's read deletes a must-run container it finds stopped and forgets it;
+                    // the next `up` creates it again.
+                    await this.removeContainer(entry);
+                    this.state.delete(entry.key);
+                    step("forget");
+                } else {
+                    entry.outputs = { ...entry.outputs, exitCode: info.State.ExitCode };
+                    step("read");
+                }
+            } else if (entry.type === T_VOLUME) {
+                const exists = await this.docker.getVolume(entry.id).inspect().then(() => true, (e) => statusOf(e) !== 404);
+                if (!exists) this.state.delete(entry.key);
+                step(exists ? "read" : "forget");
+            } else if (entry.type === T_IMAGE) {
+                const info = await this.inspectImage(entry.inputs.name);
+                if (!info) this.state.delete(entry.key);
+                else entry.outputs = { ...entry.outputs, imageId: info.Id, repoDigest: info.RepoDigests?.[0] ?? "" };
+                step(info ? "read" : "forget");
+            }
+            // A local Command has no read: its state stays.
+        }
+    }
+
+    /** `pulumi destroy`: deletes everything, dependents first. Twice is fine. */
+    async destroy(): Promise<Step[]> {
+        const firstStep = this.steps.length;
+        await this.deleteInOrder([...this.state.values()]);
+        return this.steps.slice(firstStep);
+    }
+
+    /** Deletes entries so that nothing is deleted while another remaining entry references it. */
+    private async deleteInOrder(entries: StateEntry[]): Promise<void> {
+        const pending = new Map(entries.map((e) => [e.key, e]));
+        const failures: Error[] = [];
+        while (pending.size > 0) {
+            const referenced = new Set<string>();
+            for (const e of this.state.values()) {
+                if (pending.has(e.key)) e.refs.forEach((r) => referenced.add(r));
+            }
+            const ready = [...pending.values()].filter((e) => !referenced.has(e.key)).sort((a, b) => b.seq - a.seq);
+            const next = ready[0] ?? [...pending.values()].sort((a, b) => b.seq - a.seq)[0];
+            pending.delete(next.key);
+            try {
+                await this.deleteEntry(next);
+            } catch (err) {
+                failures.push(err as Error);
+            }
+        }
+        if (failures.length > 0) {
+            throw new Error(`realizer: ${failures.length} delete(s) failed:\n${failures.map((f) => f.message).join("\n")}`);
+        }
+    }
+
+    /** Every entry that references `key`, directly or not, dependents last-created first. */
+    private dependentsOf(key: string): StateEntry[] {
+        const found = new Set<string>();
+        const visit = (k: string) => {
+            for (const e of this.state.values()) {
+                if (e.refs.includes(k) && !found.has(e.key)) {
+                    found.add(e.key);
+                    visit(e.key);
+                }
+            }
+        };
+        visit(key);
+        return [...found].map((k) => this.state.get(k)!);
+    }
+
+    // ----- Mocks -----
+
+    async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
+        if (!args.custom) return { id: undefined, state: {} };
+        if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}_id`, state: args.inputs };
+        const key = `${args.type}::${args.name}`;
+        this.seen.add(key);
+        const raw = args.inputs;
+        const inputs = unwrap(raw) as Record<string, any>;
+        switch (args.type) {
+            case T_CONTAINER: rejectUnknown(args.type, inputs, CONTAINER_FIELDS); break;
+            case T_IMAGE: rejectUnknown(args.type, inputs, IMAGE_FIELDS); break;
+            case T_VOLUME: rejectUnknown(args.type, inputs, VOLUME_FIELDS); break;
+            case T_COMMAND: rejectUnknown(args.type, inputs, COMMAND_FIELDS); break;
+            default: throw new Error(`realizer: resource type ${args.type} is not modelled` +
+                (args.type === "command:remote:Command" ? " (no SSH host in these tests: leave host.connection unset)" : ""));
+        }
+        const started = Date.now();
+        const old = this.state.get(key);
+        if (!old) {
+            const entry = await this.createEntry(key, args.type, args.name, inputs, raw);
+            this.steps.push({ op: "create", key, ms: Date.now() - started });
+            return { id: entry.id, state: entry.outputs };
+        }
+        const diff = diffFields(args.type, old.inputs, inputs);
+        if (diff.length === 0 && !old.tainted) {
+            this.steps.push({ op: "same", key, ms: 0 });
+            return { id: old.id, state: old.outputs };
+        }
+        if (!old.tainted && !this.needsReplace(old, diff)) {
+            await this.updateEntry(old, inputs, raw, diff);
+            this.steps.push({ op: "update", key, ms: Date.now() - started, diff });
+            return { id: old.id, state: old.outputs };
+        }
+        // Replace.
+        const observed = this.observed.get(key);
+        const named = (args.type === T_CONTAINER || args.type === T_VOLUME) && typeof inputs.name === "string";
+        if (observed?.deleteBeforeReplace || named) {
+            // Dependents go first: they are registered again by this run with the new id.
+            await this.deleteInOrder(this.dependentsOf(key));
+            const exitCode = await this.deleteResource(old);
+            this.state.delete(key);
+            const entry = await this.createEntry(key, args.type, args.name, inputs, raw);
+            this.steps.push({ op: "replace", key, ms: Date.now() - started, diff, ...(exitCode !== undefined ? { exitCode } : {}) });
+            return { id: entry.id, state: entry.outputs };
+        }
+        const entry = await this.createEntry(key, args.type, args.name, inputs, raw, old);
+        this.steps.push({ op: "replace", key, ms: Date.now() - started, diff });
+        return { id: entry.id, state: entry.outputs };
+    }
+
+    async call(args: pulumi.runtime.MockCallArgs): Promise<Record<string, any>> {
+        if (args.token === TOKEN_REGISTRY_IMAGE) {
+            // Model: no registry here. The "registry digest" is the local image's repo digest,
+            // or its id when it has none (imported images), so it moves when the local image does.
+            const name = unwrap(args.inputs).name as string;
+            const info = await this.inspectImage(name);
+            if (!info) throw new Error(`realizer: getRegistryImage: image "${name}" is not on this host (no registry in tests)`);
+            const digest = info.RepoDigests?.[0]?.split("@")[1] ?? info.Id;
+            return { id: digest, name, sha256Digest: digest, insecureSkipVerify: args.inputs.insecureSkipVerify ?? false };
+        }
+        throw new Error(`realizer: invoke ${args.token} is not modelled`);
+    }
+
+    private needsReplace(old: StateEntry, diff: string[]): boolean {
+        return classify(old.type, diff, this.observed.get(old.key)?.replaceOnChanges ?? []) === "replace";
+    }
+
+    /** Keys of the state entries whose id (or image id) appears in `inputs`. */
+    private referencesIn(key: string, inputs: Record<string, any>): string[] {
+        const leaves: string[] = [];
+        const walk = (v: any) => {
+            if (typeof v === "string") leaves.push(v);
+            else if (Array.isArray(v)) v.forEach(walk);
+            else if (v !== null && typeof v === "object") Object.values(v).forEach(walk);
+        };
+        walk(inputs);
+        const refs: string[] = [];
+        for (const e of this.state.values()) {
+            if (e.key === key) continue;
+            const ids = [e.id, `container:${e.id}`];
+            if (e.type === T_IMAGE) ids.push(e.outputs.imageId);
+            if (leaves.some((l) => ids.includes(l))) refs.push(e.key);
+        }
+        return refs;
+    }
+
+    // ----- create / update / delete per type -----
+
+    private async createEntry(
+        key: string, type: string, name: string, inputs: Record<string, any>, raw: Record<string, any>, replacing?: StateEntry,
+    ): Promise<StateEntry> {
+        const refs = this.referencesIn(key, inputs);
+        const entry: StateEntry = { key, type, name, id: "", inputs, outputs: {}, refs, seq: ++this.seq };
+        switch (type) {
+            case T_CONTAINER: await this.createContainer(entry, raw); break;
+            case T_IMAGE: await this.createImage(entry, raw); break;
+            case T_VOLUME: await this.createVolume(entry, raw); break;
+            case T_COMMAND: await this.createCommand(entry, raw); break;
+        }
+        if (replacing) {
+            // Create-before-delete: the old one goes once the new one exists.
+            this.state.set(key, entry);
+            await this.deleteResource(replacing);
+        }
+        this.state.set(key, entry);
+        return entry;
+    }
+
+    private async updateEntry(entry: StateEntry, inputs: Record<string, any>, raw: Record<string, any>, diff: string[]): Promise<void> {
+        if (entry.type === T_CONTAINER && diff.some((f) => CONTAINER_IN_PLACE.has(f))) {
+            const update: Record<string, any> = {
+                RestartPolicy: { Name: inputs.restart ?? "no", MaximumRetryCount: inputs.maxRetryCount ?? 0 },
+            };
+            if (inputs.cpuShares !== undefined) update.CpuShares = inputs.cpuShares;
+            if (inputs.memory !== undefined) update.Memory = inputs.memory * MIB;
+            if (inputs.memorySwap !== undefined) update.MemorySwap = inputs.memorySwap > 0 ? inputs.memorySwap * MIB : inputs.memorySwap;
+            if (inputs.memoryReservation !== undefined) update.MemoryReservation = inputs.memoryReservation * MIB;
+            if (inputs.cpuSet !== undefined) update.CpusetCpus = inputs.cpuSet;
+            await this.docker.getContainer(entry.id).update(update);
+        }
+        if (entry.type === T_COMMAND) {
+            const script = inputs.update ?? inputs.create;
+            const result = await this.runCommand(entry, inputs, script, "update");
+            entry.outputs = { ...raw, stdout: result.stdout, stderr: result.stderr };
+        } else {
+            entry.outputs = { ...entry.outputs, ...raw };
+            for (const f of diff) if (!(f in raw)) delete entry.outputs[f];
+        }
+        entry.inputs = inputs;
+        entry.refs = this.referencesIn(entry.key, inputs);
+    }
+
+    private async deleteEntry(entry: StateEntry): Promise<void> {
+        const started = Date.now();
+        const step: Step = { op: "delete", key: entry.key, ms: 0 };
+        try {
+            const exitCode = await this.deleteResource(entry);
+            if (exitCode !== undefined) step.exitCode = exitCode;
+            this.state.delete(entry.key);
+        } catch (err) {
+            step.error = (err as Error).message;
+            throw err;
+        } finally {
+            step.ms = Date.now() - started;
+            this.steps.push(step);
+        }
+    }
+
+    /** Deletes the live object; returns a container's exit code after its stop. */
+    private async deleteResource(entry: StateEntry): Promise<number | undefined> {
+        switch (entry.type) {
+            case T_CONTAINER: return this.removeContainer(entry);
+            case T_IMAGE: {
+                if (entry.inputs.keepLocally === true) return undefined;
+                const info = await this.inspectImage(entry.inputs.name);
+                if (!info) return undefined;
+                await this.docker.getImage(entry.inputs.name).remove({ force: entry.inputs.forceRemove === true });
+                return undefined;
+            }
+            case T_VOLUME:
+                await this.docker.getVolume(entry.id).remove().catch((e) => {
+                    if (statusOf(e) !== 404) throw e;
+                });
+                return undefined;
+            case T_COMMAND:
+                if (entry.inputs.delete !== undefined) await this.runCommand(entry, entry.inputs, entry.inputs.delete, "delete");
+                return undefined;
+        }
+        return undefined;
+    }
+
+    // Container
+
+    private async createContainer(entry: StateEntry, raw: Record<string, any>): Promise<void> {
+        const i = entry.inputs;
+        if (typeof i.name !== "string" || typeof i.image !== "string") throw new Error("realizer: a Container needs name and image");
+        if (!(await this.inspectImage(i.image))) {
+            throw new Error(`Unable to create container with image ${i.image}: the image is not on the host ` +
+                `(the realizer never pulls; build it with tests/images/build.sh)`);
+        }
+        const created = await this.docker.createContainer(containerCreateOptions(i));
+        entry.id = created.id;
+        // The provider stores the id right after create: a later failure leaves a tainted resource.
+        entry.tainted = true;
+        entry.outputs = { ...raw, exitCode: 0 };
+        this.state.set(entry.key, entry);
+        const container = this.docker.getContainer(created.id);
+        if (i.networksAdvanced !== undefined) {
+            // The provider leaves the default bridge, then connects each network with its aliases.
+            await this.docker.getNetwork("bridge").disconnect({ Container: created.id }).catch((e) => {
+                if (!/is not connected/.test(String(e?.message ?? e))) throw e;
+            });
+            for (const n of i.networksAdvanced as Record<string, any>[]) {
+                rejectUnknownIn("networksAdvanced", n, ["name", "aliases", "ipv4Address", "ipv6Address"]);
+                await this.docker.getNetwork(n.name).connect({
+                    Container: created.id,
+                    EndpointConfig: {
+                        Aliases: n.aliases,
+                        IPAMConfig: n.ipv4Address || n.ipv6Address ? { IPv4Address: n.ipv4Address, IPv6Address: n.ipv6Address } : undefined,
+                    },
+                });
+            }
+        }
+        for (const u of (i.uploads ?? []) as Record<string, any>[]) {
+            // Written after create and before start, one tar per file, extracted at "/".
+            rejectUnknownIn("uploads", u, ["file", "content", "contentBase64", "executable", "permissions"]);
+            const content = u.contentBase64 !== undefined ? Buffer.from(u.contentBase64, "base64") : Buffer.from(u.content ?? "");
+            const mode = u.permissions !== undefined ? parseInt(u.permissions, 8) : u.executable ? 0o744 : 0o644;
+            await container.putArchive(tarOf(u.file, content, mode), { path: "/" }).catch((e) => {
+                throw new Error(`Unable to upload volume content: ${e?.message ?? e}`);
+            });
+        }
+        if (i.start !== false) await container.start();
+        if (i.attach === true) {
+            await container.wait({ condition: "not-running" });
+            if (i.logs === true) {
+                const buf = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+                const logs = i.tty ? { stdout: buf.toString(), stderr: "" } : demux(buf);
+                entry.outputs.containerLogs = logs.stdout + logs.stderr;
+            }
+        }
+        if (i.wait === true) {
+            const deadline = Date.now() + (i.waitTimeout ?? 60) * 1000;
+            for (;;) {
+                const info = await container.inspect();
+                if (info.State.Health?.Status === "healthy") break;
+                if (Date.now() >= deadline) throw new Error(`container ${created.id} failed to be in healthy state in time`);
+                await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+            }
+        }
+        // The provider's read waits `containerReadRefreshDelay` (100 ms) before it first looks.
+        await sleep(100);
+        const info = await container.inspect();
+        if (!info.State.Running && i.mustRun !== false && i.start !== false) {
+            // The provider's read: a must-run container that stopped right away is deleted and the create fails.
+            await this.removeContainer(entry);
+            this.state.delete(entry.key);
+            throw new Error(`container exited immediately (${i.name}, exit code ${info.State.ExitCode})`);
+        }
+        entry.outputs = {
+            ...entry.outputs,
+            exitCode: info.State.ExitCode,
+            hostname: info.Config.Hostname,
+            networkDatas: Object.entries(info.NetworkSettings.Networks ?? {}).map(([networkName, n]) => ({
+                networkName, ipAddress: n.IPAddress, gateway: n.Gateway, macAddress: n.MacAddress,
+            })),
+        };
+        entry.tainted = false;
+    }
+
+    /**
+     * The provider's delete: nothing for `rm` (Docker removes it); a stop with
+     * `destroyGraceSeconds` when it is above 0 and the container is not attached;
+     * then a forced removal (SIGKILL to what still runs) with its anonymous
+     * volumes. Returns the exit code after the stop.
+     */
+    private async removeContainer(entry: StateEntry): Promise<number | undefined> {
+        const container = this.docker.getContainer(entry.id);
+        const before = await this.inspectContainer(entry.id);
+        if (!before || entry.inputs.rm === true) return undefined;
+        const grace = entry.inputs.destroyGraceSeconds ?? 0;
+        if (entry.inputs.attach !== true && grace > 0) {
+            try {
+                await container.stop({ t: grace });
+            } catch (err) {
+                if (statusOf(err) !== 304 && statusOf(err) !== 404) throw err;
+            }
+        }
+        const after = await this.inspectContainer(entry.id);
+        try {
+            await container.remove({ force: true, v: entry.inputs.removeVolumes ?? true });
+        } catch (err) {
+            if (statusOf(err) !== 404) throw err;
+        }
+        await container.wait({ condition: "removed" }).catch(() => undefined);
+        return after?.State.ExitCode;
+    }
+
+    // Image
+
+    private async createImage(entry: StateEntry, raw: Record<string, any>): Promise<void> {
+        const name = entry.inputs.name as string;
+        const info = await this.inspectImage(name);
+        if (!info) {
+            throw new Error(`realizer: image "${name}" is not on the host and the realizer never pulls: ` +
+                `run tests/images/build.sh (or docker build/tag it) first`);
+        }
+        entry.id = `${info.Id}${name}`;
+        entry.outputs = { ...raw, imageId: info.Id, repoDigest: info.RepoDigests?.[0] ?? "" };
+    }
+
+    // Volume
+
+    private async createVolume(entry: StateEntry, raw: Record<string, any>): Promise<void> {
+        const i = entry.inputs;
+        const labels = Object.fromEntries(((i.labels ?? []) as { label: string; value: string }[]).map((l) => [l.label, l.value]));
+        const created = await this.docker.createVolume({ Name: i.name, Driver: i.driver ?? "local", DriverOpts: i.driverOpts ?? {}, Labels: labels });
+        const volume = await created.inspect();
+        entry.id = volume.Name;
+        entry.outputs = { ...raw, name: volume.Name, driver: volume.Driver, mountpoint: volume.Mountpoint };
+    }
+
+    // Command
+
+    private async createCommand(entry: StateEntry, raw: Record<string, any>): Promise<void> {
+        entry.id = `${entry.name}-${crypto.randomBytes(4).toString("hex")}`;
+        let stdout = "";
+        let stderr = "";
+        if (entry.inputs.create !== undefined) {
+            ({ stdout, stderr } = await this.runCommand(entry, entry.inputs, entry.inputs.create, "create"));
+        }
+        entry.outputs = { ...raw, stdout, stderr };
+    }
+
+    private async runCommand(
+        entry: StateEntry, inputs: Record<string, any>, script: string, phase: string,
+    ): Promise<{ stdout: string; stderr: string }> {
+        const env: Record<string, string> = { ...(inputs.environment ?? {}) };
+        if (phase !== "create" && inputs.addPreviousOutputInEnv !== false) {
+            env.PULUMI_COMMAND_STDOUT = entry.outputs.stdout ?? "";
+            env.PULUMI_COMMAND_STDERR = entry.outputs.stderr ?? "";
+        }
+        const result = await runScript(script, env, { interpreter: inputs.interpreter, dir: inputs.dir, stdin: inputs.stdin });
+        if (result.code !== 0) {
+            throw new Error(`exit status ${result.code}: running ${phase} of ${entry.key}:\n${result.stderr || result.stdout}`);
+        }
+        return { stdout: trimNewline(result.stdout), stderr: trimNewline(result.stderr) };
+    }
+
+    // ----- Docker reads -----
+
+    private async inspectContainer(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
+        return this.docker.getContainer(id).inspect().catch((e) => {
+            if (statusOf(e) === 404) return undefined;
+            throw e;
+        });
+    }
+
+    private async inspectImage(name: string): Promise<Docker.ImageInspectInfo | undefined> {
+        return this.docker.getImage(name).inspect().catch((e) => {
+            if (statusOf(e) === 404) return undefined;
+            throw e;
+        });
+    }
+}
+
+/** Docker's create options for a pulumi-docker Container's inputs (each input applied, as the provider does). */
+export function containerCreateOptions(i: Record<string, any>): Docker.ContainerCreateOptions {
+    const exposed: Record<string, {}> = {};
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    for (const p of (i.ports ?? []) as Record<string, any>[]) {
+        rejectUnknownIn("ports", p, ["internal", "external", "ip", "protocol"]);
+        const port = `${p.internal}/${p.protocol ?? "tcp"}`;
+        exposed[port] = {};
+        (bindings[port] ??= []).push({ HostIp: p.ip ?? "0.0.0.0", HostPort: p.external !== undefined ? String(p.external) : "" });
+    }
+    const mounts = ((i.mounts ?? []) as Record<string, any>[]).map((m) => {
+        rejectUnknownIn("mounts", m, ["target", "source", "type", "readOnly", "bindOptions", "volumeOptions", "tmpfsOptions"]);
+        const mount: Record<string, any> = { Target: m.target, Source: m.source, Type: m.type, ReadOnly: m.readOnly === true };
+        if (m.bindOptions) mount.BindOptions = { Propagation: m.bindOptions.propagation };
+        if (m.volumeOptions) {
+            mount.VolumeOptions = {
+                NoCopy: m.volumeOptions.noCopy, Labels: Object.fromEntries((m.volumeOptions.labels ?? []).map((l: any) => [l.label, l.value])),
+                DriverConfig: m.volumeOptions.driverName ? { Name: m.volumeOptions.driverName, Options: m.volumeOptions.driverOptions } : undefined,
+            };
+        }
+        if (m.tmpfsOptions) mount.TmpfsOptions = { SizeBytes: m.tmpfsOptions.sizeBytes, Mode: m.tmpfsOptions.mode };
+        return mount;
+    });
+    const hc = i.healthcheck as Record<string, any> | undefined;
+    rejectUnknownIn("healthcheck", hc, ["tests", "interval", "timeout", "retries", "startPeriod"]);
+    rejectUnknownIn("capabilities", i.capabilities, ["adds", "drops"]);
+    const ulimits = ((i.ulimits ?? []) as Record<string, any>[]).map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+    const hostConfig: Record<string, any> = {
+        NetworkMode: i.networkMode,
+        IpcMode: i.ipcMode,
+        PidMode: i.pidMode,
+        UsernsMode: i.usernsMode,
+        CgroupnsMode: i.cgroupnsMode,
+        CgroupParent: i.cgroupParent,
+        PortBindings: bindings,
+        PublishAllPorts: i.publishAllPorts === true,
+        Mounts: mounts,
+        RestartPolicy: { Name: i.restart ?? "no", MaximumRetryCount: i.maxRetryCount ?? 0 },
+        AutoRemove: i.rm === true,
+        ReadonlyRootfs: i.readOnly === true,
+        Privileged: i.privileged === true,
+        CapAdd: i.capabilities?.adds,
+        CapDrop: i.capabilities?.drops,
+        SecurityOpt: i.securityOpts,
+        Init: i.init,
+        Tmpfs: i.tmpfs,
+        Sysctls: i.sysctls,
+        Dns: i.dns,
+        DnsOptions: i.dnsOpts,
+        DnsSearch: i.dnsSearches,
+        ExtraHosts: (i.hosts as { host: string; ip: string }[] | undefined)?.map((h) => `${h.host}:${h.ip}`),
+        GroupAdd: i.groupAdds,
+        Ulimits: ulimits.length ? ulimits : undefined,
+        LogConfig: i.logDriver || i.logOpts ? { Type: i.logDriver ?? "", Config: i.logOpts ?? {} } : undefined,
+        Memory: i.memory !== undefined ? i.memory * MIB : undefined,
+        MemorySwap: i.memorySwap !== undefined ? (i.memorySwap > 0 ? i.memorySwap * MIB : i.memorySwap) : undefined,
+        MemoryReservation: i.memoryReservation !== undefined ? i.memoryReservation * MIB : undefined,
+        NanoCpus: i.cpus !== undefined ? Math.round(Number(i.cpus) * 1e9) : undefined,
+        CpuShares: i.cpuShares,
+        CpusetCpus: i.cpuSet,
+        CpuPeriod: i.cpuPeriod,
+        CpuQuota: i.cpuQuota,
+        ShmSize: i.shmSize !== undefined ? i.shmSize * MIB : undefined,
+    };
+    if (i.cpus !== undefined && !Number.isFinite(Number(i.cpus))) throw new Error(`realizer: cpus "${i.cpus}" is not a number`);
+    return {
+        name: i.name,
+        Image: i.image,
+        Entrypoint: i.entrypoints,
+        Cmd: i.command,
+        Env: i.envs,
+        WorkingDir: i.workingDir,
+        User: i.user,
+        Hostname: i.hostname,
+        Domainname: i.domainname,
+        Labels: Object.fromEntries(((i.labels ?? []) as { label: string; value: string }[]).map((l) => [l.label, l.value])),
+        ExposedPorts: exposed,
+        Tty: i.tty === true,
+        OpenStdin: i.stdinOpen === true,
+        StopSignal: i.stopSignal,
+        StopTimeout: i.stopTimeout,
+        Healthcheck: hc ? {
+            Test: hc.tests,
+            Interval: goDurationNs(hc.interval),
+            Timeout: goDurationNs(hc.timeout),
+            StartPeriod: goDurationNs(hc.startPeriod),
+            Retries: hc.retries ?? 0,
+        } : undefined,
+        HostConfig: Object.fromEntries(Object.entries(hostConfig).filter(([, v]) => v !== undefined)),
+    } as Docker.ContainerCreateOptions;
+}
+
+// ---------- helpers for tests on the real engine ----------
+
+const defaultDocker = new Docker({ socketPath: "/var/run/docker.sock" });
+
+/** Runs a command in a running container; returns its exit code and output. */
+export async function exec(
+    containerName: string, cmd: string[], docker: Docker = defaultDocker,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const e = await docker.getContainer(containerName).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await e.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("end", resolve);
+        stream.on("close", resolve);
+        stream.on("error", reject);
+    });
+    const { stdout, stderr } = demux(Buffer.concat(chunks));
+    let info = await e.inspect();
+    for (let n = 0; info.Running && n < 50; n++) {
+        await sleep(20);
+        info = await e.inspect();
+    }
+    return { exitCode: info.ExitCode ?? -1, stdout, stderr };
+}
+
+/** Host PID of a container's main process (0 when it does not run). */
+export async function hostPid(containerName: string, docker: Docker = defaultDocker): Promise<number> {
+    return (await docker.getContainer(containerName).inspect()).State.Pid;
+}
+
+/** A container's namespace, read on the host: `/proc/<pid>/ns/<ns>` (e.g. `net:[4026532201]`). */
+export async function nsInode(containerName: string, ns: string, docker: Docker = defaultDocker): Promise<string> {
+    const pid = await hostPid(containerName, docker);
+    if (!pid) throw new Error(`nsInode: container ${containerName} is not running`);
+    return fs.readlinkSync(`/proc/${pid}/ns/${ns}`);
+}
+
+export const CGROUP_ROOT = "/sys/fs/cgroup";
+
+/** cgroup v1 directory of a cgroup path in one controller's hierarchy. */
+export function cgroupDir(controller: string, path: string): string {
+    return `${CGROUP_ROOT}/${controller}${path.startsWith("/") ? path : `/${path}`}`;
+}
+
+/** Reads a cgroup v1 file of a cgroup path (trimmed). */
+export function readCgroup(controller: string, path: string, file: string): string {
+    return fs.readFileSync(`${cgroupDir(controller, path)}/${file}`, "utf8").trim();
+}
+
+/** The cgroup path of a process in one v1 controller, from /proc/<pid>/cgroup. */
+export function procCgroup(pid: number, controller: string): string {
+    const lines = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n");
+    for (const line of lines) {
+        const [, controllers, path] = line.split(":");
+        if (controllers.split(",").includes(controller)) return path;
+    }
+    throw new Error(`procCgroup: no ${controller} hierarchy for pid ${pid}`);
+}
+
+/** Every directory of a cgroup path, in any v1 hierarchy, that exists. */
+export function existingCgroupDirs(path: string): string[] {
+    if (!fs.existsSync(CGROUP_ROOT)) return [];
+    return fs.readdirSync(CGROUP_ROOT)
+        .map((h) => `${CGROUP_ROOT}/${h}${path}`)
+        .filter((d) => fs.existsSync(d));
+}
