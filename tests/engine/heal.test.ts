@@ -1,0 +1,215 @@
+// Pods that heal like Kubernetes pods (heal: true): the guardian brings a dead
+// sandbox back, reruns the init containers, restarts the stranded containers.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import Docker from "dockerode";
+import { DockerPodArgs } from "../../sdk/types";
+import { startDedicatedDaemon } from "../support/daemon";
+import { Realizer, T_CONTAINER, demux, exec, readCgroup } from "../support/realizer";
+import {
+    BUSYBOX, HOST, IDLE, PARENT, PAUSE, Stacks, docker, freePort, httpGet, inspect, podName, podProgram, requireEngine, until, upOk,
+} from "./helpers";
+
+jest.setTimeout(180_000);
+const GUARDIAN = "docker:28-cli";
+const stacks = new Stacks();
+beforeAll(async () => {
+    await requireEngine();
+    await docker.getImage(GUARDIAN).inspect().catch(() => { throw new Error(`test image ${GUARDIAN} is missing: run tests/images/build.sh`); });
+});
+afterAll(() => stacks.destroyAll());
+
+/** The seed pod with a guardian: init writes the page (and a line per run) into the shared emptyDir. */
+function healingPod(port: number, extra: Partial<DockerPodArgs> = {}): DockerPodArgs {
+    return {
+        heal: true, guardianImage: GUARDIAN,
+        host: HOST,
+        terminationGracePeriodSeconds: 2,
+        volumes: [{ name: "www", emptyDir: {} }],
+        initContainers: [{
+            name: "page", image: BUSYBOX, imagePullPolicy: "Never",
+            command: ["sh", "-c", "echo run >> /www/runs && echo healthy > /www/index.html"],
+            volumeMounts: [{ name: "www", mountPath: "/www" }],
+        }],
+        containers: [
+            {
+                name: "app", image: BUSYBOX, imagePullPolicy: "Never",
+                command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+                ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
+                volumeMounts: [{ name: "www", mountPath: "/www" }],
+            },
+            { name: "sidecar", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE },
+        ],
+        ...extra,
+    };
+}
+
+async function podWorks(pod: string, port: number, d: Docker = docker): Promise<boolean> {
+    const inside = await exec(`${pod}-sidecar`, ["timeout", "2", "wget", "-qO-", "http://127.0.0.1:80/"], d).catch(() => undefined);
+    if (inside?.stdout !== "healthy\n") return false;
+    const outside = await httpGet(`http://127.0.0.1:${port}/`).catch(() => undefined);
+    return outside?.body === "healthy\n";
+}
+
+async function initRuns(pod: string, d: Docker = docker): Promise<number> {
+    const out = await exec(`${pod}-sidecar`, ["true"], d).then(() => exec(`${pod}-app`, ["cat", "/www/runs"], d));
+    return out.stdout.split("\n").filter(Boolean).length;
+}
+
+/** Waits until the pod serves again; returns how long that took. */
+async function recovery(pod: string, port: number, d: Docker = docker, limitMs = 10_000): Promise<number> {
+    const started = Date.now();
+    await until(`pod ${pod} to serve again`, async () => (await podWorks(pod, port, d)) ? true : undefined, limitMs, 100);
+    return Date.now() - started;
+}
+
+async function startedAt(name: string, d: Docker = docker): Promise<string> {
+    return (await d.getContainer(name).inspect()).State.StartedAt;
+}
+
+async function guardianLog(pod: string, d: Docker = docker): Promise<string> {
+    const buf = await d.getContainer(`${pod}-guardian`).logs({ stdout: true, stderr: true }) as unknown as Buffer;
+    return demux(buf).stdout;
+}
+
+describe("a killed or restarted sandbox", () => {
+    const pod = podName("heal");
+    let port: number;
+    beforeAll(async () => {
+        port = await freePort();
+        await upOk(stacks.create(), podProgram(pod, healingPod(port)));
+        expect(await podWorks(pod, port)).toBe(true);
+        expect(await initRuns(pod)).toBe(1);
+    });
+
+    test("1: kill the sandbox: within 10 s the pod serves inside and on the published port; init ran again", async () => {
+        await docker.getContainer(`${pod}-sandbox`).kill();
+        // Give Docker a moment to see the death before polling (the old namespaces may still answer).
+        await until("the sandbox to restart", async () => (await inspect(`${pod}-sandbox`)).State.Running ? true : undefined, 10_000, 50);
+        const ms = await recovery(pod, port);
+        expect(ms).toBeLessThan(10_000);
+        expect(await initRuns(pod)).toBe(2);
+        expect(await guardianLog(pod)).toMatch(/rerunning init container .*-page: the sandbox started at/);
+    });
+
+    test("2: docker restart of the sandbox: the same", async () => {
+        const before = await initRuns(pod);
+        await docker.getContainer(`${pod}-sandbox`).restart({ t: 1 });
+        expect(await recovery(pod, port)).toBeLessThan(10_000);
+        expect(await initRuns(pod)).toBe(before + 1);
+    });
+
+    test("3: killed three times in a row, the pod recovers each time; no duplicate containers, no growth in processes", async () => {
+        const count = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dockerpod.pod=${pod}`] }) })).length;
+        // Processes (not threads) of each container; the guardian's Docker CLI calls come and go, so take its fewest.
+        const processes = async (member: string) => {
+            const id = (await inspect(`${pod}-${member}`)).Id;
+            return readCgroup("pids", `${PARENT}/${pod}/${id}`, "cgroup.procs").split("\n").filter(Boolean).length;
+        };
+        const tasks = async () => {
+            let guardian = Infinity;
+            for (let i = 0; i < 8; i++) {
+                guardian = Math.min(guardian, await processes("guardian"));
+                await new Promise((r) => setTimeout(r, 250));
+            }
+            return { sandbox: await processes("sandbox"), app: await processes("app"), sidecar: await processes("sidecar"), guardian };
+        };
+        const containers = await count();
+        const before = await tasks();
+        for (let i = 0; i < 3; i++) {
+            await docker.getContainer(`${pod}-sandbox`).kill();
+            await until("the sandbox to restart", async () => (await inspect(`${pod}-sandbox`)).State.Running ? true : undefined, 10_000, 50);
+            expect(await recovery(pod, port)).toBeLessThan(10_000);
+        }
+        expect(await count()).toBe(containers);
+        const after = await tasks();
+        expect({ ...after, guardian: 0 }).toEqual({ ...before, guardian: 0 });
+        // The guardian: its shell, plus at most one wait pipeline (timeout, docker events, head) at a time.
+        expect(after.guardian).toBeLessThanOrEqual(5);
+    });
+});
+
+test("4: a failing liveness probe restarts only that container", async () => {
+    const pod = podName("live");
+    const port = await freePort();
+    const args = healingPod(port);
+    args.containers![1] = {
+        name: "sidecar", image: BUSYBOX, imagePullPolicy: "Never",
+        command: ["sh", "-c", `touch /tmp/alive; ${IDLE[2]}`],
+        livenessProbe: { exec: { command: ["test", "-f", "/tmp/alive"] }, periodSeconds: 1, failureThreshold: 2 },
+    };
+    await upOk(stacks.create(), podProgram(pod, args));
+    const before = { sandbox: await startedAt(`${pod}-sandbox`), app: await startedAt(`${pod}-app`), sidecar: await startedAt(`${pod}-sidecar`) };
+    await exec(`${pod}-sidecar`, ["rm", "/tmp/alive"]);
+    await until("the sidecar to be restarted", async () => (await startedAt(`${pod}-sidecar`)) !== before.sidecar ? true : undefined, 15_000);
+    expect(await startedAt(`${pod}-sandbox`)).toBe(before.sandbox);
+    expect(await startedAt(`${pod}-app`)).toBe(before.app);
+    expect((await exec(`${pod}-sidecar`, ["test", "-f", "/tmp/alive"])).exitCode).toBe(0);
+    expect(await guardianLog(pod)).toMatch(/restarting .*-sidecar: its liveness probe failed 2 times in a row/);
+});
+
+test("6: restartPolicy Never: nothing is restarted; the guardian reports the pod down", async () => {
+    const pod = podName("never");
+    const port = await freePort();
+    await upOk(stacks.create(), podProgram(pod, healingPod(port, { restartPolicy: "Never" })));
+    const app = await startedAt(`${pod}-app`);
+    await docker.getContainer(`${pod}-sandbox`).kill();
+    await until("the guardian to report the pod down", async () => /pod down: sandbox .* is not running and restartPolicy is Never/.test(await guardianLog(pod)) ? true : undefined, 10_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await inspect(`${pod}-sandbox`)).State.Running).toBe(false);
+    expect(await startedAt(`${pod}-app`)).toBe(app);
+    expect(await guardianLog(pod)).not.toMatch(/starting|restarting|rerunning/);
+});
+
+test("7: destroy while the guardian runs: nothing is restarted during destroy; nothing is left", async () => {
+    const pod = podName("bye");
+    const stack = stacks.create();
+    await upOk(stack, podProgram(pod, healingPod(await freePort())));
+    // Events have whole-second times: start counting in the second after the up's own starts.
+    await new Promise((r) => setTimeout(r, 1100));
+    const since = Math.floor(Date.now() / 1000);
+    const steps = await stack.destroy();
+    const until_ = Math.ceil(Date.now() / 1000) + 1;
+    const deletes = steps.filter((s) => s.op === "delete").map((s) => s.key);
+    expect(deletes.indexOf(`${T_CONTAINER}::${pod}-guardian`)).toBeLessThan(deletes.indexOf(`${T_CONTAINER}::${pod}-app`));
+    const events = await docker.getEvents({ since, until: until_, filters: JSON.stringify({ label: [`dockerpod.pod=${pod}`], event: ["start", "restart"] }) });
+    const text = await new Promise<string>((resolve) => { let s = ""; events.on("data", (d) => (s += d)); events.on("end", () => resolve(s)); });
+    expect(text).toBe("");
+    const left = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dockerpod.pod=${pod}`] }) });
+    expect(left).toEqual([]);
+});
+
+test("8: two pods on one host: healing one never touches the other", async () => {
+    const [a, b] = [podName("twoa"), podName("twob")];
+    const [pa, pb] = [await freePort(), await freePort()];
+    await upOk(stacks.create(), podProgram(a, healingPod(pa)));
+    await upOk(stacks.create(), podProgram(b, healingPod(pb)));
+    const other = await Promise.all(["sandbox", "app", "sidecar", "page"].map((m) => startedAt(`${b}-${m}`)));
+    await docker.getContainer(`${a}-sandbox`).kill();
+    await until("the sandbox to restart", async () => (await inspect(`${a}-sandbox`)).State.Running ? true : undefined, 10_000, 50);
+    expect(await recovery(a, pa)).toBeLessThan(10_000);
+    expect(await Promise.all(["sandbox", "app", "sidecar", "page"].map((m) => startedAt(`${b}-${m}`)))).toEqual(other);
+    expect(await guardianLog(b)).not.toMatch(/starting|restarting|rerunning/);
+});
+
+describe("5: dockerd restarts", () => {
+    const name = "dockerpod-heal";
+    let daemon: Awaited<ReturnType<typeof startDedicatedDaemon>>;
+    beforeAll(async () => {
+        daemon = await startDedicatedDaemon(name, [BUSYBOX, PAUSE, GUARDIAN]);
+    }, 120_000);
+    afterAll(async () => daemon?.stop());
+
+    test("the pod works again within 30 s without a pulumi up", async () => {
+        const pod = podName("restart");
+        const port = await freePort();
+        const stack = new Realizer({ docker: daemon.docker, stack: "dedicated" });
+        await upOk(stack, podProgram(pod, healingPod(port, { host: { ...HOST, dockerSocket: daemon.socket } })));
+        expect(await podWorks(pod, port, daemon.docker)).toBe(true);
+        await daemon.restart();
+        const ms = await recovery(pod, port, daemon.docker, 30_000);
+        expect(ms).toBeLessThan(30_000);
+        await stack.destroy();
+    });
+});
