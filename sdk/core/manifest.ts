@@ -19,6 +19,22 @@
 // `manifestSecretName(pod)`, never as text. Reading such a manifest back
 // refuses those variables: a manifest cannot carry their values, so pass the
 // args (with the secret Inputs) instead.
+//
+// What a written manifest does not carry (see MANIFEST_FIELDS, which the
+// compiler keeps complete). The manifest stays ONE Pod: nothing becomes a
+// ConfigMap, a Secret or a NetworkAttachmentDefinition.
+// - `networks` and `containers[].files` / `initContainers[].files`: Docker-host
+//   features with no Pod field. When set, the manifest's first line is a YAML
+//   comment naming them, e.g.
+//   `# dockerpod: not carried: networks, containers[0].files (Docker-host only)`;
+// - `host`, `sandboxImage`, `heal` and `guardianImage`: the Docker host
+//   itself, which a cluster replaces with its nodes, its own pause image and
+//   its kubelet (livenessProbes are written). Never written, never named: pass
+//   them as overrides when a manifest is read back;
+// - pod-level `securityContext` fields that Kubernetes has only per container
+//   (privileged, readOnlyRootFilesystem, allowPrivilegeEscalation,
+//   capabilities) are carried, but written into each container that does not
+//   set them itself: the pod behaves the same, and reads back per container.
 import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments, stringify } from "yaml";
 import { Pod } from "kubernetes-models/v1/Pod";
@@ -31,11 +47,14 @@ import type { IResourceRequirements } from "kubernetes-models/v1/ResourceRequire
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
+import type { IPodSecurityContext } from "kubernetes-models/v1/PodSecurityContext";
+import type { IPodDNSConfig } from "kubernetes-models/v1/PodDNSConfig";
+import type { IHostAlias } from "kubernetes-models/v1/HostAlias";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import {
-    Container, ContainerPort, DockerPodArgs, EnvVar, ImagePullPolicy, Probe, Protocol, ResourceList,
-    ResourceRequirements, RestartPolicy, SecurityContext, Volume, VolumeMount,
+    Container, ContainerPort, DockerPodArgs, EnvVar, HostAlias, ImagePullPolicy, PodDNSConfig, Probe, Protocol,
+    ResourceList, ResourceRequirements, RestartPolicy, SecurityContext, Volume, VolumeMount,
 } from "../types";
 import { Problems, PodSpecError, SpecProblem } from "./errors";
 import { isDns1123Label } from "./names";
@@ -240,28 +259,27 @@ function mapProbe(w: Walk, path: string, p: IProbe): Probe {
     });
 }
 
+/** A seccomp or AppArmor profile: only RuntimeDefault (Docker's default profile) is accepted, and ignored. */
+function ignoreDefaultProfiles(w: Walk, path: string, profiles: [string, { type?: string } | undefined][]): void {
+    for (const [key, profile] of profiles) {
+        if (profile === undefined) continue;
+        if (profile.type === "RuntimeDefault" && Object.keys(profile).length === 1) w.ignore(at(path, key));
+        else w.refuse(at(path, key), "is not supported: only type RuntimeDefault is (Docker's default profile)");
+    }
+}
+
 function mapSecurityContext(w: Walk, path: string, sc: ISecurityContext): SecurityContext {
     const {
-        runAsUser, runAsGroup, readOnlyRootFilesystem, allowPrivilegeEscalation, capabilities,
-        privileged, runAsNonRoot, seccompProfile, appArmorProfile, procMount, ...rest
+        runAsUser, runAsGroup, runAsNonRoot, privileged, readOnlyRootFilesystem, allowPrivilegeEscalation, capabilities,
+        seccompProfile, appArmorProfile, procMount, ...rest
     } = sc;
     w.refuseRest(path, rest, {
         seLinuxOptions: "is not supported: dockerpod sets no SELinux labels",
         windowsOptions: "is not supported: dockerpod runs Linux containers",
     });
-    // Each of these is ignored only at the value that is what Docker does anyway.
-    if (privileged === false) w.ignore(at(path, "privileged"));
-    else if (privileged !== undefined) w.refuse(at(path, "privileged"), "is not supported: dockerpod does not run privileged containers; add the capabilities the process needs instead");
-    if (runAsNonRoot === false || (runAsNonRoot === true && runAsUser !== undefined && runAsUser > 0)) {
-        w.ignore(at(path, "runAsNonRoot"));
-    } else if (runAsNonRoot !== undefined) {
-        w.refuse(at(path, "runAsNonRoot"), "cannot be checked: Docker does not verify the image's user; set runAsUser to a non-zero uid");
-    }
-    for (const [key, profile] of [["seccompProfile", seccompProfile], ["appArmorProfile", appArmorProfile]] as const) {
-        if (profile === undefined) continue;
-        if (profile.type === "RuntimeDefault" && Object.keys(profile).length === 1) w.ignore(at(path, key));
-        else w.refuse(at(path, key), "is not supported: only type RuntimeDefault is (Docker's default profile)");
-    }
+    // runAsNonRoot without runAsUser is checked against the image's user at `up`; privileged
+    // passes through, for buildPodSpec to refuse unless host.allowPrivileged is set.
+    ignoreDefaultProfiles(w, path, [["seccompProfile", seccompProfile], ["appArmorProfile", appArmorProfile]]);
     if (procMount === "Default") w.ignore(at(path, "procMount"));
     else if (procMount !== undefined) w.refuse(at(path, "procMount"), "is not supported: only Default is");
     let caps: SecurityContext["capabilities"];
@@ -270,7 +288,64 @@ function mapSecurityContext(w: Walk, path: string, sc: ISecurityContext): Securi
         w.refuseRest(at(path, "capabilities"), capRest, {});
         caps = compact({ add, drop });
     }
-    return compact({ runAsUser, runAsGroup, readOnlyRootFilesystem, allowPrivilegeEscalation, capabilities: caps });
+    return compact({
+        runAsUser, runAsGroup, runAsNonRoot, privileged, readOnlyRootFilesystem, allowPrivilegeEscalation, capabilities: caps,
+    });
+}
+
+const NO_SELINUX = "is not supported: dockerpod sets no SELinux labels";
+
+/**
+ * The pod-level securityContext: runAsUser, runAsGroup and runAsNonRoot are
+ * the pod's defaults (each container's own settings win). Returns undefined
+ * when none of them is set.
+ */
+function mapPodSecurityContext(w: Walk, sc: IPodSecurityContext): SecurityContext | undefined {
+    const path = "spec.securityContext";
+    const { runAsUser, runAsGroup, runAsNonRoot, seccompProfile, appArmorProfile, supplementalGroupsPolicy, ...rest } = sc;
+    w.refuseRest(path, rest, {
+        fsGroup: "is not supported: Docker does not change the ownership of volumes; chown the hostPath directory, " +
+            "or set runAsUser/runAsGroup to its owner",
+        fsGroupChangePolicy: "is not supported: Docker does not change the ownership of volumes",
+        supplementalGroups: "is not supported: dockerpod adds no groups; the image's /etc/group memberships apply",
+        sysctls: "is not supported: dockerpod sets no sysctls",
+        seLinuxOptions: NO_SELINUX,
+        seLinuxChangePolicy: NO_SELINUX,
+        windowsOptions: "is not supported: dockerpod runs Linux containers",
+    });
+    ignoreDefaultProfiles(w, path, [["seccompProfile", seccompProfile], ["appArmorProfile", appArmorProfile]]);
+    // Merge (the default) keeps the groups of the image's /etc/group, as Docker does.
+    if (supplementalGroupsPolicy === "Merge") w.ignore(at(path, "supplementalGroupsPolicy"));
+    else if (supplementalGroupsPolicy !== undefined) {
+        w.refuse(at(path, "supplementalGroupsPolicy"), "\"Strict\" is not supported: Docker keeps the groups of the image's /etc/group");
+    }
+    // `securityContext: {}` is what a cluster writes when none was given.
+    if (Object.keys(sc).length === 0) w.ignore(path);
+    const mapped = compact({ runAsUser, runAsGroup, runAsNonRoot });
+    return Object.keys(mapped).length > 0 ? mapped : undefined;
+}
+
+function mapDnsConfig(w: Walk, dc: IPodDNSConfig): PodDNSConfig {
+    const path = "spec.dnsConfig";
+    const { nameservers, searches, options, ...rest } = dc;
+    w.refuseRest(path, rest, {});
+    return compact({
+        nameservers,
+        searches,
+        options: options?.map((o, i) => {
+            const { name, value, ...oRest } = o;
+            w.refuseRest(`${path}.options[${i}]`, oRest, {});
+            if (name === undefined) w.refuse(`${path}.options[${i}].name`, "is required: the resolver option, e.g. ndots");
+            return compact({ name: name as string, value });
+        }),
+    });
+}
+
+function mapHostAlias(w: Walk, path: string, h: IHostAlias): HostAlias {
+    const { ip, hostnames, ...rest } = h;
+    w.refuseRest(path, rest, {});
+    // An alias without hostnames passes through, for buildPodSpec to refuse with its own message.
+    return { ip, hostnames: hostnames ?? [] };
 }
 
 function mapEnv(w: Walk, path: string, podName: string, e: IEnvVar): EnvVar {
@@ -419,14 +494,12 @@ function mapSpec(w: Walk, podName: string, spec: IPodSpec): DockerPodArgs {
         restartPolicy, terminationGracePeriodSeconds, resources,
         nodeName, dnsPolicy, schedulerName, serviceAccount, serviceAccountName, automountServiceAccountToken,
         enableServiceLinks, preemptionPolicy, priority, overhead, tolerations, securityContext, os, hostUsers,
-        setHostnameAsFQDN, ...rest
+        setHostnameAsFQDN, dnsConfig, hostAliases, ...rest
     } = spec;
     w.refuseRest("spec", rest, {
         activeDeadlineSeconds: "is not supported: dockerpod does not stop pods after a deadline",
         affinity: SCHEDULING,
-        dnsConfig: "is not supported: containers use the Docker host's DNS settings",
         ephemeralContainers: "is not supported: use `docker exec` on the host to debug",
-        hostAliases: "is not supported: dockerpod writes no /etc/hosts entries",
         imagePullSecrets: "is not supported: log the Docker host in to the registry (docker login) and remove it",
         nodeSelector: SCHEDULING,
         priorityClassName: SCHEDULING,
@@ -449,8 +522,16 @@ function mapSpec(w: Walk, podName: string, spec: IPodSpec): DockerPodArgs {
         if (harmless(value)) w.ignore(at("spec", key));
         else w.refuse(at("spec", key), why);
     };
-    ignoreIf("dnsPolicy", dnsPolicy, (v) => v !== "None",
-        "\"None\" is not supported: containers use the Docker host's DNS settings");
+    // "None" (only dnsConfig's settings) is what Docker does when name servers are given: honoured then.
+    // Other policies name the cluster's DNS, which a Docker host does not have: the host's DNS is used.
+    if (dnsPolicy === "None") {
+        if ((dnsConfig?.nameservers ?? []).length === 0) {
+            w.refuse("spec.dnsPolicy", "\"None\" needs the pod's name servers in spec.dnsConfig.nameservers; " +
+                "or remove dnsPolicy to use the Docker host's DNS settings");
+        }
+    } else if (dnsPolicy !== undefined) {
+        w.ignore("spec.dnsPolicy");
+    }
     ignoreIf("schedulerName", schedulerName, (v) => v === "default-scheduler", SCHEDULING);
     const noAccount = "is not supported: a Docker host has no Kubernetes API, so no service account but \"default\"";
     ignoreIf("serviceAccount", serviceAccount, (v) => v === "default", noAccount);
@@ -464,19 +545,6 @@ function mapSpec(w: Walk, podName: string, spec: IPodSpec): DockerPodArgs {
         if (isDefaultToleration(t)) w.ignore(`spec.tolerations[${i}]`);
         else w.refuse(`spec.tolerations[${i}]`, SCHEDULING);
     });
-    if (securityContext !== undefined) {
-        const { seccompProfile, ...scRest } = securityContext;
-        if (Object.keys(securityContext).length === 0) w.ignore("spec.securityContext");
-        if (seccompProfile?.type === "RuntimeDefault" && Object.keys(seccompProfile).length === 1) {
-            w.ignore("spec.securityContext.seccompProfile");
-        } else if (seccompProfile !== undefined) {
-            w.refuse("spec.securityContext.seccompProfile", "is not supported: only type RuntimeDefault is (Docker's default profile)");
-        }
-        for (const key of Object.keys(scRest)) {
-            w.refuse(at("spec.securityContext", key), "is not supported at pod level: set runAsUser, runAsGroup, capabilities, ... on each container's securityContext");
-        }
-    }
-
     // Known first, so that the containers' mounts of the token volume are ignored with it.
     const tokenVolumes = new Set((volumes ?? []).filter(isTokenVolume).map((v) => v.name));
     const mappedContainers = (containers ?? []).map((c, i) => mapContainer(w, `spec.containers[${i}]`, podName, c, tokenVolumes));
@@ -508,6 +576,9 @@ function mapSpec(w: Walk, podName: string, spec: IPodSpec): DockerPodArgs {
         restartPolicy: restartPolicy as RestartPolicy | undefined,
         terminationGracePeriodSeconds,
         resources: podResources,
+        securityContext: securityContext && mapPodSecurityContext(w, securityContext),
+        dnsConfig: dnsConfig && mapDnsConfig(w, dnsConfig),
+        hostAliases: hostAliases?.map((h, i) => mapHostAlias(w, `spec.hostAliases[${i}]`, h)),
     });
 }
 
@@ -534,10 +605,12 @@ function mapMetadata(w: Walk, meta: ObjectMeta): Record<string, string> | undefi
  * Reads a Kubernetes v1 Pod manifest (YAML text or an object) into DockerPodArgs.
  * `overrides` (typically host, sandboxImage, podName: what a Pod has no field
  * for) replace the manifest's fields one by one. Returns the pod's name (the
- * resource name to give the DockerPod), its args, and at most one warning that
- * lists the fields ignored. Throws ManifestError when the input is not a Pod
- * manifest, and PodSpecError (listing every field) for schema errors or for
- * fields that cannot be honoured.
+ * resource name to give the DockerPod), its args, and its warnings: at most one
+ * listing the fields ignored, and, for a manifest manifestFromArgs wrote, one
+ * naming the Docker-host-only fields it left out that the overrides do not
+ * give. Throws ManifestError when the input is not a Pod manifest, and
+ * PodSpecError (listing every field) for schema errors or for fields that
+ * cannot be honoured.
  */
 export function podArgsFromManifest(
     manifest: string | object, overrides?: Partial<DockerPodArgs>,
@@ -584,7 +657,23 @@ export function podArgsFromManifest(
         `manifest: ignored ${w.ignored.length} field(s) that a cluster fills in or that change nothing on a Docker host: ` +
         w.ignored.join(", "),
     ];
+    // A manifest dockerpod wrote names what it left out: say so, unless the args give it again.
+    const left = typeof manifest === "string" ? notCarriedIn(manifest) : [];
+    const missing = left.filter((field) => {
+        const top = field.replace(/\[.*$/, "") as keyof DockerPodArgs;
+        return (overrides ?? {})[top] === undefined;
+    });
+    if (missing.length > 0) {
+        warnings.push(`manifest: written by dockerpod without ${missing.join(", ")} (Docker-host only): ` +
+            "the pod has them only if the args give them again");
+    }
     return { name, args, warnings };
+}
+
+/** The fields named by the `# dockerpod: not carried: ...` line manifestFromArgs writes first, if any. */
+function notCarriedIn(text: string): string[] {
+    const match = /^# dockerpod: not carried: (.*) \(Docker-host only\)$/m.exec(text.split("\n", 1)[0]);
+    return match ? match[1].split(", ") : [];
 }
 
 // ---------------------------------------------------------------------------
@@ -608,8 +697,69 @@ function probeManifest(p: Probe): IProbe {
     });
 }
 
-function containerManifest(podName: string, c: Container): pulumi.Output<IContainer> {
+/**
+ * Where each DockerPodArgs field goes in a written manifest. Typed over every
+ * field, so a field the args gain cannot be forgotten here: give it a Pod
+ * field in manifestFromArgs, or say why it is not carried.
+ */
+export const MANIFEST_FIELDS: { [K in keyof DockerPodArgs]-?: string } = {
+    manifest: "read, never written",
+    containers: "spec.containers",
+    initContainers: "spec.initContainers",
+    volumes: "spec.volumes",
+    hostname: "spec.hostname",
+    shareProcessNamespace: "spec.shareProcessNamespace",
+    hostNetwork: "spec.hostNetwork",
+    hostIPC: "spec.hostIPC",
+    hostPID: "spec.hostPID",
+    restartPolicy: "spec.restartPolicy",
+    terminationGracePeriodSeconds: "spec.terminationGracePeriodSeconds",
+    resources: "spec.resources (pod-level limits, Kubernetes 1.32+)",
+    labels: "metadata.labels",
+    securityContext: "spec.securityContext (runAsUser, runAsGroup, runAsNonRoot); the other fields in each container's securityContext",
+    networks: "not carried: Docker-host only, named in the manifest's first line",
+    dnsConfig: "spec.dnsConfig, with dnsPolicy None when it names name servers",
+    hostAliases: "spec.hostAliases",
+    podName: "metadata.name",
+    sandboxImage: "not carried: a cluster runs its own pause image",
+    heal: "not carried: a cluster's kubelet heals its pods (the livenessProbes are written)",
+    guardianImage: "not carried: a cluster's kubelet heals its pods",
+    host: "not carried: the Docker host, which a cluster replaces with its nodes",
+};
+
+/** Where each Container field goes in a written manifest (see MANIFEST_FIELDS). */
+export const MANIFEST_CONTAINER_FIELDS: { [K in keyof Container]-?: string } = {
+    name: "name", image: "image", imagePullPolicy: "imagePullPolicy", command: "command", args: "args",
+    env: "env (secret values as secretKeyRefs)", ports: "ports", resources: "resources", volumeMounts: "volumeMounts",
+    workingDir: "workingDir", readinessProbe: "readinessProbe", livenessProbe: "livenessProbe",
+    startupProbe: "startupProbe", securityContext: "securityContext",
+    files: "not carried: Docker-host only, named in the manifest's first line",
+};
+
+/** Pod-level security fields that a Kubernetes Pod has only per container. */
+const PER_CONTAINER_SECURITY = ["privileged", "readOnlyRootFilesystem", "allowPrivilegeEscalation", "capabilities"] as const;
+
+/** A resource list with its fields in one order. */
+function resourceListManifest(list: ResourceList): Record<string, string> {
+    return compact({ memory: list.memory, cpu: list.cpu }) as Record<string, string>;
+}
+
+/** A securityContext with its fields in one order, so that the same settings always give the same text. */
+function securityManifest(sc: SecurityContext): ISecurityContext {
+    return compact({
+        runAsUser: sc.runAsUser, runAsGroup: sc.runAsGroup, runAsNonRoot: sc.runAsNonRoot, privileged: sc.privileged,
+        readOnlyRootFilesystem: sc.readOnlyRootFilesystem, allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
+        capabilities: sc.capabilities && compact({ add: sc.capabilities.add, drop: sc.capabilities.drop }),
+    });
+}
+
+function containerManifest(podName: string, c: Container, podSecurity: SecurityContext | undefined): pulumi.Output<IContainer> {
     const env = c.env?.map((e) => envManifest(podName, c.name, e));
+    // The pod's defaults for fields a Pod has only per container; the container's own win, as in buildPodSpec.
+    const inherited = compact(Object.fromEntries(PER_CONTAINER_SECURITY.map((key) => [key, podSecurity?.[key]])));
+    const security = (c.securityContext !== undefined || Object.keys(inherited).length > 0)
+        ? { ...inherited, ...c.securityContext } as SecurityContext
+        : undefined;
     return pulumi.all([c.image, c.command && pulumi.all(c.command), c.args && pulumi.all(c.args), env && pulumi.all(env)])
         .apply(([image, command, args, envList]) => compact({
             name: c.name,
@@ -618,32 +768,56 @@ function containerManifest(podName: string, c: Container): pulumi.Output<IContai
             command,
             args,
             env: envList,
-            ports: c.ports?.map((p) => compact({ ...p })),
-            resources: c.resources && compact({ limits: c.resources.limits, requests: c.resources.requests }),
-            volumeMounts: c.volumeMounts?.map((m) => compact({ ...m })),
+            // Fields in one order (the order they are read in), so that the same pod always gives the same text.
+            ports: c.ports?.map((p) => compact({
+                containerPort: p.containerPort, hostPort: p.hostPort, hostIP: p.hostIP, protocol: p.protocol, name: p.name,
+            })),
+            resources: c.resources && compact({
+                limits: c.resources.limits && resourceListManifest(c.resources.limits),
+                requests: c.resources.requests && resourceListManifest(c.resources.requests),
+            }),
+            volumeMounts: c.volumeMounts?.map((m) => compact({ name: m.name, mountPath: m.mountPath, readOnly: m.readOnly })),
             workingDir: c.workingDir,
             readinessProbe: c.readinessProbe && probeManifest(c.readinessProbe),
-            securityContext: c.securityContext && compact({
-                ...c.securityContext,
-                capabilities: c.securityContext.capabilities && compact({ ...c.securityContext.capabilities }),
-            }),
+            livenessProbe: c.livenessProbe && probeManifest(c.livenessProbe),
+            startupProbe: c.startupProbe && probeManifest(c.startupProbe),
+            securityContext: security && securityManifest(security),
         } as IContainer));
+}
+
+/** The Docker-host-only fields set in the args, which the manifest leaves out (none when empty). */
+export function fieldsNotCarried(args: DockerPodArgs): string[] {
+    const files = (list: Container[] | undefined, field: string) =>
+        (list ?? []).flatMap((c, i) => ((c.files ?? []).length > 0 ? [`${field}[${i}].files`] : []));
+    return [
+        ...((args.networks ?? []).length > 0 ? ["networks"] : []),
+        ...files(args.initContainers, "initContainers"),
+        ...files(args.containers, "containers"),
+    ];
 }
 
 /**
  * The Kubernetes v1 Pod manifest (YAML) of a DockerPod's args: metadata.name
  * is the pod name, labels become metadata.labels, pod-wide limits become the
  * pod-level `spec.resources.limits` (Kubernetes 1.32+). Only fields set in the
- * args are written. `host` and `sandboxImage` have no Pod field and are left
- * out: pass them as overrides when the manifest is read back. Secret env
+ * args are written. `host`, `sandboxImage`, `heal` and `guardianImage` have no
+ * Pod field and are left out: pass them as overrides when the manifest is read back. `networks` and
+ * containers' `files` have no Pod field either: when set, the first line is a
+ * YAML comment naming them (`# dockerpod: not carried: ...`). Secret env
  * values become `secretKeyRef`s to `manifestSecretName(pod)`. Throws
  * PodSpecError for args buildPodSpec refuses.
  */
 export function manifestFromArgs(name: string, args: DockerPodArgs): pulumi.Output<string> {
     // Checked first, so that a manifest is only ever written for a valid pod.
     const podName = buildPodSpec(name, args).podName;
-    const containers = pulumi.all((args.containers ?? []).map((c) => containerManifest(podName, c)));
-    const initContainers = args.initContainers && pulumi.all(args.initContainers.map((c) => containerManifest(podName, c)));
+    const podSecurity = args.securityContext;
+    const containers = pulumi.all((args.containers ?? []).map((c) => containerManifest(podName, c, podSecurity)));
+    const initContainers = args.initContainers && pulumi.all(args.initContainers.map((c) => containerManifest(podName, c, podSecurity)));
+    const podLevelSecurity = podSecurity && compact({
+        runAsUser: podSecurity.runAsUser, runAsGroup: podSecurity.runAsGroup, runAsNonRoot: podSecurity.runAsNonRoot,
+    }) as IPodSecurityContext;
+    const dns = args.dnsConfig;
+    const notCarried = fieldsNotCarried(args);
     return pulumi.all([containers, initContainers]).apply(([cs, inits]) => {
         const spec: IPodSpec = compact({
             initContainers: inits,
@@ -660,7 +834,16 @@ export function manifestFromArgs(name: string, args: DockerPodArgs): pulumi.Outp
             hostPID: args.hostPID,
             restartPolicy: args.restartPolicy,
             terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
-            resources: args.resources && compact({ limits: args.resources.limits && { ...args.resources.limits } }),
+            resources: args.resources && compact({ limits: args.resources.limits && resourceListManifest(args.resources.limits) }),
+            securityContext: podLevelSecurity && Object.keys(podLevelSecurity).length > 0 ? podLevelSecurity : undefined,
+            // Docker uses only the given name servers, not the host's: Kubernetes' dnsPolicy None.
+            dnsPolicy: (dns?.nameservers ?? []).length > 0 ? "None" : undefined,
+            dnsConfig: dns && compact({
+                nameservers: dns.nameservers && [...dns.nameservers],
+                searches: dns.searches && [...dns.searches],
+                options: dns.options?.map((o) => compact({ name: o.name, value: o.value })),
+            }),
+            hostAliases: args.hostAliases?.map((h) => ({ ip: h.ip, hostnames: [...h.hostnames] })),
         });
         const pod: IPod = {
             apiVersion: "v1",
@@ -668,6 +851,7 @@ export function manifestFromArgs(name: string, args: DockerPodArgs): pulumi.Outp
             metadata: compact({ name: podName, labels: args.labels }),
             spec,
         };
-        return stringify(pod, { lineWidth: 0 });
+        const text = stringify(pod, { lineWidth: 0 });
+        return notCarried.length > 0 ? `# dockerpod: not carried: ${notCarried.join(", ")} (Docker-host only)\n${text}` : text;
     });
 }

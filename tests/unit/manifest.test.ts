@@ -10,7 +10,8 @@ import { DockerPodArgs } from "../../sdk/types";
 import { PodSpecError } from "../../sdk/core/errors";
 import { buildPodSpec } from "../../sdk/core/spec";
 import {
-    ManifestError, manifestFromArgs, manifestSecretKey, manifestSecretName, podArgsFromManifest,
+    MANIFEST_CONTAINER_FIELDS, MANIFEST_FIELDS, ManifestError, fieldsNotCarried, manifestFromArgs, manifestSecretKey,
+    manifestSecretName, podArgsFromManifest,
 } from "../../sdk/core/manifest";
 
 /** An Output's value, outside a Pulumi program. */
@@ -102,10 +103,12 @@ describe("podArgsFromManifest: kubectl get pod -o yaml", () => {
             "spec.tolerations[0]", "spec.tolerations[1]", "spec.volumes[2]", "spec.volumes[1].hostPath.type",
             "spec.containers[0].volumeMounts[2]", "spec.containers[1].volumeMounts[0]", "spec.initContainers[0].volumeMounts[1]",
             "spec.containers[0].terminationMessagePath", "spec.containers[0].terminationMessagePolicy",
-            "spec.containers[0].readinessProbe.successThreshold", "spec.containers[0].securityContext.runAsNonRoot",
+            "spec.containers[0].readinessProbe.successThreshold",
         ]) {
             expect(warnings[0]).toContain(field);
         }
+        // runAsNonRoot is honoured now (the image's user is checked at `up`): mapped, not ignored.
+        expect(warnings[0]).not.toContain("runAsNonRoot");
         expect(args).toEqual({
             podName: "web",
             labels: { app: "web", tier: "frontend" },
@@ -128,7 +131,7 @@ describe("podArgsFromManifest: kubectl get pod -o yaml", () => {
                 resources: { limits: { cpu: "500m", memory: "256Mi" }, requests: { cpu: "100m", memory: "64Mi" } },
                 securityContext: {
                     allowPrivilegeEscalation: false, capabilities: { add: ["NET_BIND_SERVICE"], drop: ["ALL"] },
-                    runAsGroup: 101, runAsUser: 101,
+                    runAsGroup: 101, runAsUser: 101, runAsNonRoot: true,
                 },
                 volumeMounts: [{ name: "cache", mountPath: "/var/cache/nginx" }, { name: "conf", mountPath: "/etc/nginx/conf.d", readOnly: true }],
             }, {
@@ -216,6 +219,10 @@ spec:
   priorityClassName: high
   securityContext:
     runAsUser: 1000
+    fsGroup: 2000
+    sysctls:
+    - name: net.core.somaxconn
+      value: "1024"
   tolerations:
   - key: dedicated
     operator: Equal
@@ -249,7 +256,8 @@ spec:
         memory: 128Mi
         ephemeral-storage: 1Gi
     securityContext:
-      privileged: true
+      seLinuxOptions:
+        level: "s0:c123,c456"
     volumeMounts:
     - name: settings
       mountPath: /etc/app
@@ -275,11 +283,12 @@ spec:
             "spec.containers[0].lifecycle",
             "spec.containers[0].readinessProbe.httpGet",
             "spec.containers[0].resources.limits.ephemeral-storage",
-            "spec.containers[0].securityContext.privileged",
+            "spec.containers[0].securityContext.seLinuxOptions",
             "spec.containers[0].volumeMounts[0].subPath",
             "spec.nodeSelector",
             "spec.priorityClassName",
-            "spec.securityContext.runAsUser",
+            "spec.securityContext.fsGroup",
+            "spec.securityContext.sysctls",
             "spec.tolerations[0]",
             "spec.volumes[0].configMap",
             "spec.volumes[1].persistentVolumeClaim",
@@ -298,13 +307,13 @@ spec:
             tty: true, terminationMessagePolicy: "FallbackToLogsOnError",
             securityContext: { runAsNonRoot: true, seccompProfile: { type: "Unconfined" } },
         }))))).toEqual([
-            "spec.containers[0].securityContext.runAsNonRoot",
             "spec.containers[0].securityContext.seccompProfile",
             "spec.containers[0].terminationMessagePolicy",
             "spec.containers[0].tty",
         ]);
         const ok = podArgsFromManifest(container({ stdin: false, securityContext: { seccompProfile: { type: "RuntimeDefault" }, privileged: false } }));
-        expect(ok.args.containers![0].securityContext).toEqual({});
+        expect(ok.args.containers![0].securityContext).toEqual({ privileged: false });
+        expect(ok.warnings[0]).toContain("spec.containers[0].securityContext.seccompProfile");
         expect(problemPaths(thrown(() => podArgsFromManifest(pod({
             volumes: [{ name: "v", hostPath: { path: "/srv", type: "DirectoryOrCreate" } }, { name: "w", emptyDir: { sizeLimit: "1Gi" } }],
             resources: { requests: { memory: "1Gi" } },
@@ -316,7 +325,10 @@ spec:
             '      image: nginx:alpine\n      livenessProbe:\n        exec:\n          command: ["true"]\n        periodSeconds: 10\n');
         const { name, args } = podArgsFromManifest(text);
         expect(args.containers![0].livenessProbe).toEqual({ exec: { command: ["true"] }, periodSeconds: 10 });
-        expect(() => buildPodSpec(name, args)).toThrow(/containers\[0\]\.livenessProbe: is not supported yet/);
+        // Only a pod that heals (a Docker-host choice, passed as an override) runs liveness probes.
+        expect(() => buildPodSpec(name, args)).toThrow(/containers\[0\]\.livenessProbe: /);
+        const healing = podArgsFromManifest(text, { heal: true });
+        expect(buildPodSpec(name, healing.args).containers[0].source.livenessProbe).toEqual({ exec: { command: ["true"] }, periodSeconds: 10 });
     });
 
     it("reports Kubernetes schema errors by path", () => {
@@ -329,6 +341,104 @@ spec:
         ]);
         const noContainers = thrown(() => podArgsFromManifest({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: {} }));
         expect((noContainers as PodSpecError).problems).toEqual([{ path: "spec.containers", message: "is required (Kubernetes Pod schema)" }]);
+    });
+});
+
+describe("podArgsFromManifest: DNS, /etc/hosts and security", () => {
+    const pod = (spec: object) => ({
+        apiVersion: "v1", kind: "Pod", metadata: { name: "p" },
+        spec: { containers: [{ name: "a", image: "busybox" }], ...spec },
+    });
+    const DNS = {
+        nameservers: ["10.0.0.53", "1.1.1.1"], searches: ["corp.example.com"],
+        options: [{ name: "ndots", value: "2" }, { name: "edns0" }],
+    };
+
+    it("maps dnsConfig and hostAliases onto the pod's sandbox", () => {
+        const { args, warnings } = podArgsFromManifest(pod({
+            dnsConfig: DNS,
+            hostAliases: [{ ip: "10.0.0.10", hostnames: ["db", "db.local"] }],
+        }));
+        expect(warnings).toEqual([]);
+        expect(args.dnsConfig).toEqual(DNS);
+        expect(args.hostAliases).toEqual([{ ip: "10.0.0.10", hostnames: ["db", "db.local"] }]);
+        const spec = buildPodSpec("p", args);
+        expect(spec.dns).toEqual({ nameservers: ["10.0.0.53", "1.1.1.1"], searches: ["corp.example.com"], options: ["ndots:2", "edns0"] });
+        expect(spec.hosts).toEqual([{ host: "db", ip: "10.0.0.10" }, { host: "db.local", ip: "10.0.0.10" }]);
+    });
+
+    it("accepts dnsPolicy None with name servers, and ignores the cluster's policies as before", () => {
+        const none = podArgsFromManifest(pod({ dnsPolicy: "None", dnsConfig: DNS }));
+        expect(none.warnings).toEqual([]);
+        expect(none.args.dnsConfig).toEqual(DNS);
+        const clusterFirst = podArgsFromManifest(pod({ dnsPolicy: "ClusterFirst", dnsConfig: { searches: ["svc.example"] } }));
+        expect(clusterFirst.args.dnsConfig).toEqual({ searches: ["svc.example"] });
+        expect(clusterFirst.warnings).toHaveLength(1);
+        expect(clusterFirst.warnings[0]).toContain("spec.dnsPolicy");
+        const withoutServers = thrown(() => podArgsFromManifest(pod({ dnsPolicy: "None", dnsConfig: { searches: ["x.example"] } })));
+        expect(problemPaths(withoutServers)).toEqual(["spec.dnsPolicy"]);
+        expect(withoutServers.message).toContain("needs the pod's name servers in spec.dnsConfig.nameservers");
+    });
+
+    it("leaves DNS and host-alias values to buildPodSpec", () => {
+        const { args } = podArgsFromManifest(pod({
+            dnsConfig: { nameservers: ["not-an-ip"] }, hostAliases: [{ ip: "10.0.0.1" }],
+        }));
+        expect(args.hostAliases).toEqual([{ ip: "10.0.0.1", hostnames: [] }]);
+        expect(problemPaths(thrown(() => buildPodSpec("p", args)))).toEqual(["dnsConfig.nameservers[0]", "hostAliases[0].hostnames"]);
+    });
+
+    it("maps the pod-level runAsUser, runAsGroup and runAsNonRoot as the pod's defaults", () => {
+        const { args, warnings } = podArgsFromManifest(pod({
+            securityContext: { runAsUser: 1000, runAsGroup: 3000, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, supplementalGroupsPolicy: "Merge" },
+            containers: [{ name: "a", image: "busybox" }, { name: "b", image: "busybox", securityContext: { runAsUser: 2000 } }],
+        }));
+        expect(args.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 3000, runAsNonRoot: true });
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain("spec.securityContext.seccompProfile");
+        expect(warnings[0]).toContain("spec.securityContext.supplementalGroupsPolicy");
+        const spec = buildPodSpec("p", args);
+        expect(spec.containers.map((c) => c.security)).toEqual([
+            { runAsUser: 1000, runAsGroup: 3000, runAsNonRoot: true },
+            { runAsUser: 2000, runAsGroup: 3000, runAsNonRoot: true },
+        ]);
+    });
+
+    it("refuses the pod-level security fields a Docker host cannot honour", () => {
+        const error = thrown(() => podArgsFromManifest(pod({
+            securityContext: {
+                fsGroup: 2000, fsGroupChangePolicy: "OnRootMismatch", supplementalGroups: [4000], supplementalGroupsPolicy: "Strict",
+                sysctls: [{ name: "net.core.somaxconn", value: "1024" }], seLinuxOptions: { level: "s0" },
+                seccompProfile: { type: "Localhost", localhostProfile: "x.json" },
+            },
+        })));
+        expect(problemPaths(error)).toEqual([
+            "spec.securityContext.fsGroup", "spec.securityContext.fsGroupChangePolicy", "spec.securityContext.seLinuxOptions",
+            "spec.securityContext.seccompProfile", "spec.securityContext.supplementalGroups",
+            "spec.securityContext.supplementalGroupsPolicy", "spec.securityContext.sysctls",
+        ]);
+        expect(error.message).toContain("spec.securityContext.fsGroup: is not supported: Docker does not change the ownership of volumes");
+    });
+
+    it("maps a container's runAsNonRoot without runAsUser: the image's user is checked at up", () => {
+        const { args, warnings } = podArgsFromManifest(pod({ containers: [{ name: "a", image: "busybox", securityContext: { runAsNonRoot: true } }] }));
+        expect(warnings).toEqual([]);
+        expect(args.containers![0].securityContext).toEqual({ runAsNonRoot: true });
+        expect(buildPodSpec("p", args).containers[0].security).toEqual({ runAsNonRoot: true });
+        // A root uid with runAsNonRoot is buildPodSpec's to refuse.
+        const root = podArgsFromManifest(pod({ containers: [{ name: "a", image: "busybox", securityContext: { runAsNonRoot: true, runAsUser: 0 } }] }));
+        expect(problemPaths(thrown(() => buildPodSpec("p", root.args)))).toEqual(["containers[0].securityContext.runAsUser"]);
+    });
+
+    it("maps privileged; buildPodSpec refuses it unless the host allows it", () => {
+        const text = pod({ containers: [{ name: "a", image: "busybox", securityContext: { privileged: true } }] });
+        const { args } = podArgsFromManifest(text);
+        expect(args.containers![0].securityContext).toEqual({ privileged: true });
+        const error = thrown(() => buildPodSpec("p", args));
+        expect(problemPaths(error)).toEqual(["containers[0].securityContext.privileged"]);
+        expect(error.message).toContain("host.allowPrivileged");
+        const allowed = podArgsFromManifest(text, { host: { allowPrivileged: true } });
+        expect(buildPodSpec("p", allowed.args).containers[0].security).toEqual({ privileged: true });
     });
 });
 
@@ -437,6 +547,74 @@ describe("manifestFromArgs", () => {
     it("refuses args buildPodSpec refuses", () => {
         expect(() => manifestFromArgs("Bad_Name", SEED_ARGS)).toThrow(PodSpecError);
     });
+
+    it("writes DNS settings, host aliases and the pod's security defaults", async () => {
+        const text = await resolve(manifestFromArgs("foo", {
+            ...SEED_ARGS,
+            dnsConfig: { nameservers: ["10.0.0.53"], searches: ["corp.example.com"], options: [{ name: "ndots", value: "2" }] },
+            hostAliases: [{ ip: "10.0.0.10", hostnames: ["db"] }],
+            securityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true },
+        }));
+        schemaValid(text);
+        const spec = parse(text).spec;
+        expect(spec.dnsPolicy).toBe("None");
+        expect(spec.dnsConfig).toEqual({ nameservers: ["10.0.0.53"], searches: ["corp.example.com"], options: [{ name: "ndots", value: "2" }] });
+        expect(spec.hostAliases).toEqual([{ ip: "10.0.0.10", hostnames: ["db"] }]);
+        expect(spec.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true });
+        expect(spec.containers.map((c: { securityContext?: unknown }) => c.securityContext)).toEqual([undefined, undefined]);
+        // Without name servers the host's (the cluster's) stay: no dnsPolicy.
+        const searchOnly = parse(await resolve(manifestFromArgs("foo", { ...SEED_ARGS, dnsConfig: { searches: ["corp.example.com"] } })));
+        expect(searchOnly.spec.dnsPolicy).toBeUndefined();
+        expect(searchOnly.spec.dnsConfig).toEqual({ searches: ["corp.example.com"] });
+    });
+
+    it("writes pod-level fields a Pod has only per container into each container, where it does not set them", async () => {
+        const text = await resolve(manifestFromArgs("foo", {
+            host: { allowPrivileged: true },
+            securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+            containers: [
+                { name: "app", image: "nginx:alpine" },
+                { name: "tool", image: "busybox", securityContext: { privileged: true, readOnlyRootFilesystem: false, capabilities: { add: ["NET_ADMIN"] } } },
+            ],
+            initContainers: [{ name: "init", image: "busybox", securityContext: { runAsNonRoot: true } }],
+        }));
+        schemaValid(text);
+        const spec = parse(text).spec;
+        expect(spec.securityContext).toEqual({ runAsUser: 1000 });
+        expect(spec.containers[0].securityContext).toEqual({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+        expect(spec.containers[1].securityContext).toEqual({ readOnlyRootFilesystem: false, allowPrivilegeEscalation: false, capabilities: { add: ["NET_ADMIN"] }, privileged: true });
+        expect(spec.initContainers[0].securityContext).toEqual({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true });
+    });
+
+    it("names the Docker-host-only fields it leaves out in one comment line at the top", async () => {
+        const text = await resolve(manifestFromArgs("foo", {
+            networks: [{ name: "backend", aliases: ["foo"] }],
+            initContainers: [{ name: "init", image: "busybox", files: [{ path: "/etc/init.conf", content: "x" }] }],
+            containers: [
+                { name: "app", image: "nginx:alpine", files: [{ path: "/etc/nginx/conf.d/default.conf", content: pulumi.secret("server {}") }] },
+                { name: "sidecar", image: "busybox", files: [] },
+                { name: "worker", image: "busybox", files: [{ path: "/etc/worker.conf", content: "y", mode: 0o600 }] },
+            ],
+            host: { cgroupDriver: "cgroupfs" }, sandboxImage: "registry.k8s.io/pause:3.10",
+        }));
+        const lines = text.split("\n");
+        expect(lines[0]).toBe("# dockerpod: not carried: networks, initContainers[0].files, containers[0].files, containers[2].files (Docker-host only)");
+        expect(lines.slice(1).some((l) => l.startsWith("#"))).toBe(false);
+        expect(lines[1]).toBe("apiVersion: v1");
+        // Neither the files nor the host are in it; the text is still one valid Pod.
+        expect(text).not.toMatch(/server \{\}|init\.conf|worker\.conf|backend|cgroupfs|pause:3\.10/);
+        schemaValid(text);
+        expect(podArgsFromManifest(text).args.containers!.map((c) => c.name)).toEqual(["app", "sidecar", "worker"]);
+        expect(fieldsNotCarried(SEED_ARGS)).toEqual([]);
+        expect(await resolve(manifestFromArgs("foo", { ...SEED_ARGS, networks: [] }))).not.toMatch(/^#/);
+    });
+
+    it("places every DockerPodArgs and Container field, or says why it is not carried", () => {
+        expect(Object.entries(MANIFEST_FIELDS).filter(([, v]) => v.startsWith("not carried")).map(([k]) => k).sort())
+            .toEqual(["guardianImage", "heal", "host", "networks", "sandboxImage"]);
+        expect(Object.entries(MANIFEST_CONTAINER_FIELDS).filter(([, v]) => v.startsWith("not carried")).map(([k]) => k))
+            .toEqual(["files"]);
+    });
 });
 
 describe("round trips: manifestFromArgs, then podArgsFromManifest", () => {
@@ -445,6 +623,7 @@ describe("round trips: manifestFromArgs, then podArgsFromManifest", () => {
         ["the tutorial's seed pod", "foo", SEED_ARGS],
         ["every mapped field", "full-resource", {
             podName: "full",
+            heal: true, guardianImage: "docker:28-cli",
             labels: { app: "full", "example.com/team": "core" },
             hostname: "full-host",
             shareProcessNamespace: true,
@@ -470,6 +649,7 @@ describe("round trips: manifestFromArgs, then podArgsFromManifest", () => {
                 volumeMounts: [{ name: "scratch", mountPath: "/scratch" }, { name: "conf", mountPath: "/etc/nginx/conf.d", readOnly: true }],
                 workingDir: "/srv",
                 readinessProbe: { exec: { command: ["wget", "-q", "-O-", "http://127.0.0.1/"] }, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 4 },
+                livenessProbe: { exec: { command: ["pgrep", "nginx"] }, periodSeconds: 20, failureThreshold: 2 },
                 securityContext: {
                     runAsUser: 101, runAsGroup: 101, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
                     capabilities: { add: ["NET_BIND_SERVICE"], drop: ["ALL"] },
@@ -486,18 +666,70 @@ describe("round trips: manifestFromArgs, then podArgsFromManifest", () => {
             host, sandboxImage: "registry.k8s.io/pause:3.10",
             containers: [{ name: "app", image: "busybox", args: ["sleep", "1d"] }],
         }],
+        ["a pod with DNS, host aliases and security defaults", "dns", {
+            host: { allowPrivileged: true },
+            dnsConfig: { nameservers: ["10.0.0.53", "fd00::53"], searches: ["corp.example.com"], options: [{ name: "ndots", value: "2" }, { name: "edns0" }] },
+            hostAliases: [{ ip: "10.0.0.10", hostnames: ["db", "db.corp.example.com"] }, { ip: "10.0.0.11", hostnames: ["cache"] }],
+            securityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true },
+            containers: [
+                { name: "app", image: "nginx:alpine", securityContext: { runAsNonRoot: true, runAsUser: 101 } },
+                { name: "tool", image: "busybox", args: ["sleep", "1d"], securityContext: { privileged: true, runAsNonRoot: false } },
+            ],
+        }],
+        ["a pod with DNS searches only", "search", {
+            dnsConfig: { searches: ["corp.example.com"] },
+            containers: [{ name: "app", image: "busybox", args: ["sleep", "1d"], securityContext: { runAsNonRoot: true } }],
+        }],
     ];
 
     it.each(pods)("%s gives the same buildPodSpec result", async (_, name, args) => {
         const text = await resolve(manifestFromArgs(name, args));
         schemaValid(text);
-        const overrides = { host: args.host, sandboxImage: args.sandboxImage };
+        expect(text).not.toMatch(/^#/);
+        const overrides = { host: args.host, sandboxImage: args.sandboxImage, heal: args.heal, guardianImage: args.guardianImage };
         const back = podArgsFromManifest(text, overrides);
         expect(back.warnings).toEqual([]);
         expect(back.name).toBe(args.podName ?? name);
         expect(buildPodSpec(back.name, back.args)).toEqual(buildPodSpec(name, args));
         // And the manifest of the read-back args is the same text.
         expect(await resolve(manifestFromArgs(back.name, back.args))).toBe(text);
+    });
+
+    it("pod-level fields written per container come back per container, with the same effective settings", async () => {
+        const args: DockerPodArgs = {
+            securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+            containers: [
+                { name: "app", image: "nginx:alpine" },
+                { name: "tool", image: "busybox", securityContext: { runAsUser: 2000, capabilities: { add: ["NET_ADMIN"] } } },
+            ],
+        };
+        const text = await resolve(manifestFromArgs("foo", args));
+        const back = podArgsFromManifest(text);
+        expect(back.warnings).toEqual([]);
+        expect(back.args.securityContext).toEqual({ runAsUser: 1000 });
+        const security = (a: DockerPodArgs) => buildPodSpec("foo", a).containers.map((c) => c.security);
+        expect(security(back.args)).toEqual(security(args));
+        expect(await resolve(manifestFromArgs(back.name, back.args))).toBe(text);
+    });
+
+    it("Docker-host-only fields are named, and the rest reads back the same", async () => {
+        const args: DockerPodArgs = {
+            ...SEED_ARGS,
+            networks: [{ name: "backend" }],
+            containers: [{ ...SEED_ARGS.containers![0], files: [{ path: "/etc/app.conf", content: "x" }] }, SEED_ARGS.containers![1]],
+        };
+        const text = await resolve(manifestFromArgs("foo", args));
+        expect(text.split("\n")[0]).toBe("# dockerpod: not carried: networks, containers[0].files (Docker-host only)");
+        const back = podArgsFromManifest(text, { networks: args.networks });
+        // Networks came back as an override; the files did not, and the reader says so.
+        expect(back.warnings).toEqual([
+            "manifest: written by dockerpod without containers[0].files (Docker-host only): the pod has them only if the args give them again",
+        ]);
+        expect(back.args).toEqual({ ...SEED_ARGS, podName: "foo", networks: [{ name: "backend" }] });
+        expect(podArgsFromManifest(text).warnings).toEqual([
+            "manifest: written by dockerpod without networks, containers[0].files (Docker-host only): the pod has them only if the args give them again",
+        ]);
+        expect(podArgsFromManifest(text, { networks: args.networks, containers: args.containers }).warnings).toEqual([]);
     });
 
     it("the kubectl fixture's args write a manifest that reads back the same", async () => {
