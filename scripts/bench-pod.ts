@@ -8,11 +8,11 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import Docker from "dockerode";
 import { DockerPod } from "../sdk";
 import { DockerPodArgs } from "../sdk/types";
 import { Realizer, cgroupDir, hostPid, procCgroup, readCgroup } from "../tests/support/realizer";
+import { freePort } from "../tests/engine/helpers";
 
 const BUSYBOX = "dockerpod-test/busybox:1";
 const PAUSE = "registry.k8s.io/pause:3.9";
@@ -24,17 +24,6 @@ const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 // Both pods run the same payloads; each exits promptly on SIGTERM.
 const APP = "echo hello > /www/index.html; trap 'kill $!; exit 0' TERM; httpd -f -p 80 -h /www & wait $!";
 const SIDECAR = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done";
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
 
 function get(url: string): Promise<string> {
     return new Promise((resolve, reject) => {

@@ -18,27 +18,8 @@ const KUBECTL_POD = fs.readFileSync(path.join(ROOT, "tests", "fixtures", "kubect
 /** The example's pod.yaml: the tutorial's pod, with its hostPort. */
 const EXAMPLE_POD = fs.readFileSync(path.join(ROOT, "examples", "from-manifest", "pod.yaml"), "utf8");
 
-/** The tutorial's pod.yaml, as a Kubernetes user writes it: no hostPort, no pod-level resources. */
-const TUTORIAL_POD = `apiVersion: v1
-kind: Pod
-metadata:
-  name: foo
-spec:
-  containers:
-    - name: app
-      image: nginx:alpine
-      ports:
-        - containerPort: 80
-      resources:
-        limits:
-          memory: "256Mi"
-    - name: sidecar
-      image: curlimages/curl:8.3.0
-      command: ["/bin/sleep", "3650d"]
-      resources:
-        limits:
-          memory: "128Mi"
-`;
+/** The tutorial's pod.yaml, as a Kubernetes user writes it (no hostPort, no pod-level resources). */
+const TUTORIAL_POD = fs.readFileSync(path.join(__dirname, "..", "fixtures", "tutorial-pod.yaml"), "utf8");
 
 /** seedPod() without what the tutorial's pod.yaml has no field for: the pod-wide limits and the hostPort. */
 function seedWithoutHostFields(extra: Partial<DockerPodArgs> = {}): DockerPodArgs {

@@ -39,26 +39,8 @@ function schemaValid(text: string): void {
     expect(() => new Pod(parse(text)).validate()).not.toThrow();
 }
 
-const TUTORIAL_POD = `apiVersion: v1
-kind: Pod
-metadata:
-  name: foo
-spec:
-  containers:
-    - name: app
-      image: nginx:alpine
-      ports:
-        - containerPort: 80
-      resources:
-        limits:
-          memory: "256Mi"
-    - name: sidecar
-      image: curlimages/curl:8.3.0
-      command: ["/bin/sleep", "3650d"]
-      resources:
-        limits:
-          memory: "128Mi"
-`;
+/** The tutorial's pod.yaml, as a Kubernetes user writes it (no hostPort, no pod-level resources). */
+const TUTORIAL_POD = fs.readFileSync(path.join(__dirname, "..", "fixtures", "tutorial-pod.yaml"), "utf8");
 
 const SEED_ARGS: DockerPodArgs = {
     containers: [

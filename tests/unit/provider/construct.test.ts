@@ -2,6 +2,7 @@
 // mocks, with inputs as the provider host deserializes them, must register
 // the same children as the TypeScript class; secret and unknown structural
 // inputs are handled in provider/provider.ts.
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConstructResult } from "@pulumi/pulumi/provider";
@@ -124,27 +125,8 @@ function expectSameAs(actual: Run, expected: Run): void {
 
 const byName = (run: Run, name: string) => run.registrations.find((r) => r.name === name)!;
 
-const TUTORIAL_POD = `apiVersion: v1
-kind: Pod
-metadata:
-  name: foo
-spec:
-  containers:
-    - name: app
-      image: nginx:alpine
-      ports:
-        - containerPort: 80
-          hostPort: 8080
-      resources:
-        limits:
-          memory: "256Mi"
-    - name: sidecar
-      image: curlimages/curl:8.3.0
-      command: ["/bin/sleep", "3650d"]
-      resources:
-        limits:
-          memory: "128Mi"
-`;
+/** The example's pod.yaml: the tutorial's pod with its hostPort. */
+const TUTORIAL_POD = fs.readFileSync(path.join(__dirname, "..", "..", "..", "examples", "from-manifest", "pod.yaml"), "utf8");
 
 describe("construct: the same children as the TypeScript class", () => {
     test("the seed pod's inputs", async () => {
