@@ -1,7 +1,10 @@
 // `npm run bench:pod`: the seed pod on this machine's Docker engine, made by
 // DockerPod through the realizer (tests/support/realizer.ts) beside the same
 // pod made with the tutorial's raw `docker run` commands. Prints
-// create-to-ready and destroy times, and the sandbox's memory use.
+// create-to-ready and destroy times, and the sandbox's memory use; then, for
+// the same pod with `heal: true`, the time from killing its sandbox until the
+// page answers again on the host port (the guardian's recovery), and the
+// guardian's memory use.
 //
 // Needs root, the cgroupfs driver and the local test images
 // (bash .ci/dockerd.sh && bash tests/images/build.sh). BENCH_RUNS=n (default 3).
@@ -121,6 +124,35 @@ async function viaDockerRun(run: number): Promise<Sample> {
     return { ready, destroy: Date.now() - t, sandboxBytes: memory.cgroup, statsBytes: memory.stats };
 }
 
+/** Kills the sandbox of a healing pod several times; returns kill-to-served times and the guardian's memory. */
+async function healRecovery(kills: number): Promise<{ recovery: number[]; guardianBytes: number }> {
+    const pod = `heal-${process.pid}`;
+    const port = await freePort();
+    const realizer = new Realizer({ stack: "benchheal" });
+    const args = { ...seedPod(port), heal: true, guardianImage: "docker:28-cli", terminationGracePeriodSeconds: 2 };
+    const up = await realizer.up((transformations) => new DockerPod(pod, args, { transformations }));
+    if (up.errors.length) throw up.errors[0];
+    await untilServed(port, Date.now());
+    const recovery: number[] = [];
+    let guardianBytes = 0;
+    try {
+        for (let i = 0; i < kills; i++) {
+            const killed = Date.now();
+            await docker.getContainer(`${pod}-sandbox`).kill();
+            // The old namespace dies with the sandbox: wait for the page to fail first, then to come back.
+            while (await get(`http://127.0.0.1:${port}/`).then(() => Date.now() - killed < 2000, () => false)) {
+                await new Promise((r) => setTimeout(r, 20));
+            }
+            recovery.push(await untilServed(port, killed));
+            guardianBytes = Math.max(guardianBytes, (await sandboxMemory(`${pod}-guardian`)).cgroup);
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+    } finally {
+        await realizer.destroy();
+    }
+    return { recovery, guardianBytes };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 
@@ -138,17 +170,21 @@ function report(name: string, samples: Sample[]): string[] {
 
 async function main(): Promise<void> {
     await docker.ping();
-    for (const image of [BUSYBOX, PAUSE]) await docker.getImage(image).inspect();
+    for (const image of [BUSYBOX, PAUSE, "docker:28-cli"]) await docker.getImage(image).inspect();
     const realizer: Sample[] = [];
     const raw: Sample[] = [];
     for (let i = 0; i < RUNS; i++) {
         realizer.push(await viaRealizer(i));
         raw.push(await viaDockerRun(i));
     }
+    const heal = await healRecovery(Math.max(RUNS, 5));
     console.log([
         `seed pod (app: busybox httpd, sidecar: sleep loop), ${RUNS} run(s), median (min, max):`,
         ...report("DockerPod via the realizer (RemoteImages, slice Command, sandbox, payloads)", realizer),
         ...report("tutorial's raw docker run commands", raw),
+        `heal: true, sandbox killed ${heal.recovery.length} times (raw docker run never recovers: the app keeps a dead namespace)`,
+        `  kill-to-served    ${median(heal.recovery)} ms median (min ${Math.min(...heal.recovery)}, max ${Math.max(...heal.recovery)})`,
+        `  guardian memory   ${mib(heal.guardianBytes)} at most (cgroup memory.usage_in_bytes)`,
     ].join("\n"));
 }
 
