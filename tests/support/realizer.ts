@@ -15,7 +15,8 @@
 //     host: nothing is ever pulled; `getRegistryImage` answers with the local
 //     image's digest (no registry here).
 //   - @pulumi/command 1.2.1 local.Command: create/update/delete scripts run by
-//     `/bin/sh -c` with `environment`; `triggers` replace; other changes run
+//     `/bin/sh -c` with `environment` (remote.Command: over SSH with the
+//     `connection`, the environment exported at the script's top); `triggers` replace; other changes run
 //     `update` (or `create`); PULUMI_COMMAND_STDOUT/STDERR of the previous run
 //     are in update/delete's environment.
 //   - The engine: `up` diffs each registration against the state (same /
@@ -32,6 +33,7 @@
 import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import Docker from "dockerode";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_IN_PLACE, CONTAINER_STATE_ONLY, classify } from "./engine-model";
@@ -41,6 +43,8 @@ export const T_CONTAINER = "docker:index/container:Container";
 export const T_IMAGE = "docker:index/remoteImage:RemoteImage";
 export const T_VOLUME = "docker:index/volume:Volume";
 export const T_COMMAND = "command:local:Command";
+export const T_REMOTE_COMMAND = "command:remote:Command";
+const isCommand = (type: string) => type === T_COMMAND || type === T_REMOTE_COMMAND;
 export const TOKEN_REGISTRY_IMAGE = "docker:index/getRegistryImage:getRegistryImage";
 
 const MIB = 2 ** 20;
@@ -107,6 +111,7 @@ const SET_FIELDS = new Set(["envs", "labels", "mounts", "securityOpts", "dns", "
 const IMAGE_FIELDS = new Set(["name", "keepLocally", "pullTriggers", "forceRemove", "triggers", "platform"]);
 const VOLUME_FIELDS = new Set(["name", "labels", "driver", "driverOpts"]);
 const COMMAND_FIELDS = new Set(["create", "update", "delete", "triggers", "environment", "dir", "interpreter", "stdin", "addPreviousOutputInEnv", "logging"]);
+const REMOTE_COMMAND_FIELDS = new Set(["create", "update", "delete", "triggers", "environment", "stdin", "addPreviousOutputInEnv", "logging", "connection"]);
 
 // ---------- small helpers ----------
 
@@ -209,6 +214,42 @@ function runScript(
         child.on("error", reject);
         child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
         child.stdin.end(opts.stdin ?? "");
+    });
+}
+
+/**
+ * Runs a script the way @pulumi/command's remote.Command does: over SSH, as
+ * the command string of one session in the user's shell. Model: the provider
+ * sets `environment` with SSH Setenv (which sshd must accept); here the
+ * variables are exported at the top of the script instead.
+ */
+function runRemoteScript(
+    connection: { host: string; port?: number; user?: string; privateKey?: string },
+    script: string, env: Record<string, string>, stdin?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    if (!connection?.privateKey) throw new Error("realizer: remote.Command needs connection.privateKey in these tests");
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/realizer-ssh-`);
+    const key = `${dir}/key`;
+    fs.writeFileSync(key, connection.privateKey.endsWith("\n") ? connection.privateKey : `${connection.privateKey}\n`, { mode: 0o600 });
+    const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+    const exports = Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}`).join("\n");
+    const args = [
+        "-i", key, "-p", String(connection.port ?? 22), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+        "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `${connection.user ?? "root"}@${connection.host}`,
+        exports ? `${exports}\n${script}` : script,
+    ];
+    return new Promise((resolve, reject) => {
+        const child = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code, signal) => {
+            fs.rmSync(dir, { recursive: true, force: true });
+            resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+        });
+        child.stdin.end(stdin ?? "");
     });
 }
 
@@ -396,8 +437,8 @@ export class Realizer implements pulumi.runtime.Mocks {
             case T_IMAGE: rejectUnknown(args.type, inputs, IMAGE_FIELDS); break;
             case T_VOLUME: rejectUnknown(args.type, inputs, VOLUME_FIELDS); break;
             case T_COMMAND: rejectUnknown(args.type, inputs, COMMAND_FIELDS); break;
-            default: throw new Error(`realizer: resource type ${args.type} is not modelled` +
-                (args.type === "command:remote:Command" ? " (no SSH host in these tests: leave host.connection unset)" : ""));
+            case T_REMOTE_COMMAND: rejectUnknown(args.type, inputs, REMOTE_COMMAND_FIELDS); break;
+            default: throw new Error(`realizer: resource type ${args.type} is not modelled`);
         }
         const started = Date.now();
         const old = this.state.get(key);
@@ -480,7 +521,7 @@ export class Realizer implements pulumi.runtime.Mocks {
             case T_CONTAINER: await this.createContainer(entry, raw); break;
             case T_IMAGE: await this.createImage(entry, raw); break;
             case T_VOLUME: await this.createVolume(entry, raw); break;
-            case T_COMMAND: await this.createCommand(entry, raw); break;
+            case T_COMMAND: case T_REMOTE_COMMAND: await this.createCommand(entry, raw); break;
         }
         if (replacing) {
             // Create-before-delete: the old one goes once the new one exists.
@@ -503,7 +544,7 @@ export class Realizer implements pulumi.runtime.Mocks {
             if (inputs.cpuSet !== undefined) update.CpusetCpus = inputs.cpuSet;
             await this.docker.getContainer(entry.id).update(update);
         }
-        if (entry.type === T_COMMAND) {
+        if (isCommand(entry.type)) {
             const script = inputs.update ?? inputs.create;
             const result = await this.runCommand(entry, inputs, script, "update");
             entry.outputs = { ...raw, stdout: result.stdout, stderr: result.stderr };
@@ -547,7 +588,7 @@ export class Realizer implements pulumi.runtime.Mocks {
                     if (statusOf(e) !== 404) throw e;
                 });
                 return undefined;
-            case T_COMMAND:
+            case T_COMMAND: case T_REMOTE_COMMAND:
                 if (entry.inputs.delete !== undefined) await this.runCommand(entry, entry.inputs, entry.inputs.delete, "delete");
                 return undefined;
         }
@@ -705,7 +746,9 @@ export class Realizer implements pulumi.runtime.Mocks {
             env.PULUMI_COMMAND_STDOUT = entry.outputs.stdout ?? "";
             env.PULUMI_COMMAND_STDERR = entry.outputs.stderr ?? "";
         }
-        const result = await runScript(script, env, { interpreter: inputs.interpreter, dir: inputs.dir, stdin: inputs.stdin });
+        const result = entry.type === T_REMOTE_COMMAND
+            ? await runRemoteScript(inputs.connection, script, env, inputs.stdin)
+            : await runScript(script, env, { interpreter: inputs.interpreter, dir: inputs.dir, stdin: inputs.stdin });
         if (result.code !== 0) {
             throw new Error(`exit status ${result.code}: running ${phase} of ${entry.key}:\n${result.stderr || result.stdout}`);
         }
