@@ -8,5 +8,7 @@ module.exports = {
     projects: [
         { ...common, displayName: "unit", testMatch: ["<rootDir>/tests/unit/**/*.test.ts"] },
         { ...common, displayName: "engine", testMatch: ["<rootDir>/tests/engine/**/*.test.ts"] },
+        // A booted systemd guest under QEMU (tests/vm): built, booted and powered off by the suite.
+        { ...common, displayName: "systemd", testMatch: ["<rootDir>/tests/systemd/**/*.test.ts"] },
     ],
 };
