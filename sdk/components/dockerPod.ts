@@ -57,7 +57,7 @@ export class DockerPod extends pulumi.ComponentResource {
         const resources = [...children.initContainers, ...children.containers];
         this.containerIds = pulumi.all(resources.map((r) => r.id)).apply((ids) =>
             Object.fromEntries(ids.map((id, i) => [all[i].name, id])));
-        this.summary = pulumi.output(renderSummary(spec));
+        this.summary = renderSummary(spec);
         this.manifest = manifestFromArgs(name, args);
         this.registerOutputs({
             podName: this.podName, cgroupParent: this.cgroupParent, sandboxId: this.sandboxId,

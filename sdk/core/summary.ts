@@ -34,7 +34,8 @@ export function renderSummary(spec: PodSpec): pulumi.Output<string> {
         `- cgroup parent: \`${spec.slice.cgroupParent}\` (${spec.slice.host.driver}), pod limits: memory ${podMemory}, cpu ${podCpu}`,
         `- sandbox: \`${spec.sandboxImage}\`, hostname \`${spec.hostNetwork ? "(host)" : spec.hostname}\`, shared namespaces: ${shared.join(", ")}` +
             (hostNs.length ? `; host namespaces: ${hostNs.join(", ")}` : ""),
-        `- restart policy: ${spec.restartPolicy}, termination grace: ${spec.graceSeconds}s`,
+        `- restart policy: ${spec.restartPolicy}, termination grace: ${spec.graceSeconds}s` +
+            (spec.guardianImage ? `; heals itself: guardian \`${spec.podName}-guardian\` (\`${spec.guardianImage}\`)` : ""),
         "",
         "| container | kind | image | memory | cpu | ports | env |",
         "|---|---|---|---|---|---|---|",

@@ -152,3 +152,8 @@ describe("heal", () => {
         expect(mocks.created.map((r) => r.name)).not.toContain("foo-guardian");
     });
 });
+
+test("the summary says when a pod heals itself", async () => {
+    const { result } = await run({ heal: true, containers: [app] });
+    expect(await valueOf(result.summary)).toContain("heals itself: guardian `foo-guardian` (`docker:28-cli`)");
+});
