@@ -606,7 +606,3 @@ export function dockerRestart(policy: RestartPolicy): string {
     }
 }
 
-/** Whether a value is known now (a plain value, not a pending Output). */
-export function isPlain(value: unknown): boolean {
-    return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
-}
