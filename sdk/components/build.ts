@@ -30,18 +30,32 @@ export function dockerLabels(labels: Record<string, pulumi.Input<string>>): dock
 /**
  * The image a container runs. `IfNotPresent` and `Always` go through a
  * RemoteImage kept on the host when the pod goes (another pod may use it);
- * `Always` re-pulls when the registry's digest moved. `Never` uses the
- * host's image as it is.
+ * it pulls with the docker provider's `registryAuth`. `Never` uses the host's
+ * image as it is.
+ *
+ * `Always` names the image by the registry's current digest
+ * (`repo:tag@sha256:...`, from `getRegistryImage` through the same provider).
+ * The RemoteImage reuses any local image its name resolves to and a changed
+ * `pullTriggers` alone never pulls (pulumi-docker#342), so a moved tag must be
+ * a new name: then it is replaced and pulls, and the container that runs its
+ * id is replaced with it. An unmoved digest changes nothing.
  */
 export function buildImage(
     name: string, image: pulumi.Input<string>, policy: ImagePullPolicy, parent: pulumi.Resource,
 ): { image: pulumi.Input<string>; resource?: docker.RemoteImage } {
     if (policy === ImagePullPolicy.Never) return { image };
-    const pullTriggers = policy === ImagePullPolicy.Always
-        ? [docker.getRegistryImageOutput({ name: image }, { parent }).sha256Digest]
-        : undefined;
-    const resource = new docker.RemoteImage(name, { name: image, keepLocally: true, pullTriggers }, { parent });
+    const pullName = policy === ImagePullPolicy.Always
+        ? pulumi.output(image).apply((ref) => (isDigestPinned(ref)
+            ? pulumi.output(ref)
+            : docker.getRegistryImageOutput({ name: ref }, { parent }).sha256Digest.apply((digest) => `${ref}@${digest}`)))
+        : image;
+    const resource = new docker.RemoteImage(name, { name: pullName, keepLocally: true }, { parent });
     return { image: resource.imageId, resource };
+}
+
+/** Whether an image reference already names one digest (nothing can move under it). */
+export function isDigestPinned(image: string): boolean {
+    return /@sha256:[0-9a-f]{64}$/.test(image);
 }
 
 /** Fields pulumi-docker records in state but never applies to a live container. */

@@ -1,6 +1,7 @@
 // The pure core: checks a pod's input and normalizes it into a PodSpec that
 // the Pulumi layer turns into resources. Nothing here touches Pulumi's engine.
 import * as pulumi from "@pulumi/pulumi";
+import { parseAll as parseImageReference } from "@swimlane/docker-reference";
 import {
     CgroupDriver, Container, ContainerPort, DockerPodArgs, HostAlias, HostArgs, ImagePullPolicy, PodDNSConfig,
     PodNetwork, PodResources, Probe, Protocol, RestartPolicy, SecurityContext, Volume,
@@ -137,6 +138,28 @@ function nameCheck(problems: Problems, path: string, name: unknown, what: string
 }
 
 const ABSOLUTE_PATH = /^\/[A-Za-z0-9._@+=,\/-]*$/;
+/**
+ * An image reference as Docker parses it (distribution's grammar): a bad one
+ * fails at preview rather than at the pull. A computed image is checked by Docker.
+ */
+function imageCheck(problems: Problems, path: string, image: unknown): void {
+    if (image === undefined || image === null || image === "") {
+        problems.add(path, "is required: name the image, e.g. \"nginx:alpine\" or \"registry.example.com:5000/team/app:1.4\"");
+        return;
+    }
+    if (pulumi.Output.isInstance(image)) return;
+    if (typeof image !== "string") {
+        problems.add(path, "must be an image reference string, e.g. \"nginx:alpine\"");
+        return;
+    }
+    try {
+        parseImageReference(image);
+    } catch (err) {
+        problems.add(path, `${JSON.stringify(image)} is not an image reference (${(err as Error).message}): ` +
+            "write [registry[:port]/]repository[:tag][@sha256:digest] in lowercase, e.g. \"registry.example.com:5000/team/app:1.4\"");
+    }
+}
+
 function pathCheck(problems: Problems, path: string, value: unknown, what: string): value is string {
     if (typeof value !== "string" || !ABSOLUTE_PATH.test(value) || value.split("/").includes("..")) {
         problems.add(path, `${JSON.stringify(value)} is not an accepted ${what}: use an absolute path of ` +
@@ -295,11 +318,7 @@ export function checkContainer(
     }
     nameCheck(problems, `${path}.name`, c.name, "container name");
     if (c.name === "sandbox") problems.add(`${path}.name`, `"sandbox" is the pod's own sandbox container: choose another name`);
-    if (c.image === undefined || c.image === null || c.image === "") {
-        problems.add(`${path}.image`, "is required: name the image, e.g. \"nginx:alpine\"");
-    } else if (typeof c.image === "string" && /\s/.test(c.image)) {
-        problems.add(`${path}.image`, `${JSON.stringify(c.image)} is not an image reference`);
-    }
+    imageCheck(problems, `${path}.image`, c.image);
     const pullPolicy = enumCheck(problems, `${path}.imagePullPolicy`, c.imagePullPolicy, ImagePullPolicy, ImagePullPolicy.IfNotPresent);
     (c.env ?? []).forEach((e, i) => {
         if (typeof e?.name !== "string" || !ENV_NAME.test(e.name)) {
@@ -493,9 +512,7 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
         nameCheck(problems, "hostname", args.hostname, "hostname");
         if (hostNetwork) problems.add("hostname", "cannot be set with hostNetwork: the pod then has the host's hostname");
     }
-    if (args.sandboxImage !== undefined && (typeof args.sandboxImage !== "string" || args.sandboxImage === "" || /\s/.test(args.sandboxImage))) {
-        problems.add("sandboxImage", `${JSON.stringify(args.sandboxImage)} is not an image reference`);
-    }
+    if (args.sandboxImage !== undefined) imageCheck(problems, "sandboxImage", args.sandboxImage);
     const volumes = checkVolumes(problems, podName, args.volumes);
     if (!Array.isArray(args.containers) || args.containers.length === 0) {
         problems.add("containers", "a pod needs at least one container");
@@ -565,9 +582,7 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
         }
     }
     if (args.heal !== undefined && typeof args.heal !== "boolean") problems.add("heal", "must be true or false");
-    if (args.guardianImage !== undefined && (typeof args.guardianImage !== "string" || args.guardianImage === "" || /\s/.test(args.guardianImage))) {
-        problems.add("guardianImage", `${JSON.stringify(args.guardianImage)} is not an image reference`);
-    }
+    if (args.guardianImage !== undefined) imageCheck(problems, "guardianImage", args.guardianImage);
     if (args.host?.dockerSocket !== undefined) pathCheck(problems, "host.dockerSocket", args.host.dockerSocket, "socket path");
     initContainers.forEach((c, i) => {
         if (c?.source.livenessProbe) problems.add(`initContainers[${i}].livenessProbe`, "init containers run to completion and cannot have probes: remove it");

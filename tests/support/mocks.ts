@@ -5,6 +5,8 @@ export interface RecordingMocksOptions {
     unknownIds?: boolean;
     /** Exit codes of one-shot containers, by resource name (default 0). */
     exitCodes?: Record<string, number>;
+    /** What getRegistryImage answers as the registry's digest (default "sha256:digest"). */
+    registryDigest?: string;
 }
 
 /**
@@ -14,6 +16,8 @@ export interface RecordingMocksOptions {
  */
 export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly created: pulumi.runtime.MockResourceArgs[] = [];
+    /** Every invoke, in order. */
+    readonly calls: pulumi.runtime.MockCallArgs[] = [];
     constructor(private readonly options: RecordingMocksOptions = {}) {}
 
     async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
@@ -27,8 +31,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
 
     async call(args: pulumi.runtime.MockCallArgs): Promise<Record<string, any>> {
+        this.calls.push(args);
         if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
-            return { name: args.inputs.name, sha256Digest: "sha256:digest" };
+            return { name: args.inputs.name, sha256Digest: this.options.registryDigest ?? "sha256:digest" };
         }
         throw new Error(`unexpected call ${args.token}`);
     }

@@ -37,9 +37,16 @@ function providerOutputs(args: pulumi.runtime.MockResourceArgs, generation: numb
     return { id: `${args.name}-id${suffix}`, state };
 }
 
-/** Runs `before` as a first `up`, then plans `after` against its state. */
-export async function plan(before: Program, after: Program, options: { preview: boolean }): Promise<Plan> {
-    const first = new RecordingMocks();
+/**
+ * Runs `before` as a first `up`, then plans `after` against its state.
+ * `registryDigests` are what getRegistryImage answers in each run (a tag that moved in between).
+ */
+export async function plan(
+    before: Program, after: Program, options: { preview: boolean; registryDigests?: [string, string] },
+): Promise<Plan> {
+    const [digestBefore, digestAfter] = options.registryDigests ?? [undefined, undefined];
+    const first = new RecordingMocks({ registryDigest: digestBefore });
+    const registry = new RecordingMocks({ registryDigest: digestAfter });
     const initial = await runProgram(first, before);
     if (initial.errors.length) throw initial.errors[0];
     const state = new Map<string, StateEntry>();
@@ -73,7 +80,7 @@ export async function plan(before: Program, after: Program, options: { preview: 
             }
             return { id: prior.id, state: { ...prior.outputs, ...args.inputs } };
         },
-        call: (args) => first.call(args),
+        call: (args) => registry.call(args),
     };
     const second = await runProgram(mocks, (transformations) => after([observe, ...transformations]), { preview: options.preview });
     for (const name of state.keys()) {

@@ -102,3 +102,21 @@ describe("preview details", () => {
         expect(p.inputs["foo-app"].networkMode).toBe("container:foo-sandbox-id");
     });
 });
+
+describe.each([["update", false], ["preview", true]])("imagePullPolicy Always (%s)", (_mode, preview) => {
+    const always = pod((a) => { a.containers[1].imagePullPolicy = "Always"; });
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+    test("a tag whose registry digest moved replaces that container and its image, nothing else", async () => {
+        const p = await plan(always, always, { preview: preview as boolean, registryDigests: [digest("a"), digest("b")] });
+        expect(p.errors).toEqual([]);
+        expect(describeChanges(p)).toEqual(["foo-sidecar-image: replace(name)", "foo-sidecar: replace(image)"]);
+        // The preview names the digest it will pull.
+        expect(p.inputs["foo-sidecar-image"].name).toBe(`curlimages/curl:8.3.0@${digest("b")}`);
+    });
+
+    test("an unmoved digest changes nothing", async () => {
+        const p = await plan(always, always, { preview: preview as boolean, registryDigests: [digest("a"), digest("a")] });
+        expect(describeChanges(p)).toEqual([]);
+    });
+});

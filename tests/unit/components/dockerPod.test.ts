@@ -169,7 +169,9 @@ describe("DockerPod: mapping of every field", () => {
             wait: true, waitTimeout: 20,
             destroyGraceSeconds: 5,
         });
-        expect(mocks.inputsOf("foo-app-image")).toEqual({ name: "nginx", keepLocally: true, pullTriggers: ["sha256:digest"] });
+        // Always: the image is named by the registry's digest, so a moved tag is a new name, which pulls.
+        expect(mocks.inputsOf("foo-app-image")).toEqual({ name: "nginx@sha256:digest", keepLocally: true });
+        expect(mocks.calls.map((c) => [c.token, c.inputs.name])).toEqual([["docker:index/getRegistryImage:getRegistryImage", "nginx"]]);
         const opts = Object.fromEntries(registrations.map((r) => [r.name, r.opts]));
         const deps = async (name: string) => ((await valueOf(opts[name].dependsOn as any)) as pulumi.Resource[]).map((d) => (d as any).__name);
         expect(await deps("foo-migrate")).toEqual(["foo-slice", "foo-sandbox", "foo-data", "foo-setup"]);
