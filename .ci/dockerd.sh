@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Makes sure a Docker daemon answers on this machine (CI: a fresh Debian, as root):
-# installs docker.io when dockerd is missing, starts dockerd in the background
-# when `docker info` fails (log: /tmp/dockerd.log), waits up to 60 s for it.
+# installs docker.io when dockerd is missing (and, for the private-registry
+# tests, docker-registry and apache2-utils' htpasswd), starts dockerd in the
+# background when `docker info` fails (log: /tmp/dockerd.log), waits up to 60 s for it.
 set -euo pipefail
 
-if ! command -v dockerd >/dev/null 2>&1; then
-    echo "dockerd.sh: installing docker.io" >&2
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "dockerd.sh: installing ${need[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update
-    apt-get install -y docker.io
+    apt-get install -y --no-install-recommends "${need[@]}"
 fi
 
 if ! docker info >/dev/null 2>&1; then

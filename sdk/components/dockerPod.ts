@@ -100,23 +100,31 @@ const childrenOf = new WeakMap<DockerPod, DockerPodChildren>();
 
 /** Registers a checked pod's resources under `parent`, in the order they depend on each other. */
 export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, parent: pulumi.Resource): DockerPodChildren {
-    const slice = buildSliceCommand(`${name}-slice`, spec.slice, args.host, parent);
-    const podLabels = { ...spec.labels, [LABEL_POD]: spec.podName, [LABEL_SLICE]: slice.id };
     const images: docker.RemoteImage[] = [];
     const imageFor = (childName: string, image: pulumi.Input<string>, policy: PodSpec["containers"][0]["pullPolicy"]) => {
         const result = buildImage(`${childName}-image`, image, policy, parent);
         if (result.resource) images.push(result.resource);
         return result.image;
     };
+    // Every image is pulled before anything else of the pod is made: a failed pull (a wrong
+    // password, a missing tag) leaves no slice, volume or container behind.
+    const sandboxImage = imageFor(`${name}-sandbox`, spec.sandboxImage, "IfNotPresent");
+    const payloadImages = new Map([...spec.initContainers, ...spec.containers].map((c) =>
+        [c.name, imageFor(`${name}-${c.name}`, c.source.image, c.pullPolicy)]));
+    const guardianImage = spec.guardianImage === undefined ? undefined
+        : imageFor(`${name}-guardian`, spec.guardianImage, "IfNotPresent");
+
+    const slice = buildSliceCommand(`${name}-slice`, spec.slice, args.host, parent, images);
+    const podLabels = { ...spec.labels, [LABEL_POD]: spec.podName, [LABEL_SLICE]: slice.id };
     const volumes = spec.volumes.filter((v) => v.type === "volume").map((v) =>
         new docker.Volume(`${name}-${v.name}`, {
             name: v.source,
             labels: [{ label: LABEL_POD, value: spec.podName }, { label: "dockerpod.volume", value: v.name }],
-        }, { parent, deleteBeforeReplace: true }));
+        }, { parent, deleteBeforeReplace: true, dependsOn: images }));
 
     const sandbox = buildSandbox(`${name}-sandbox`, {
         containerName: sandboxName(spec.podName),
-        image: imageFor(`${name}-sandbox`, spec.sandboxImage, "IfNotPresent"),
+        image: sandboxImage,
         cgroupParent: spec.slice.cgroupParent,
         hostname: spec.hostname,
         ports: spec.ports,
@@ -132,7 +140,7 @@ export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, paren
     }, { parent, dependsOn: [slice] });
 
     const payload = (c: PodSpec["containers"][0], initContainer: boolean, ready: pulumi.Input<pulumi.Input<pulumi.Resource>[]>) => {
-        const image = imageFor(`${name}-${c.name}`, c.source.image, c.pullPolicy);
+        const image = payloadImages.get(c.name)!;
         const userCheck = buildUserCheck(`${name}-${c.name}-user-check`, c, image, args.host, parent);
         const dependsOn = userCheck ? pulumi.output(ready).apply((deps) => [...deps, userCheck]) : ready;
         return buildPayload(`${name}-${c.name}`, {
@@ -159,8 +167,7 @@ export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, paren
         return container;
     });
     const containers = spec.containers.map((c) => payload(c, false, ready));
-    const guardian = spec.guardianImage === undefined ? undefined : buildGuardian(`${name}-guardian`, spec,
-        imageFor(`${name}-guardian`, spec.guardianImage, "IfNotPresent"), podLabels,
+    const guardian = guardianImage === undefined ? undefined : buildGuardian(`${name}-guardian`, spec, guardianImage, podLabels,
         { parent, dependsOn: [slice, sandbox, ...initContainers, ...containers] });
     return { slice, sandbox, initContainers, containers, images, volumes, guardian };
 }

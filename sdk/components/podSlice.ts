@@ -35,7 +35,7 @@ export class PodSlice extends pulumi.ComponentResource {
 
 /** Registers the Command (named `name`) that creates, updates and deletes a checked slice. */
 export function buildSliceCommand(
-    name: string, spec: SliceSpec, host: HostArgs | undefined, parent: pulumi.Resource,
+    name: string, spec: SliceSpec, host: HostArgs | undefined, parent: pulumi.Resource, dependsOn: pulumi.Resource[] = [],
 ): command.local.Command | command.remote.Command {
     const owner = ownerMark(pulumi.getProject(), pulumi.getStack(), spec.podName);
     const scripts = renderSliceScripts(spec, owner);
@@ -45,5 +45,5 @@ export function buildSliceCommand(
         delete: scripts.delete,
         // The slice's identity: changing it makes a new slice and removes the old one.
         triggers: [sliceIdentity(spec)],
-    }, host, { parent, deleteBeforeReplace: true });
+    }, host, { parent, deleteBeforeReplace: true, dependsOn });
 }

@@ -500,7 +500,7 @@ function mapSpec(w: Walk, podName: string, spec: IPodSpec): DockerPodArgs {
         activeDeadlineSeconds: "is not supported: dockerpod does not stop pods after a deadline",
         affinity: SCHEDULING,
         ephemeralContainers: "is not supported: use `docker exec` on the host to debug",
-        imagePullSecrets: "is not supported: log the Docker host in to the registry (docker login) and remove it",
+        imagePullSecrets: "is not supported: put the registry's credentials on the docker provider (registryAuth), pass it in the pod's providers, and remove it",
         nodeSelector: SCHEDULING,
         priorityClassName: SCHEDULING,
         readinessGates: "is not supported: only container readiness probes are",

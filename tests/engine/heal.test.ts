@@ -1,8 +1,5 @@
 // Pods that heal like Kubernetes pods (heal: true): the guardian brings a dead
 // sandbox back, reruns the init containers, restarts the stranded containers.
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import Docker from "dockerode";
 import { DockerPodArgs } from "../../sdk/types";
 import { startDedicatedDaemon } from "../support/daemon";

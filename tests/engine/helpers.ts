@@ -2,7 +2,6 @@
 // what exists on the engine for a pod, and cleanup.
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import Docker from "dockerode";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerPod } from "../../sdk";
@@ -42,17 +41,7 @@ export function podName(prefix: string): string {
     return `${prefix}-${process.pid.toString(36)}${(counter++).toString(36)}`;
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
+export { freePort } from "../support/net";
 
 /** The program of one DockerPod; transformations let the realizer see resource options. */
 export function podProgram(name: string, args: DockerPodArgs) {

@@ -1,6 +1,6 @@
 // Init containers, emptyDir, readiness and convergence of later `up`s on the real engine.
 import { Container, DockerPodArgs } from "../../sdk/types";
-import { T_CONTAINER, T_IMAGE, exec } from "../support/realizer";
+import { T_CONTAINER, exec } from "../support/realizer";
 import { BUSYBOX, HOST, IDLE, IDLE_SCRIPT, Stacks, docker, inspect, podName, podObjects, podProgram, requireEngine, upOk } from "./helpers";
 
 jest.setTimeout(120_000);
@@ -152,39 +152,6 @@ describe("refresh and drift", () => {
         for (const n of ["one", "two"]) expect((await inspect(`${pod}-${n}`)).State.Running).toBe(true);
         expect((await inspect(`${pod}-sandbox`)).Id).toBe(sandboxId);
         expect((await podObjects(pod)).containers).toHaveLength(3);
-    });
-});
-
-describe("imagePullPolicy Always", () => {
-    test("a moved digest replaces the image and the container", async () => {
-        const pod = podName("always");
-        const tag = `t${process.pid}`;
-        const image = `dockerpod-test/moving:${tag}`;
-        await docker.getImage(BUSYBOX).tag({ repo: "dockerpod-test/moving", tag });
-        try {
-            const args: DockerPodArgs = {
-                host: HOST, terminationGracePeriodSeconds: 1,
-                containers: [{ name: "app", image, imagePullPolicy: "Always", command: IDLE }],
-            };
-            const stack = stacks.create();
-            await upOk(stack, podProgram(pod, args));
-            const before = await inspect(`${pod}-app`);
-            expect((await upOk(stack, podProgram(pod, args))).steps.filter((s) => s.op !== "same")).toEqual([]);
-
-            // Move the tag to a new image (a commit with one more label).
-            const helper = await docker.createContainer({ Image: BUSYBOX, Cmd: ["true"] });
-            await helper.commit({ repo: "dockerpod-test/moving", tag, changes: "LABEL moved=yes" });
-            await helper.remove();
-            const run = await upOk(stack, podProgram(pod, args));
-            expect(run.steps.find((s) => s.key === `${T_IMAGE}::${pod}-app-image`)?.op).toBe("replace");
-            expect(run.steps.find((s) => s.key === `${T_CONTAINER}::${pod}-app`)?.op).toBe("replace");
-            const after = await inspect(`${pod}-app`);
-            expect(after.Image).not.toBe(before.Image);
-            expect(after.Image).toBe((await docker.getImage(image).inspect()).Id);
-        } finally {
-            await stacks.destroyAll();
-            await docker.getImage(image).remove().catch(() => undefined);
-        }
     });
 });
 

@@ -11,9 +11,14 @@
 //     container stopped); delete = stop with `destroyGraceSeconds` when above 0
 //     and not attached, then force remove (a kill) with anonymous volumes.
 //     `networksAdvanced` are connected and `uploads` written after create and
-//     before start, as the provider does. The image must already be on the
-//     host: nothing is ever pulled; `getRegistryImage` answers with the local
-//     image's digest (no registry here).
+//     before start, as the provider does. RemoteImage: the provider's
+//     findImage: a name that resolves to a local image is used as it is (also
+//     when the registry moved: pulumi-docker#342), otherwise it is pulled with
+//     the `registryAuth` of the resource's docker provider for that registry.
+//     `getRegistryImage` asks the registry over HTTP (HEAD of the manifest,
+//     basic auth from the same provider) for the tag's digest. Only a registry
+//     on 127.0.0.1 (tests/support/registry.ts) is ever reached: any other pull
+//     or registry query fails, so no test depends on the internet.
 //   - @pulumi/command 1.2.1 local.Command: create/update/delete scripts run by
 //     `/bin/sh -c` with `environment` (remote.Command: over SSH with the
 //     `connection`, the environment exported at the script's top); `triggers` replace; other changes run
@@ -36,6 +41,7 @@ import * as fs from "fs";
 import * as os from "os";
 import Docker from "dockerode";
 import * as pulumi from "@pulumi/pulumi";
+import { parseAll as parseImageReference } from "@swimlane/docker-reference";
 import { CONTAINER_IN_PLACE, CONTAINER_STATE_ONLY, classify } from "./engine-model";
 import { ProgramRun, runProgram } from "./program";
 
@@ -67,6 +73,16 @@ export interface StateEntry {
     seq: number;
     /** Created but the create failed afterwards (e.g. never healthy): replaced on the next up. */
     tainted?: boolean;
+    /** The provider reference (`urn::id`) it was registered with, when not the default provider. */
+    provider?: string;
+}
+
+/** One `registryAuth` entry of a docker provider, as the provider keys it: by registry host. */
+interface RegistryCredentials {
+    /** The address as given; `https://` when it has no scheme (getRegistryImage's base URL). */
+    serverAddress: string;
+    username: string;
+    password: string;
 }
 
 export type StepOp = "create" | "same" | "update" | "replace" | "delete" | "read" | "forget";
@@ -181,6 +197,40 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function statusOf(err: any): number | undefined {
     return typeof err?.statusCode === "number" ? err.statusCode : undefined;
+}
+
+/** The message of a dockerode error (the daemon's JSON message when there is one). */
+function dockerMessage(err: any): string {
+    const json = err?.json?.message;
+    return typeof json === "string" ? `Error response from daemon: ${json}` : String(err?.message ?? err);
+}
+
+/**
+ * A docker provider's `registryAuth` (JSON-encoded, as the SDK sends provider
+ * config), keyed by registry host as the provider keys it. Only username and
+ * password are modelled.
+ */
+function registryCredentials(inputs: Record<string, any>): Map<string, RegistryCredentials> {
+    const found = new Map<string, RegistryCredentials>();
+    if (inputs.registryAuth === undefined) return found;
+    const entries = (typeof inputs.registryAuth === "string" ? JSON.parse(inputs.registryAuth) : inputs.registryAuth) as Record<string, any>[];
+    for (const entry of entries) {
+        rejectUnknownIn("registryAuth", entry, ["address", "username", "password"]);
+        const address = String(entry.address);
+        const serverAddress = /^https?:\/\//.test(address) ? address.replace(/\/+$/, "") : `https://${address.replace(/\/+$/, "")}`;
+        found.set(new URL(serverAddress).host, { serverAddress, username: entry.username ?? "", password: entry.password ?? "" });
+    }
+    return found;
+}
+
+/** The registry host of an image, which must be on 127.0.0.1 or localhost: tests never reach the internet. */
+function localRegistryOf(name: string, what: string): string {
+    const domain = parseImageReference(name).domain ?? "docker.io";
+    if (!/^(127\.0\.0\.1|localhost)(:\d+)?$/.test(domain)) {
+        throw new Error(`realizer: ${what} of "${name}" would reach ${domain}: tests only reach a registry on 127.0.0.1 ` +
+            "(tests/support/registry.ts); put the image on the host first (tests/images/build.sh)");
+    }
+    return domain;
 }
 
 /** Splits Docker's multiplexed stdout/stderr frames (non-TTY logs). */
@@ -306,6 +356,8 @@ export class Realizer implements pulumi.runtime.Mocks {
     private seq = 0;
     private seen = new Set<string>();
     private observed = new Map<string, ObservedOpts>();
+    /** Each docker provider's registry credentials, by provider id, then by registry host. */
+    private registryAuth = new Map<string, Map<string, RegistryCredentials>>();
 
     constructor(options: RealizerOptions = {}) {
         this.docker = options.docker ?? new Docker({ socketPath: "/var/run/docker.sock" });
@@ -427,6 +479,11 @@ export class Realizer implements pulumi.runtime.Mocks {
 
     async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
         if (!args.custom) return { id: undefined, state: {} };
+        if (args.type === "pulumi:providers:docker") {
+            const id = `${args.name}_id`;
+            this.registryAuth.set(id, registryCredentials(unwrap(args.inputs)));
+            return { id, state: args.inputs };
+        }
         if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}_id`, state: args.inputs };
         const key = `${args.type}::${args.name}`;
         this.seen.add(key);
@@ -443,7 +500,7 @@ export class Realizer implements pulumi.runtime.Mocks {
         const started = Date.now();
         const old = this.state.get(key);
         if (!old) {
-            const entry = await this.createEntry(key, args.type, args.name, inputs, raw);
+            const entry = await this.createEntry(key, args.type, args.name, inputs, raw, args.provider);
             this.steps.push({ op: "create", key, ms: Date.now() - started });
             return { id: entry.id, state: entry.outputs };
         }
@@ -465,24 +522,22 @@ export class Realizer implements pulumi.runtime.Mocks {
             await this.deleteInOrder(this.dependentsOf(key));
             const exitCode = await this.deleteResource(old);
             this.state.delete(key);
-            const entry = await this.createEntry(key, args.type, args.name, inputs, raw);
+            const entry = await this.createEntry(key, args.type, args.name, inputs, raw, args.provider);
             this.steps.push({ op: "replace", key, ms: Date.now() - started, diff, ...(exitCode !== undefined ? { exitCode } : {}) });
             return { id: entry.id, state: entry.outputs };
         }
-        const entry = await this.createEntry(key, args.type, args.name, inputs, raw, old);
+        const entry = await this.createEntry(key, args.type, args.name, inputs, raw, args.provider, old);
         this.steps.push({ op: "replace", key, ms: Date.now() - started, diff });
         return { id: entry.id, state: entry.outputs };
     }
 
     async call(args: pulumi.runtime.MockCallArgs): Promise<Record<string, any>> {
         if (args.token === TOKEN_REGISTRY_IMAGE) {
-            // Model: no registry here. The "registry digest" is the local image's repo digest,
-            // or its id when it has none (imported images), so it moves when the local image does.
-            const name = unwrap(args.inputs).name as string;
-            const info = await this.inspectImage(name);
-            if (!info) throw new Error(`realizer: getRegistryImage: image "${name}" is not on this host (no registry in tests)`);
-            const digest = info.RepoDigests?.[0]?.split("@")[1] ?? info.Id;
-            return { id: digest, name, sha256Digest: digest, insecureSkipVerify: args.inputs.insecureSkipVerify ?? false };
+            const inputs = unwrap(args.inputs);
+            // The engine hands a failed invoke to the program as a gRPC error whose `details` is the message.
+            const sha256Digest = await this.registryDigest(inputs.name, args.provider)
+                .catch((e: Error) => Promise.reject(Object.assign(new Error(e.message), { details: e.message })));
+            return { id: sha256Digest, name: inputs.name, sha256Digest, insecureSkipVerify: inputs.insecureSkipVerify ?? false };
         }
         throw new Error(`realizer: invoke ${args.token} is not modelled`);
     }
@@ -513,10 +568,11 @@ export class Realizer implements pulumi.runtime.Mocks {
     // ----- create / update / delete per type -----
 
     private async createEntry(
-        key: string, type: string, name: string, inputs: Record<string, any>, raw: Record<string, any>, replacing?: StateEntry,
+        key: string, type: string, name: string, inputs: Record<string, any>, raw: Record<string, any>,
+        provider: string | undefined, replacing?: StateEntry,
     ): Promise<StateEntry> {
         const refs = this.referencesIn(key, inputs);
-        const entry: StateEntry = { key, type, name, id: "", inputs, outputs: {}, refs, seq: ++this.seq };
+        const entry: StateEntry = { key, type, name, id: "", inputs, outputs: {}, refs, seq: ++this.seq, provider };
         switch (type) {
             case T_CONTAINER: await this.createContainer(entry, raw); break;
             case T_IMAGE: await this.createImage(entry, raw); break;
@@ -706,13 +762,69 @@ export class Realizer implements pulumi.runtime.Mocks {
 
     private async createImage(entry: StateEntry, raw: Record<string, any>): Promise<void> {
         const name = entry.inputs.name as string;
-        const info = await this.inspectImage(name);
+        // The provider's findImage: a local image under this name is used as it is; only a miss pulls.
+        let info = await this.inspectImage(name);
         if (!info) {
-            throw new Error(`realizer: image "${name}" is not on the host and the realizer never pulls: ` +
-                `run tests/images/build.sh (or docker build/tag it) first`);
+            await this.pull(name, entry.provider);
+            info = await this.inspectImage(name);
+            if (!info) throw new Error(`Unable to read Docker image into resource: unable to find or pull image ${name}`);
         }
         entry.id = `${info.Id}${name}`;
         entry.outputs = { ...raw, imageId: info.Id, repoDigest: info.RepoDigests?.[0] ?? "" };
+    }
+
+    /** The provider's pullImage: the daemon pulls, with the credentials the provider has for that registry. */
+    private async pull(name: string, provider: string | undefined): Promise<void> {
+        const registry = localRegistryOf(name, "pull");
+        const auth = this.credentialsFor(provider, registry);
+        const fail = (message: string): never => {
+            throw new Error(`Unable to read Docker image into resource: unable to pull image ${name}: error pulling image ${name}: ${message}`);
+        };
+        const authconfig = auth ? { username: auth.username, password: auth.password, serveraddress: auth.serverAddress } : {};
+        const stream = await this.docker.pull(name, { authconfig }).catch((e) => fail(dockerMessage(e)));
+        const events = await new Promise<any[]>((resolve, reject) => {
+            this.docker.modem.followProgress(stream, (err: Error | null, out: any[]) => (err ? reject(err) : resolve(out)));
+        }).catch((e) => fail(dockerMessage(e)));
+        const error = events.find((e) => e.error);
+        if (error) fail(String(error.error));
+    }
+
+    /**
+     * getRegistryImage: a HEAD of the tag's manifest on the registry, with basic
+     * auth from the provider's entry for that registry, as the provider does; the
+     * Docker-Content-Digest header is the digest.
+     */
+    private async registryDigest(name: string, provider: string | undefined): Promise<string> {
+        const ref = parseImageReference(name);
+        const registry = localRegistryOf(name, "getRegistryImage");
+        const auth = this.credentialsFor(provider, registry);
+        const base = auth?.serverAddress ?? `https://${registry}`;
+        const tag = ref.tag ?? "latest";
+        const fail = (message: string): never => {
+            throw new Error(`Got error when attempting to fetch image version ${ref.repository}:${tag} from registry: ${message}`);
+        };
+        const headers: Record<string, string> = {
+            Accept: [
+                "application/vnd.docker.distribution.manifest.v2+json",
+                "application/vnd.docker.distribution.manifest.list.v2+json",
+                "application/vnd.oci.image.manifest.v1+json",
+                "application/vnd.oci.image.index.v1+json",
+            ].join(", "),
+        };
+        if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
+        const response = await fetch(`${base}/v2/${ref.repository}/manifests/${tag}`, { method: "HEAD", headers })
+            .catch((e: Error) => fail(`Error during registry request: ${((e as { cause?: Error }).cause)?.message ?? e.message}`));
+        const status = `${response.status} ${response.statusText}`;
+        if (response.status === 401 && !/^Bearer/.test(response.headers.get("www-authenticate") ?? "")) fail(`Bad credentials: ${status}`);
+        if (response.status !== 200) fail(`Got bad response from registry: ${status}`);
+        return response.headers.get("docker-content-digest") ?? fail("the registry sent no Docker-Content-Digest");
+    }
+
+    /** The credentials a docker provider has for a registry host (none for the default provider). */
+    private credentialsFor(provider: string | undefined, registry: string): RegistryCredentials | undefined {
+        if (provider === undefined) return undefined;
+        const id = provider.slice(provider.lastIndexOf("::") + 2);
+        return this.registryAuth.get(id)?.get(registry);
     }
 
     // Volume

@@ -15,36 +15,19 @@ import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import * as ts from "typescript";
 import { parse } from "yaml";
 import { Pod } from "kubernetes-models/v1/Pod";
-import * as sdk from "../../sdk";
 import { DockerPod, DockerPodArgs } from "../../sdk";
 import { components, packageName } from "../../provider/components";
 import { seedPod } from "../fixtures/pods";
 import { RecordingMocks } from "../support/mocks";
+import { EXAMPLES, loadExample } from "../support/examples";
 import { runProgram, valueOf } from "../support/program";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 const ROOT = path.join(__dirname, "..", "..");
-const EXAMPLES = path.join(ROOT, "examples");
 
 // ---------------------------------------------------------------------------
 // TypeScript examples, run under mocks
 // ---------------------------------------------------------------------------
-
-/**
- * Runs examples/<dir>/index.ts as Pulumi would (CommonJS, with `dockerpod`
- * being this repository's SDK) and returns its exports: the stack outputs.
- */
-function loadExample(dir: string): Record<string, unknown> {
-    const file = path.join(EXAMPLES, dir, "index.ts");
-    const { outputText } = ts.transpileModule(fs.readFileSync(file, "utf8"), {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
-        fileName: file,
-    });
-    const module = { exports: {} as Record<string, unknown> };
-    const load = (id: string) => (id === "dockerpod" ? sdk : require(id));
-    new Function("exports", "require", "module", "__filename", "__dirname", outputText)(module.exports, load, module, file, path.dirname(file));
-    return module.exports;
-}
 
 interface ExampleRun {
     outputs: Record<string, unknown>;
@@ -94,7 +77,7 @@ async function expectManifestRoundTrip(example: ExampleRun, pod: DockerPod, host
 describe("TypeScript examples under mocks", () => {
     const systemd = { cgroupDriver: "systemd" as const };
 
-    test.each(["from-manifest", "remote-host"])("%s is a project of its own: main index.ts, dockerpod typed from sdk/", (dir) => {
+    test.each(["from-manifest", "remote-host", "private-registry"])("%s is a project of its own: main index.ts, dockerpod typed from sdk/", (dir) => {
         const project = parse(fs.readFileSync(path.join(EXAMPLES, dir, "Pulumi.yaml"), "utf8"));
         expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true } });
         // Without `main`, Pulumi would run the entry point of the repository's package.json (the SDK).
@@ -169,6 +152,31 @@ describe("TypeScript examples under mocks", () => {
             },
         }, () => ({ providers: { docker: remote() } }));
         expect(text).not.toContain("203.0.113.10");
+    });
+
+    test("private-registry: every pull and the digest lookup go through the provider with registryAuth; no credential leaves it", async () => {
+        const password = "pw-7f3a9c";
+        const example = await runExample("private-registry",
+            { registry: "registry.example.com:5000", registryUser: "deploy", registryPassword: password }, ["registryPassword"]);
+        expect(example.errors).toEqual([]);
+        const provider = example.mocks.created.find((r) => r.type === "pulumi:providers:docker")!;
+        expect(provider.name).toBe("registry");
+        // The SDK sends provider config JSON-encoded; the secret password makes all of it secret.
+        expect(provider.inputs.registryAuth).toMatchObject({ [specialSigKey]: specialSecretSig });
+        expect(JSON.parse(provider.inputs.registryAuth.value)).toEqual([
+            { address: "https://registry.example.com:5000", username: "deploy", password },
+        ]);
+        const reference = "urn:pulumi:stack::project::pulumi:providers:docker::registry::registry-id";
+        const images = example.mocks.created.filter((r) => r.type === "docker:index/remoteImage:RemoteImage");
+        expect(images.map((r) => [r.name, r.provider])).toEqual([["web-sandbox-image", reference], ["web-app-image", reference]]);
+        expect(example.mocks.inputsOf("web-app-image").name).toBe("registry.example.com:5000/team/web:1@sha256:digest");
+        expect(example.mocks.calls.map((c) => [c.inputs.name, c.provider])).toEqual([["registry.example.com:5000/team/web:1", reference]]);
+        // Nothing the pod registers or exports holds the password.
+        const pod = example.mocks.created.filter((r) => r.type !== "pulumi:providers:docker");
+        expect(JSON.stringify(pod)).not.toContain(password);
+        const outputs = await Promise.all(Object.values(example.outputs).map((o) => valueOf(o as pulumi.Output<unknown>)));
+        expect(JSON.stringify(outputs)).not.toContain(password);
+        expect(JSON.stringify(outputs)).toContain("registry.example.com:5000/team/web:1");
     });
 
     test("remote-host: `provider` instead of `providers` reaches the children too", async () => {

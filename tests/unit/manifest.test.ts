@@ -199,6 +199,8 @@ spec:
   nodeSelector:
     disk: ssd
   priorityClassName: high
+  imagePullSecrets:
+  - name: regcred
   securityContext:
     runAsUser: 1000
     fsGroup: 2000
@@ -267,6 +269,7 @@ spec:
             "spec.containers[0].resources.limits.ephemeral-storage",
             "spec.containers[0].securityContext.seLinuxOptions",
             "spec.containers[0].volumeMounts[0].subPath",
+            "spec.imagePullSecrets",
             "spec.nodeSelector",
             "spec.priorityClassName",
             "spec.securityContext.fsGroup",
@@ -277,6 +280,7 @@ spec:
         ]);
         expect(error.message).toContain("spec.containers[0].imagePullPolicyy: is not a Pod field dockerpod knows");
         expect(error.message).toContain("spec.containers[0].readinessProbe.httpGet: is not supported: only exec probes are");
+        expect(error.message).toContain("spec.imagePullSecrets: is not supported: put the registry's credentials on the docker provider (registryAuth)");
     });
 
     it("refuses values a Docker host cannot honour, and accepts the harmless ones", () => {

@@ -18,12 +18,12 @@ describe("DockerPod: the seed pod under mocks", () => {
         expect(errors).toEqual([]);
         expect(registrations.map((r) => `${r.type} ${r.name}`)).toEqual([
             "dockerpod:index:DockerPod foo",
-            "command:local:Command foo-slice",
             "docker:index/remoteImage:RemoteImage foo-sandbox-image",
-            "docker:index/container:Container foo-sandbox",
             "docker:index/remoteImage:RemoteImage foo-app-image",
-            "docker:index/container:Container foo-app",
             "docker:index/remoteImage:RemoteImage foo-sidecar-image",
+            "command:local:Command foo-slice",
+            "docker:index/container:Container foo-sandbox",
+            "docker:index/container:Container foo-app",
             "docker:index/container:Container foo-sidecar",
         ]);
         expect(registrations.every((r) => r.registered)).toBe(true);
@@ -92,6 +92,8 @@ describe("DockerPod: the seed pod under mocks", () => {
         const { registrations } = await runPod();
         const byName = Object.fromEntries(registrations.map((r) => [r.name, r.opts]));
         const names = (deps: unknown) => (deps as pulumi.Resource[]).map((d) => (d as any).__name);
+        // Every image is on the host before anything else: a failed pull leaves no slice or container behind.
+        expect(names(byName["foo-slice"].dependsOn)).toEqual(["foo-sandbox-image", "foo-app-image", "foo-sidecar-image"]);
         expect(names(byName["foo-sandbox"].dependsOn)).toEqual(["foo-slice"]);
         expect(names(await valueOf(byName["foo-app"].dependsOn as any))).toEqual(["foo-slice", "foo-sandbox"]);
         for (const name of ["foo-slice", "foo-sandbox", "foo-app", "foo-sidecar"]) {
@@ -145,7 +147,7 @@ describe("DockerPod: mapping of every field", () => {
         });
         expect(errors).toEqual([]);
         expect(registrations.map((r) => r.name)).toEqual([
-            "foo", "foo-slice", "foo-data", "foo-sandbox-image", "foo-sandbox", "foo-setup", "foo-migrate", "foo-app-image", "foo-app",
+            "foo", "foo-sandbox-image", "foo-app-image", "foo-slice", "foo-data", "foo-sandbox", "foo-setup", "foo-migrate", "foo-app",
         ]);
         expect(mocks.inputsOf("foo-data")).toEqual({ name: "foo-data", labels: [{ label: "dockerpod.pod", value: "foo" }, { label: "dockerpod.volume", value: "data" }] });
         const setup = mocks.inputsOf("foo-setup");
