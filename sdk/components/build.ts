@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { MIB, cpusForMillis, memoryMiB } from "../core/quantity";
-import { renderImageUserCheck } from "../core/render";
+import { renderImageUserCheck, renderVolumeModes } from "../core/render";
 import { HostArgs } from "../types";
 import { hostCommand } from "./hostCommand";
 import { renderGuardianScript } from "../core/guardian";
@@ -167,7 +167,12 @@ export function buildPayload(
         memoryReservation: p.spec.requests.memoryBytes !== undefined ? Math.ceil(p.spec.requests.memoryBytes / MIB) : undefined,
         cpus: p.spec.limits.cpuMillis !== undefined ? cpusForMillis(p.spec.limits.cpuMillis) : undefined,
         cpuShares: p.spec.requests.cpuMillis !== undefined ? Math.max(2, Math.round(p.spec.requests.cpuMillis * 1024 / 1000)) : undefined,
-        mounts: p.spec.mounts.map((m) => ({ target: m.target, source: m.source, type: m.type, readOnly: m.readOnly })),
+        // An emptyDir starts empty, as in Kubernetes: no copy of the image's files at that path
+        // (which would also take that directory's owner and mode).
+        mounts: p.spec.mounts.map((m) => ({
+            target: m.target, source: m.source, type: m.type, readOnly: m.readOnly,
+            ...(m.type === "volume" ? { volumeOptions: { noCopy: true } } : {}),
+        })),
         labels: dockerLabels({ ...p.labels, [LABEL_ROLE]: p.initContainer ? "init" : "app", [LABEL_CONTAINER]: p.spec.name }),
         restart: p.initContainer ? "no" : dockerRestart(p.restartPolicy),
         user,
@@ -224,6 +229,18 @@ export function buildUserCheck(
         create: renderImageUserCheck(spec.dockerName, host?.sudo === true),
         environment: { IMAGE: image },
     }, host, { parent });
+}
+
+/** Opens the pod's emptyDir volumes to every user once they exist (see renderVolumeModes). */
+export function buildVolumeModes(
+    name: string, volumeNames: string[], volumes: docker.Volume[], host: HostArgs | undefined, parent: pulumi.Resource,
+): pulumi.CustomResource | undefined {
+    if (volumes.length === 0) return undefined;
+    return hostCommand(name, {
+        create: renderVolumeModes(volumeNames, host?.sudo === true),
+        // A new volume (a replaced one) is opened again.
+        triggers: volumes.map((v) => v.id),
+    }, host, { parent, dependsOn: volumes });
 }
 
 /**

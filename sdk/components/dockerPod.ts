@@ -6,7 +6,7 @@ import { sandboxName } from "../core/names";
 import { PodSpec, buildPodSpec } from "../core/spec";
 import { renderSummary } from "../core/summary";
 import { DockerPodArgs } from "../types";
-import { LABEL_POD, LABEL_SLICE, buildGuardian, buildImage, buildPayload, buildSandbox, buildUserCheck, initSucceeded } from "./build";
+import { LABEL_POD, LABEL_SLICE, buildGuardian, buildImage, buildPayload, buildSandbox, buildUserCheck, buildVolumeModes, initSucceeded } from "./build";
 import { buildSliceCommand } from "./podSlice";
 
 /** The children of a DockerPod, for TypeScript programs that need them. */
@@ -17,6 +17,8 @@ export interface DockerPodChildren {
     containers: docker.Container[];
     images: docker.RemoteImage[];
     volumes: docker.Volume[];
+    /** The host Command that opens the emptyDir volumes to every user, when there are any. */
+    volumeModes?: pulumi.CustomResource;
     /** The guardian, with `heal: true`. */
     guardian?: docker.Container;
 }
@@ -116,11 +118,13 @@ export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, paren
 
     const slice = buildSliceCommand(`${name}-slice`, spec.slice, args.host, parent, images);
     const podLabels = { ...spec.labels, [LABEL_POD]: spec.podName, [LABEL_SLICE]: slice.id };
-    const volumes = spec.volumes.filter((v) => v.type === "volume").map((v) =>
+    const emptyDirs = spec.volumes.filter((v) => v.type === "volume");
+    const volumes = emptyDirs.map((v) =>
         new docker.Volume(`${name}-${v.name}`, {
             name: v.source,
             labels: [{ label: LABEL_POD, value: spec.podName }, { label: "dockerpod.volume", value: v.name }],
         }, { parent, deleteBeforeReplace: true, dependsOn: images }));
+    const volumeModes = buildVolumeModes(`${name}-volumes`, emptyDirs.map((v) => v.source), volumes, args.host, parent);
 
     const sandbox = buildSandbox(`${name}-sandbox`, {
         containerName: sandboxName(spec.podName),
@@ -159,7 +163,7 @@ export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, paren
     };
 
     // Init containers run in order; each waits for the one before it to exit 0.
-    const base: pulumi.Resource[] = [slice, sandbox, ...volumes];
+    const base: pulumi.Resource[] = [slice, sandbox, ...volumes, ...(volumeModes ? [volumeModes] : [])];
     let ready: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = base;
     const initContainers = spec.initContainers.map((c) => {
         const container = payload(c, true, ready);
@@ -169,5 +173,5 @@ export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, paren
     const containers = spec.containers.map((c) => payload(c, false, ready));
     const guardian = guardianImage === undefined ? undefined : buildGuardian(`${name}-guardian`, spec, guardianImage, podLabels,
         { parent, dependsOn: [slice, sandbox, ...initContainers, ...containers] });
-    return { slice, sandbox, initContainers, containers, images, volumes, guardian };
+    return { slice, sandbox, initContainers, containers, images, volumes, volumeModes, guardian };
 }

@@ -173,6 +173,26 @@ export function sliceIdentity(slice: SliceSpec): string {
 }
 
 /**
+ * Opens a pod's emptyDir volumes to every user (mode 0777), as Kubernetes
+ * makes an emptyDir: a fresh Docker volume is root's with mode 0755, which a
+ * container running as another user (runAsUser) could not write. The names
+ * are validated volume names, quoted.
+ */
+export function renderVolumeModes(volumes: string[], sudo: boolean): string {
+    return [
+        "#!/bin/sh",
+        "set -eu",
+        `fail() { echo "dockerpod: $*" >&2; exit 1; }`,
+        becomeRoot(sudo),
+        `for volume in ${volumes.map(shellQuote).join(" ")}; do`,
+        `  dir=$($SUDO docker volume inspect --format '{{.Mountpoint}}' "$volume") || fail "could not inspect volume $volume"`,
+        `  $SUDO chmod 0777 "$dir" || fail "could not open volume $volume ($dir) to every user"`,
+        `  echo "$volume: 0777"`,
+        "done",
+    ].join("\n") + "\n";
+}
+
+/**
  * Checks at `up` that a container's image does not run as root, for
  * `runAsNonRoot` without `runAsUser` (Docker cannot refuse it by itself). The
  * image reference comes in through the environment (`IMAGE`), never the text.

@@ -254,14 +254,8 @@ function checkSecurity(problems: Problems, path: string, sc: SecurityContext | u
     if (sc.privileged === true && !allowPrivileged) {
         problems.add(`${path}.privileged`, "a privileged container is root on the host: set host.allowPrivileged: true to allow it, or remove it");
     }
-    if (sc.runAsNonRoot === true && sc.runAsUser === 0) {
-        problems.add(`${path}.runAsUser`, "is 0 (root) but runAsNonRoot is set: choose a non-zero user id");
-    }
     intCheck(problems, `${path}.runAsUser`, sc.runAsUser, 0, 2 ** 31 - 1);
     intCheck(problems, `${path}.runAsGroup`, sc.runAsGroup, 0, 2 ** 31 - 1);
-    if (sc.runAsGroup !== undefined && sc.runAsUser === undefined) {
-        problems.add(`${path}.runAsGroup`, "needs runAsUser too: Docker's --user takes uid:gid");
-    }
     for (const key of ["add", "drop"] as const) {
         (sc.capabilities?.[key] ?? []).forEach((cap, i) => {
             if (typeof cap !== "string" || !CAPABILITY.test(cap)) {
@@ -305,6 +299,23 @@ export interface ContainerContext {
     allowPrivileged: boolean;
     /** The pod has a guardian, which runs liveness probes. */
     heal?: boolean;
+}
+
+/**
+ * Settings that contradict each other, checked on what a container ends up
+ * with (its own fields over the pod's), so a pod-wide default is checked too.
+ */
+function checkSecurityCombination(problems: Problems, path: string, sc: SecurityContext): void {
+    if (sc.runAsNonRoot === true && sc.runAsUser === 0) {
+        problems.add(`${path}.runAsUser`, "is 0 (root) but runAsNonRoot is set (here or in the pod's securityContext): choose a non-zero user id");
+    }
+    if (sc.runAsGroup !== undefined && sc.runAsUser === undefined) {
+        problems.add(`${path}.runAsGroup`, "needs runAsUser too (here or in the pod's securityContext): Docker's --user takes uid:gid");
+    }
+    if (sc.privileged === true && sc.allowPrivilegeEscalation === false) {
+        problems.add(`${path}.allowPrivilegeEscalation`, "is false but the container is privileged (as Kubernetes, dockerpod refuses both): " +
+            "drop one of them, or set allowPrivilegeEscalation: true on the privileged container");
+    }
 }
 
 /** Checks one container of a pod. */
@@ -360,6 +371,8 @@ export function checkContainer(
     }
     const security: SecurityContext = { ...ctx.podSecurity, ...c.securityContext };
     checkSecurity(problems, `${path}.securityContext`, c.securityContext, ctx.allowPrivileged);
+    // Without its own fields the container has the pod's, which are checked once, at the pod.
+    if (c.securityContext !== undefined) checkSecurityCombination(problems, `${path}.securityContext`, security);
     const files = checkFiles(problems, `${path}.files`, c, targets);
     if (files.length > 0 && security.readOnlyRootFilesystem === true) {
         problems.add(`${path}.files`, "cannot be written into a read-only root filesystem (readOnlyRootFilesystem): " +
@@ -518,6 +531,7 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
         problems.add("containers", "a pod needs at least one container");
     }
     checkSecurity(problems, "securityContext", args.securityContext, args.host?.allowPrivileged === true);
+    if (args.securityContext) checkSecurityCombination(problems, "securityContext", args.securityContext);
     const context: ContainerContext = {
         volumes, hostNetwork, podSecurity: args.securityContext, allowPrivileged: args.host?.allowPrivileged === true,
         heal: args.heal === true,

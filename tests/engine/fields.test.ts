@@ -223,3 +223,74 @@ describe("runAsNonRoot", () => {
         expect((await exec(`${pod}-app`, ["id", "-u"])).stdout.trim()).toBe("65534");
     });
 });
+
+describe("securityContext, seen from inside the containers", () => {
+    /** A field of the container's PID 1 in /proc/1/status. */
+    async function status(container: string, field: string): Promise<string> {
+        const out = (await exec(container, ["cat", "/proc/1/status"])).stdout;
+        const line = out.split("\n").find((l) => l.startsWith(`${field}:`));
+        if (!line) throw new Error(`no ${field} in /proc/1/status of ${container}:\n${out}`);
+        return line.slice(field.length + 1).trim();
+    }
+    const capBit = (mask: string, bit: number) => (BigInt(`0x${mask}`) >> BigInt(bit)) & 1n;
+    const CAP_CHOWN = 0;
+    const CAP_NET_BIND_SERVICE = 10;
+    const CAP_SYS_ADMIN = 21;
+
+    // `privileged` is proven in the systemd guest (tests/systemd): this machine's root lacks
+    // CAP_SYS_RESOURCE, so runc cannot give a container every capability here.
+    test("the pod's default and a container's own user, root filesystem, capabilities and NoNewPrivs", async () => {
+        const pod = podName("sec");
+        await upOk(stacks.create(), podProgram(pod, {
+            host: HOST,
+            terminationGracePeriodSeconds: 1,
+            // Pod-wide: every container runs as 65534 without privilege escalation, unless it says otherwise.
+            securityContext: { runAsUser: 65534, runAsGroup: 65534, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+            volumes: [{ name: "scratch", emptyDir: {} }],
+            containers: [
+                { name: "plain", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE, volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] },
+                {
+                    name: "caps", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
+                    securityContext: { runAsUser: 0, runAsGroup: 0, capabilities: { drop: ["ALL"], add: ["CHOWN", "NET_BIND_SERVICE"] } },
+                },
+                {
+                    name: "open", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
+                    securityContext: { runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false },
+                },
+            ],
+        }));
+        const [plain, caps, open] = ["plain", "caps", "open"].map((c) => `${pod}-${c}`);
+
+        // id: the pod's user, or the container's own.
+        expect((await exec(plain, ["id"])).stdout.trim()).toMatch(/^uid=65534\(nobody\) gid=65534\(nogroup\)/);
+        expect((await exec(caps, ["id", "-u"])).stdout.trim()).toBe("0");
+        // A write to /: refused on the read-only root, allowed in an emptyDir and where the container turned it off.
+        expect((await exec(plain, ["sh", "-c", "echo x > /x"])).exitCode).not.toBe(0);
+        expect((await exec(plain, ["sh", "-c", "echo x > /scratch/x && cat /scratch/x"])).stdout.trim()).toBe("x");
+        expect((await exec(caps, ["sh", "-c", "echo x > /x"])).exitCode).not.toBe(0);
+        expect((await exec(open, ["sh", "-c", "echo x > /x && cat /x"])).stdout.trim()).toBe("x");
+        // NoNewPrivs: from the pod's allowPrivilegeEscalation: false, unless the container allows it.
+        expect(await status(plain, "NoNewPrivs")).toBe("1");
+        expect(await status(caps, "NoNewPrivs")).toBe("1");
+        expect(await status(open, "NoNewPrivs")).toBe("0");
+        // Capabilities: exactly CHOWN and NET_BIND_SERVICE for `caps`; Docker's default set (no SYS_ADMIN) for root `open`;
+        // none effective for the non-root `plain`, whose bounding set is Docker's default.
+        expect(BigInt(`0x${await status(caps, "CapEff")}`)).toBe((1n << BigInt(CAP_CHOWN)) | (1n << BigInt(CAP_NET_BIND_SERVICE)));
+        expect(capBit(await status(open, "CapEff"), CAP_CHOWN)).toBe(1n);
+        expect(capBit(await status(open, "CapEff"), CAP_SYS_ADMIN)).toBe(0n);
+        expect(BigInt(`0x${await status(plain, "CapEff")}`)).toBe(0n);
+        expect(capBit(await status(plain, "CapBnd"), CAP_SYS_ADMIN)).toBe(0n);
+        expect(capBit(await status(plain, "CapBnd"), CAP_CHOWN)).toBe(1n);
+    });
+
+    test("privileged without host.allowPrivileged is refused at preview, and nothing is made", async () => {
+        const pod = podName("sec");
+        const stack = stacks.create();
+        const run = await stack.up(podProgram(pod, {
+            host: HOST,
+            containers: [{ name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE, securityContext: { privileged: true } }],
+        }));
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/containers\[0\]\.securityContext\.privileged: a privileged container is root on the host: set host\.allowPrivileged: true/);
+        expect(stack.state.size).toBe(0);
+    });
+});

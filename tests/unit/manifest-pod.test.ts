@@ -151,7 +151,7 @@ describe("warnings and errors", () => {
         expect(warn.mock.calls[0][1]).toBe(r.pod);
         expect(r.mocks.created.filter((c) => c.custom !== false).map((c) => c.name).sort()).toEqual([
             "web-app", "web-app-image", "web-cache", "web-clock", "web-clock-image", "web-sandbox", "web-sandbox-image",
-            "web-slice", "web-warm-cache", "web-warm-cache-image",
+            "web-slice", "web-volumes", "web-warm-cache", "web-warm-cache-image",
         ]);
     });
 

@@ -560,7 +560,8 @@ describe("manifestFromArgs", () => {
             securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
             containers: [
                 { name: "app", image: "nginx:alpine" },
-                { name: "tool", image: "busybox", securityContext: { privileged: true, readOnlyRootFilesystem: false, capabilities: { add: ["NET_ADMIN"] } } },
+                // Privileged needs its own allowPrivilegeEscalation: true under the pod's false (as in Kubernetes).
+                { name: "tool", image: "busybox", securityContext: { privileged: true, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false, capabilities: { add: ["NET_ADMIN"] } } },
             ],
             initContainers: [{ name: "init", image: "busybox", securityContext: { runAsNonRoot: true } }],
         }));
@@ -568,7 +569,7 @@ describe("manifestFromArgs", () => {
         const spec = parse(text).spec;
         expect(spec.securityContext).toEqual({ runAsUser: 1000 });
         expect(spec.containers[0].securityContext).toEqual({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
-        expect(spec.containers[1].securityContext).toEqual({ readOnlyRootFilesystem: false, allowPrivilegeEscalation: false, capabilities: { add: ["NET_ADMIN"] }, privileged: true });
+        expect(spec.containers[1].securityContext).toEqual({ readOnlyRootFilesystem: false, allowPrivilegeEscalation: true, capabilities: { add: ["NET_ADMIN"] }, privileged: true });
         expect(spec.initContainers[0].securityContext).toEqual({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true });
     });
 

@@ -63,7 +63,7 @@ const rows: [string, (a: PodArgs) => void, (string | jest.AsymmetricMatcher)[]][
     ["the pod's name", (a) => { a.podName = "bar"; },
         ["foo-app: replace(cgroupParent,ipcMode,labels,mounts,name,networkMode)", "foo-data: replace(labels,name)",
             "foo-sandbox: replace(cgroupParent,hostname,labels,name)", "foo-sidecar: replace(cgroupParent,ipcMode,labels,name,networkMode)",
-            "foo-slice: replace(create,delete,triggers,update)"]],
+            "foo-slice: replace(create,delete,triggers,update)", "foo-volumes: replace(create,triggers)"]],
     ["the cgroup driver", (a) => { a.host = { cgroupDriver: "systemd" }; },
         ["foo-app: replace(cgroupParent,ipcMode,labels,networkMode)", "foo-sandbox: replace(cgroupParent,labels)",
             "foo-sidecar: replace(cgroupParent,ipcMode,labels,networkMode)", "foo-slice: replace(create,delete,triggers,update)"]],

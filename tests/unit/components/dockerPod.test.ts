@@ -147,7 +147,7 @@ describe("DockerPod: mapping of every field", () => {
         });
         expect(errors).toEqual([]);
         expect(registrations.map((r) => r.name)).toEqual([
-            "foo", "foo-sandbox-image", "foo-app-image", "foo-slice", "foo-data", "foo-sandbox", "foo-setup", "foo-migrate", "foo-app",
+            "foo", "foo-sandbox-image", "foo-app-image", "foo-slice", "foo-data", "foo-volumes", "foo-sandbox", "foo-setup", "foo-migrate", "foo-app",
         ]);
         expect(mocks.inputsOf("foo-data")).toEqual({ name: "foo-data", labels: [{ label: "dockerpod.pod", value: "foo" }, { label: "dockerpod.volume", value: "data" }] });
         const setup = mocks.inputsOf("foo-setup");
@@ -159,7 +159,7 @@ describe("DockerPod: mapping of every field", () => {
             envs: ["B=2", "A=1"],
             workingDir: "/srv",
             mounts: [
-                { target: "/data", source: "foo-data", type: "volume", readOnly: false },
+                { target: "/data", source: "foo-data", type: "volume", readOnly: false, volumeOptions: { noCopy: true } },
                 { target: "/conf", source: "/etc/app", type: "bind", readOnly: true },
             ],
             memory: 64, memorySwap: 64, memoryReservation: 32, cpus: "0.25", cpuShares: 102,
@@ -176,8 +176,12 @@ describe("DockerPod: mapping of every field", () => {
         expect(mocks.calls.map((c) => [c.token, c.inputs.name])).toEqual([["docker:index/getRegistryImage:getRegistryImage", "nginx"]]);
         const opts = Object.fromEntries(registrations.map((r) => [r.name, r.opts]));
         const deps = async (name: string) => ((await valueOf(opts[name].dependsOn as any)) as pulumi.Resource[]).map((d) => (d as any).__name);
-        expect(await deps("foo-migrate")).toEqual(["foo-slice", "foo-sandbox", "foo-data", "foo-setup"]);
-        expect(await deps("foo-app")).toEqual(["foo-slice", "foo-sandbox", "foo-data", "foo-migrate"]);
+        expect(await deps("foo-migrate")).toEqual(["foo-slice", "foo-sandbox", "foo-data", "foo-volumes", "foo-setup"]);
+        expect(await deps("foo-app")).toEqual(["foo-slice", "foo-sandbox", "foo-data", "foo-volumes", "foo-migrate"]);
+        // The emptyDir is opened to every user (mode 0777, as Kubernetes does) once it exists, before any container.
+        const modes = mocks.inputsOf("foo-volumes");
+        expect(modes.create).toContain("for volume in 'foo-data'; do");
+        expect(modes.triggers).toEqual(["foo-data-id"]);
     });
 
     test("hostNetwork, hostIPC and hostPID use the host's namespaces", async () => {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Problems } from "../../../sdk/core/errors";
-import { cgroupfsMarkFile, ownerMark, renderImageUserCheck, renderSliceScripts, renderSliceUnit, sliceIdentity } from "../../../sdk/core/render";
+import { cgroupfsMarkFile, ownerMark, renderImageUserCheck, renderSliceScripts, renderSliceUnit, renderVolumeModes, sliceIdentity } from "../../../sdk/core/render";
 import { checkSlice } from "../../../sdk/core/spec";
 import { HostArgs, PodResources } from "../../../sdk";
 
@@ -102,5 +102,32 @@ describe("image user check", () => {
 
     test.each(["1000", "nobody", "1000:1000"])("accepts %j", (user) => {
         expect(runCheck(user).status).toBe(0);
+    });
+});
+
+describe("emptyDir volumes opened to every user", () => {
+    test("the script, as rendered", () => {
+        expect(renderVolumeModes(["foo-data", "foo-cache"], true)).toMatchSnapshot();
+        expect(spawnSync("sh", ["-n", "-c", renderVolumeModes(["foo-data"], false)]).status).toBe(0);
+    });
+
+    test("chmods each volume's mountpoint to 0777, and fails naming the volume", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-volumes-"));
+        fs.mkdirSync(path.join(dir, "foo-data"), { mode: 0o755 });
+        // A stand-in `docker volume inspect` that answers with a directory per volume, or fails for an unknown one.
+        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\n[ -d "${dir}/$5" ] || exit 1\necho "${dir}/$5"\n`, { mode: 0o755 });
+        const run = (volumes: string[]) => spawnSync("sh", ["-c", renderVolumeModes(volumes, false)], {
+            encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH}` },
+        });
+        try {
+            const ok = run(["foo-data"]);
+            expect([ok.status, ok.stderr]).toEqual([0, ""]);
+            expect(fs.statSync(path.join(dir, "foo-data")).mode & 0o7777).toBe(0o777);
+            const missing = run(["foo-gone"]);
+            expect(missing.status).toBe(1);
+            expect(missing.stderr).toContain("dockerpod: could not inspect volume foo-gone");
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
     });
 });

@@ -110,6 +110,13 @@ const badInputs: [string, DockerPodArgs, string, RegExp][] = [
     ["an env set twice", { containers: [app({ env: [{ name: "A", value: "1" }, { name: "A", value: "2" }] })] }, "containers[0].env[1].name", /set twice/],
     ["a missing image", { containers: [{ name: "app" } as any] }, "containers[0].image", /is required/],
     ["a bad capability", { containers: [app({ securityContext: { capabilities: { add: ["net admin"] } } })] }, "containers[0].securityContext.capabilities.add[0]", /capability name/],
+    ["root under a pod-wide runAsNonRoot",
+        { securityContext: { runAsNonRoot: true }, containers: [app({ securityContext: { runAsUser: 0 } })] },
+        "containers[0].securityContext.runAsUser", /is 0 \(root\) but runAsNonRoot is set \(here or in the pod's securityContext\)/],
+    ["privileged under a pod-wide allowPrivilegeEscalation: false",
+        { host: { allowPrivileged: true }, securityContext: { allowPrivilegeEscalation: false }, containers: [app({ securityContext: { privileged: true } })] },
+        "containers[0].securityContext.allowPrivilegeEscalation", /privileged \(as Kubernetes, dockerpod refuses both\)/],
+    ["a pod-wide group without a user", { securityContext: { runAsGroup: 5 }, containers: [app()] }, "securityContext.runAsGroup", /needs runAsUser/],
     ["a group without a user", { containers: [app({ securityContext: { runAsGroup: 1 } })] }, "containers[0].securityContext.runAsGroup", /needs runAsUser/],
     ["an injected parent slice", { host: { parentSlice: "x.slice; reboot" }, containers: [app()] }, "host.parentSlice", /slice name/],
     ["a path as a systemd parent", { host: { parentSlice: "/dockerpod" }, containers: [app()] }, "host.parentSlice", /slice name/],
@@ -136,5 +143,20 @@ describe("buildPodSpec: bad input names the field and the fix", () => {
     test("a pod name too long for its container names", () => {
         expect(problemsOf({ podName: "a".repeat(60), containers: [app()] })).toContainEqual({ path: "podName", message: expect.stringMatching(/too long/) });
         expect(problemsOf({ containers: [app()] }, "a".repeat(56))).toContainEqual({ path: "name", message: expect.stringMatching(/too long/) });
+    });
+});
+
+describe("buildPodSpec: securityContext, pod-wide and per container", () => {
+    test("a container's own fields win over the pod's; a pod-wide combination is reported once, at the pod", () => {
+        const spec = buildPodSpec("foo", {
+            securityContext: { runAsUser: 1000, allowPrivilegeEscalation: false },
+            containers: [app(), app({ name: "root", securityContext: { runAsUser: 0, runAsGroup: 0 } })],
+        });
+        expect(spec.containers.map((c) => c.security)).toEqual([
+            { runAsUser: 1000, allowPrivilegeEscalation: false },
+            { runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: false },
+        ]);
+        const problems = problemsOf({ securityContext: { runAsNonRoot: true, runAsUser: 0 }, containers: [app(), app({ name: "b" })] });
+        expect(problems.filter((p) => /runAsNonRoot is set/.test(p.message)).map((p) => p.path)).toEqual(["securityContext.runAsUser"]);
     });
 });
