@@ -145,9 +145,12 @@ export interface SecurityContext {
 export interface Container {
     /** Name inside the pod (DNS-1123 label); the Docker container is `<pod>-<name>`. */
     name: string;
-    /** Image reference, e.g. `nginx:alpine`. */
+    /**
+     * Image reference, e.g. `nginx:alpine` or `registry.example.com:5000/team/app:1.4`. A private
+     * registry's credentials are the docker provider's `registryAuth`: pass that provider in the pod's `providers`.
+     */
     image: pulumi.Input<string>;
-    /** `IfNotPresent` (default), `Always` or `Never`. */
+    /** `IfNotPresent` (default), `Always` (re-pulled when the registry's digest for the tag moved) or `Never`. */
     imagePullPolicy?: ImagePullPolicy;
     /** Entrypoint (Kubernetes `command`); replaces the image's ENTRYPOINT. */
     command?: pulumi.Input<string>[];
@@ -219,7 +222,7 @@ export interface HostAlias {
     hostnames: string[];
 }
 
-/** Scratch space shared by the pod's containers, fresh for each pod (a Docker volume). */
+/** Scratch space shared by the pod's containers, fresh and empty for each pod, writable by every user (a Docker volume, mode 0777). */
 export interface EmptyDirVolumeSource {
     /** Only the default (disk) medium is supported; `Memory` is refused. */
     medium?: string;

@@ -226,8 +226,7 @@ export function buildUserCheck(
 ): pulumi.Resource | undefined {
     if (spec.security.runAsNonRoot !== true || spec.security.runAsUser !== undefined) return undefined;
     return hostCommand(name, {
-        create: renderImageUserCheck(spec.dockerName, host?.sudo === true),
-        environment: { IMAGE: image },
+        create: pulumi.output(image).apply((i) => renderImageUserCheck(spec.dockerName, i, host?.sudo === true, host?.dockerSocket)),
     }, host, { parent });
 }
 
@@ -237,7 +236,7 @@ export function buildVolumeModes(
 ): pulumi.CustomResource | undefined {
     if (volumes.length === 0) return undefined;
     return hostCommand(name, {
-        create: renderVolumeModes(volumeNames, host?.sudo === true),
+        create: renderVolumeModes(volumeNames, host?.sudo === true, host?.dockerSocket),
         // A new volume (a replaced one) is opened again.
         triggers: volumes.map((v) => v.id),
     }, host, { parent, dependsOn: volumes });

@@ -7,7 +7,8 @@ export interface HostCommandArgs {
     update?: pulumi.Input<string>;
     delete?: pulumi.Input<string>;
     triggers?: pulumi.Input<any>[];
-    environment?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+    // No `environment`: a remote Command sends it with SSH SetEnv, which sshd drops unless its
+    // AcceptEnv allows it. Values go into the script text, validated and quoted.
 }
 
 /** A Command on the Docker host: local, or over SSH when `host.connection` is set. */

@@ -45,6 +45,15 @@ function becomeRoot(sudo: boolean): string {
         : `[ "$(id -u)" -eq 0 ] || fail "user $(id -un) is not root: run as root on the host, or set host.sudo: true (password-less sudo)"; SUDO=`;
 }
 
+/**
+ * The docker CLI as a host script runs it: as root, and on host.dockerSocket
+ * when that is set (else the CLI's own default), so the scripts ask the very
+ * daemon the pod runs on.
+ */
+function dockerCli(socket: string | undefined): string {
+    return socket === undefined ? "$SUDO docker" : `$SUDO docker -H ${shellQuote(`unix://${socket}`)}`;
+}
+
 function prelude(slice: SliceSpec, owner: string): string {
     const sudo = becomeRoot(slice.host.sudo);
     return [
@@ -61,8 +70,10 @@ function prelude(slice: SliceSpec, owner: string): string {
 
 // Run before anything is made: the daemon must use the driver the pod was
 // rendered for, or Docker would put the containers somewhere without limits.
-const DRIVER_CHECK = `actual=$($SUDO docker info --format '{{.CgroupDriver}}') || fail "could not ask the Docker daemon for its cgroup driver (docker info failed)"
+function driverCheck(socket: string | undefined): string {
+    return `actual=$(${dockerCli(socket)} info --format '{{.CgroupDriver}}') || fail "could not ask the Docker daemon for its cgroup driver (docker info failed)"
 [ "$actual" = "$DRIVER" ] || fail "the Docker daemon uses the '$actual' cgroup driver but host.cgroupDriver is '$DRIVER': set host.cgroupDriver to \\"$actual\\""`;
+}
 
 function ownerCheck(file: string, verb: string): string {
     return `if $SUDO test -e ${file} && ! $SUDO grep -qxF "# dockerpod-owner: $OWNER" ${file}; then
@@ -83,7 +94,7 @@ function systemdScripts(slice: SliceSpec, owner: string): SliceScripts {
     const apply = [
         prelude(slice, owner),
         `command -v systemctl >/dev/null 2>&1 || fail "systemctl not found: the systemd cgroup driver needs systemd on the host (or set host.cgroupDriver: cgroupfs)"`,
-        DRIVER_CHECK,
+        driverCheck(slice.host.dockerSocket),
         ownerCheck(file, "taking over"),
         `$SUDO tee ${file} >/dev/null <<'DOCKERPOD_UNIT'`,
         renderSliceUnit(slice, owner) + "DOCKERPOD_UNIT",
@@ -123,7 +134,7 @@ function cgroupfsScripts(slice: SliceSpec, owner: string): SliceScripts {
     ].join("\n");
     const apply = [
         common,
-        DRIVER_CHECK,
+        driverCheck(slice.host.dockerSocket),
         ownerCheck(mark, "taking over"),
         `$SUDO mkdir -p "$(dirname "$MARK")"`,
         `echo "# dockerpod-owner: $OWNER" | $SUDO tee "$MARK" >/dev/null`,
@@ -178,14 +189,14 @@ export function sliceIdentity(slice: SliceSpec): string {
  * container running as another user (runAsUser) could not write. The names
  * are validated volume names, quoted.
  */
-export function renderVolumeModes(volumes: string[], sudo: boolean): string {
+export function renderVolumeModes(volumes: string[], sudo: boolean, socket?: string): string {
     return [
         "#!/bin/sh",
         "set -eu",
         `fail() { echo "dockerpod: $*" >&2; exit 1; }`,
         becomeRoot(sudo),
         `for volume in ${volumes.map(shellQuote).join(" ")}; do`,
-        `  dir=$($SUDO docker volume inspect --format '{{.Mountpoint}}' "$volume") || fail "could not inspect volume $volume"`,
+        `  dir=$(${dockerCli(socket)} volume inspect --format '{{.Mountpoint}}' "$volume") || fail "could not inspect volume $volume"`,
         `  $SUDO chmod 0777 "$dir" || fail "could not open volume $volume ($dir) to every user"`,
         `  echo "$volume: 0777"`,
         "done",
@@ -195,16 +206,18 @@ export function renderVolumeModes(volumes: string[], sudo: boolean): string {
 /**
  * Checks at `up` that a container's image does not run as root, for
  * `runAsNonRoot` without `runAsUser` (Docker cannot refuse it by itself). The
- * image reference comes in through the environment (`IMAGE`), never the text.
+ * image goes into the text, quoted: a remote Command's environment would be
+ * dropped by sshd unless its AcceptEnv allows it.
  */
-export function renderImageUserCheck(containerName: string, sudo: boolean): string {
+export function renderImageUserCheck(containerName: string, image: string, sudo: boolean, socket?: string): string {
     return [
         "#!/bin/sh",
         "set -eu",
         `fail() { echo "dockerpod: $*" >&2; exit 1; }`,
         `CONTAINER=${shellQuote(containerName)}`,
+        `IMAGE=${shellQuote(image)}`,
         becomeRoot(sudo),
-        `user=$($SUDO docker image inspect --format '{{.Config.User}}' "$IMAGE") || fail "could not inspect image $IMAGE"`,
+        `user=$(${dockerCli(socket)} image inspect --format '{{.Config.User}}' "$IMAGE") || fail "could not inspect image $IMAGE"`,
         `case "\${user%%:*}" in`,
         `  ""|0|root) fail "container $CONTAINER sets runAsNonRoot but its image $IMAGE runs as root (user '\${user:-unset}'): set securityContext.runAsUser, or use an image with a non-root USER" ;;`,
         `esac`,

@@ -28,6 +28,8 @@ export interface HostSpec {
     parent: string;
     sudo: boolean;
     remote: boolean;
+    /** The daemon's socket when set in host.dockerSocket: host scripts then talk to it (`docker -H`). */
+    dockerSocket?: string;
 }
 
 export interface SliceSpec {
@@ -224,11 +226,15 @@ export function checkSlice(
     if (host?.sudo !== undefined && typeof host.sudo !== "boolean") {
         problems.add(at("host.sudo"), "must be true or false");
     }
+    if (host?.dockerSocket !== undefined) pathCheck(problems, at("host.dockerSocket"), host.dockerSocket, "socket path");
     const limits = checkLimits(problems, at("resources.limits"), resources?.limits);
     const cgroupParent = driver === CgroupDriver.Systemd ? podSliceName(parent, podName) : podCgroupPath(parent, podName);
     return {
         podName,
-        host: { driver, parent, sudo: host?.sudo === true, remote: host?.connection !== undefined },
+        host: {
+            driver, parent, sudo: host?.sudo === true, remote: host?.connection !== undefined,
+            ...(typeof host?.dockerSocket === "string" ? { dockerSocket: host.dockerSocket } : {}),
+        },
         cgroupParent,
         limits,
     };
@@ -597,7 +603,6 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
     }
     if (args.heal !== undefined && typeof args.heal !== "boolean") problems.add("heal", "must be true or false");
     if (args.guardianImage !== undefined) imageCheck(problems, "guardianImage", args.guardianImage);
-    if (args.host?.dockerSocket !== undefined) pathCheck(problems, "host.dockerSocket", args.host.dockerSocket, "socket path");
     initContainers.forEach((c, i) => {
         if (c?.source.livenessProbe) problems.add(`initContainers[${i}].livenessProbe`, "init containers run to completion and cannot have probes: remove it");
     });

@@ -1,11 +1,15 @@
 // Every container field the component maps reaches the real container, and
 // the realizer itself behaves like the pinned providers where tests rely on it.
+import { spawn } from "child_process";
+import * as dgram from "dgram";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PodSpecError } from "../../sdk";
 import { DockerPodArgs } from "../../sdk/types";
 import { T_CONTAINER, exec } from "../support/realizer";
-import { BUSYBOX, HOST, IDLE, Stacks, docker as engine, inspect, podName, podProgram, requireEngine, upOk } from "./helpers";
+import {
+    BUSYBOX, HOST, IDLE, Stacks, docker as engine, freePort, inspect, podName, podProgram, requireEngine, until, upOk,
+} from "./helpers";
 
 jest.setTimeout(60_000);
 
@@ -292,5 +296,43 @@ describe("securityContext, seen from inside the containers", () => {
         }));
         expect(run.errors.map((e) => e.message).join("\n")).toMatch(/containers\[0\]\.securityContext\.privileged: a privileged container is root on the host: set host\.allowPrivileged: true/);
         expect(stack.state.size).toBe(0);
+    });
+});
+
+describe("ports", () => {
+    test("a UDP port is published on its hostIP, and a datagram sent there reaches the pod's network namespace", async () => {
+        const pod = podName("udp");
+        const port = await freePort();
+        await upOk(stacks.create(), podProgram(pod, {
+            host: HOST, terminationGracePeriodSeconds: 1,
+            containers: [{
+                name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
+                ports: [{ containerPort: 5353, hostPort: port, hostIP: "127.0.0.1", protocol: "UDP" }],
+            }],
+        }));
+        const sandbox = await inspect(`${pod}-sandbox`);
+        expect(sandbox.NetworkSettings.Ports["5353/udp"]).toEqual([{ HostIp: "127.0.0.1", HostPort: String(port) }]);
+        expect(sandbox.NetworkSettings.Ports["5353/tcp"]).toBeUndefined();
+
+        // busybox has no UDP listener: a node listener runs in the pod's network namespace (nsenter, as root).
+        const listener = spawn("nsenter", ["-t", String(sandbox.State.Pid), "-n", process.execPath, "-e",
+            "const s = require('dgram').createSocket('udp4'); s.on('message', (m) => { console.log('got ' + m); process.exit(0); });" +
+            "s.bind(5353, '0.0.0.0', () => console.log('ready'));"]);
+        let out = "";
+        listener.stdout.on("data", (d) => (out += d));
+        try {
+            await until("the listener in the pod", async () => (out.includes("ready") ? true : undefined), 10_000, 50);
+            const sender = dgram.createSocket("udp4");
+            try {
+                await until("the datagram to arrive", async () => {
+                    sender.send("hello pod", port, "127.0.0.1");
+                    return out.includes("got hello pod") ? true : undefined;
+                }, 10_000, 200);
+            } finally {
+                sender.close();
+            }
+        } finally {
+            listener.kill();
+        }
     });
 });

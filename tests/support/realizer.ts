@@ -21,7 +21,7 @@
 //     or registry query fails, so no test depends on the internet.
 //   - @pulumi/command 1.2.1 local.Command: create/update/delete scripts run by
 //     `/bin/sh -c` with `environment` (remote.Command: over SSH with the
-//     `connection`, the environment exported at the script's top); `triggers` replace; other changes run
+//     `connection`; of the environment only LANG and LC_* pass a stock sshd); `triggers` replace; other changes run
 //     `update` (or `create`); PULUMI_COMMAND_STDOUT/STDERR of the previous run
 //     are in update/delete's environment.
 //   - The engine: `up` diffs each registration against the state (same /
@@ -270,8 +270,9 @@ function runScript(
 /**
  * Runs a script the way @pulumi/command's remote.Command does: over SSH, as
  * the command string of one session in the user's shell. Model: the provider
- * sets `environment` with SSH Setenv (which sshd must accept); here the
- * variables are exported at the top of the script instead.
+ * sends `environment` (and PULUMI_COMMAND_STDOUT/STDERR) with SSH SetEnv, and
+ * a stock sshd (Debian's AcceptEnv LANG LC_*) drops everything else; so only
+ * LANG and LC_* reach the script here (exported at its top).
  */
 function runRemoteScript(
     connection: { host: string; port?: number; user?: string; privateKey?: string },
@@ -282,7 +283,8 @@ function runRemoteScript(
     const key = `${dir}/key`;
     fs.writeFileSync(key, connection.privateKey.endsWith("\n") ? connection.privateKey : `${connection.privateKey}\n`, { mode: 0o600 });
     const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
-    const exports = Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}`).join("\n");
+    const exports = Object.entries(env).filter(([k]) => /^(LANG|LC_[A-Z_]+)$/.test(k))
+        .map(([k, v]) => `export ${k}=${quote(v)}`).join("\n");
     const args = [
         "-i", key, "-p", String(connection.port ?? 22), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
         "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `${connection.user ?? "root"}@${connection.host}`,

@@ -166,6 +166,32 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         await r.destroy();
     });
 
+    test("security: privileged behind host.allowPrivileged gets every capability; an emptyDir is writable by runAsUser (opened over SSH with sudo)", async () => {
+        const r = stack("sec");
+        await upOk(r, program("sec", {
+            host: { ...remoteHost(), allowPrivileged: true },
+            terminationGracePeriodSeconds: 1,
+            volumes: [{ name: "scratch", emptyDir: {} }],
+            containers: [
+                { name: "priv", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE, securityContext: { privileged: true } },
+                {
+                    name: "user", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
+                    securityContext: { runAsUser: 1000, allowPrivilegeEscalation: false },
+                    volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+                },
+            ],
+        }));
+        const capEff = async (c: string) => BigInt(`0x${await root(`docker exec ${c} sh -c 'grep ^CapEff: /proc/1/status' | cut -f2`)}`);
+        const SYS_ADMIN = 1n << 21n;
+        // Every capability the guest's root has, SYS_ADMIN included; the other container has none (non-root, no-new-privileges).
+        expect(await capEff("sec-priv")).toBe(BigInt(`0x${await root("grep ^CapBnd: /proc/1/status | cut -f2")}`));
+        expect((await capEff("sec-priv")) & SYS_ADMIN).toBe(SYS_ADMIN);
+        expect(await capEff("sec-user")).toBe(0n);
+        expect(await root("docker exec sec-user sh -c 'grep ^NoNewPrivs: /proc/1/status | cut -f2'")).toBe("1");
+        expect(await root("docker exec sec-user sh -c 'id -u; echo ok > /scratch/x && cat /scratch/x'")).toBe("1000\nok");
+        await r.destroy();
+    });
+
     describe("7: the cgroupfs driver on cgroup v2", () => {
         beforeAll(async () => {
             await root(`sed -i 's/native.cgroupdriver=systemd/native.cgroupdriver=cgroupfs/' /etc/docker/daemon.json && systemctl restart docker && docker info -f '{{.CgroupDriver}}'`);

@@ -120,3 +120,13 @@ describe.each([["update", false], ["preview", true]])("imagePullPolicy Always (%
         expect(describeChanges(p)).toEqual([]);
     });
 });
+
+describe.each([["update", false], ["preview", true]])("files (%s)", (_mode, preview) => {
+    const withFile = (content: string) => pod((a) => { a.containers[1].files = [{ path: "/etc/tool.conf", content, mode: 0o600 }]; });
+
+    test("a file's new content replaces that container only", async () => {
+        const p = await plan(withFile("level=1"), withFile("level=2"), { preview: preview as boolean });
+        expect(p.errors).toEqual([]);
+        expect(describeChanges(p)).toEqual(["foo-sidecar: replace(uploads)"]);
+    });
+});

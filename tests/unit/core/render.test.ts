@@ -87,8 +87,8 @@ describe("image user check", () => {
     function runCheck(imageUser: string) {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-user-"));
         fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\necho '${imageUser}'\n`, { mode: 0o755 });
-        const result = spawnSync("sh", ["-c", renderImageUserCheck("foo-app", false)], {
-            encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH}`, IMAGE: "sha256:abc; reboot" },
+        const result = spawnSync("sh", ["-c", renderImageUserCheck("foo-app", "sha256:abc; reboot", false)], {
+            encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH}` },
         });
         fs.rmSync(dir, { recursive: true });
         return result;
@@ -106,8 +106,9 @@ describe("image user check", () => {
 });
 
 describe("emptyDir volumes opened to every user", () => {
-    test("the script, as rendered", () => {
+    test("the script, as rendered (with host.dockerSocket: docker -H)", () => {
         expect(renderVolumeModes(["foo-data", "foo-cache"], true)).toMatchSnapshot();
+        expect(renderVolumeModes(["foo-data"], false, "/run/docker-b.sock")).toContain(`dir=$($SUDO docker -H 'unix:///run/docker-b.sock' volume inspect`);
         expect(spawnSync("sh", ["-n", "-c", renderVolumeModes(["foo-data"], false)]).status).toBe(0);
     });
 
