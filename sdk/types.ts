@@ -268,7 +268,10 @@ export interface HostArgs {
     sudo?: boolean;
     /** Allow containers with `securityContext.privileged` on this host (they are root on the host). */
     allowPrivileged?: boolean;
-    /** Path of the Docker daemon's socket on the host, mounted into the guardian (default `/var/run/docker.sock`). */
+    /**
+     * Path of the Docker daemon's socket on the host (default `/var/run/docker.sock`): mounted into the
+     * guardian, and the daemon the host scripts ask (`docker -H`) when set.
+     */
     dockerSocket?: string;
     /**
      * Where all pods are grouped: a slice name for `systemd` (default `dockerpod.slice`),
