@@ -54,7 +54,7 @@ export function buildImage(
 }
 
 /** Whether an image reference already names one digest (nothing can move under it). */
-export function isDigestPinned(image: string): boolean {
+function isDigestPinned(image: string): boolean {
     return /@sha256:[0-9a-f]{64}$/.test(image);
 }
 

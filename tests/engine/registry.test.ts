@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as sdk from "../../sdk";
 import { DockerPod } from "../../sdk";
 import { loadExample } from "../support/examples";
-import { T_CONTAINER, T_IMAGE, Realizer } from "../support/realizer";
+import { T_CONTAINER, T_IMAGE, Realizer, changes } from "../support/realizer";
 import { TestRegistry, startRegistry } from "../support/registry";
 import {
     BUSYBOX, HOST, PARENT, Stacks, docker as engine, freePort, httpGet, inspect, podObjects, requireEngine, value,
@@ -175,13 +175,13 @@ describe("imagePullPolicy Always against the registry", () => {
 
         // Same digest in the registry: the next up changes nothing (and pulls nothing).
         const unmoved = await up();
-        expect(unmoved.steps.filter((s) => s.op !== "same")).toEqual([]);
+        expect(changes(unmoved.steps)).toEqual([]);
 
         // A new image pushed under the same tag.
         const second = await registry.push(local("v2"), REPOSITORY, "1");
         expect(second).not.toBe(first);
         const moved = await up();
-        const changed = moved.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.key}`);
+        const changed = changes(moved.steps);
         expect(changed).toEqual([`replace ${T_IMAGE}::web-app-image`, `replace ${T_CONTAINER}::web-app`]);
         expect(stack.state.get(`${T_IMAGE}::web-app-image`)!.inputs.name).toBe(`${registry.host}/${REPOSITORY}:1@${second}`);
         expect((await inspect("web-app")).Image).toBe((await engine.getImage(local("v2")).inspect()).Id);

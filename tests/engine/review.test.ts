@@ -2,7 +2,7 @@
 // pod limit moves live, a container limit applies in place, a sandbox change
 // rebuilds the pod, drift is repaired alone, destroy goes in order.
 import { DockerPodArgs } from "../../sdk/types";
-import { T_COMMAND, T_CONTAINER, exec, readCgroup } from "../support/realizer";
+import { T_COMMAND, T_CONTAINER, changes, exec, readCgroup } from "../support/realizer";
 import {
     BUSYBOX, HOST, IDLE, PARENT, Stacks, docker, freePort, httpGet, inspect, podName, podProgram, requireEngine, upOk,
 } from "./helpers";
@@ -40,26 +40,27 @@ async function identity(pod: string) {
     return out;
 }
 
-test("a pod memory change raises the pod cgroup's limit; every container keeps its id and start time", async () => {
-    const pod = podName("podmem");
+/** A web pod brought up, with its containers' ids and start times before any change. */
+async function upWebPod(prefix: string) {
+    const pod = podName(prefix);
     const port = await freePort();
     const stack = stacks.create();
     await upOk(stack, podProgram(pod, webPod(port)));
-    const before = await identity(pod);
+    return { pod, port, stack, before: await identity(pod) };
+}
+
+test("a pod memory change raises the pod cgroup's limit; every container keeps its id and start time", async () => {
+    const { pod, port, stack, before } = await upWebPod("podmem");
     const run = await upOk(stack, podProgram(pod, webPod(port, {}, "32Mi", "256Mi")));
-    expect(run.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.key}`)).toEqual([`update ${T_COMMAND}::${pod}-slice`]);
+    expect(changes(run.steps)).toEqual([`update ${T_COMMAND}::${pod}-slice`]);
     expect(readCgroup("memory", `${PARENT}/${pod}`, "memory.limit_in_bytes")).toBe(String(256 * MiB));
     expect(await identity(pod)).toEqual(before);
 });
 
 test("a container memory change is a docker update; the container keeps running", async () => {
-    const pod = podName("ctrmem");
-    const port = await freePort();
-    const stack = stacks.create();
-    await upOk(stack, podProgram(pod, webPod(port)));
-    const before = await identity(pod);
+    const { pod, port, stack, before } = await upWebPod("ctrmem");
     const run = await upOk(stack, podProgram(pod, webPod(port, {}, "48Mi")));
-    expect(run.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.key}`)).toEqual([`update ${T_CONTAINER}::${pod}-app`]);
+    expect(changes(run.steps)).toEqual([`update ${T_CONTAINER}::${pod}-app`]);
     const app = await inspect(`${pod}-app`);
     expect([app.HostConfig.Memory, app.HostConfig.MemorySwap, app.State.Running]).toEqual([48 * MiB, 48 * MiB, true]);
     expect(await identity(pod)).toEqual(before);
@@ -67,11 +68,7 @@ test("a container memory change is a docker update; the container keeps running"
 });
 
 test("a sandbox change replaces the pod; the sidecar reaches the app on localhost, the host on the published port", async () => {
-    const pod = podName("rehost");
-    const port = await freePort();
-    const stack = stacks.create();
-    await upOk(stack, podProgram(pod, webPod(port)));
-    const before = await identity(pod);
+    const { pod, port, stack, before } = await upWebPod("rehost");
     const run = await upOk(stack, podProgram(pod, webPod(port, { hostname: "renamed" })));
     // The sandbox is replaced delete-before-create; its payloads go first (cascade) and come back with its new id.
     const changed = run.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.key.split("::")[1]}`);
@@ -88,16 +85,12 @@ test("a sandbox change replaces the pod; the sidecar reaches the app on localhos
 });
 
 test("a container removed by hand shows in refresh; the next up recreates only it, joined to the same sandbox", async () => {
-    const pod = podName("gone");
-    const port = await freePort();
-    const stack = stacks.create();
-    await upOk(stack, podProgram(pod, webPod(port)));
-    const before = await identity(pod);
+    const { pod, port, stack, before } = await upWebPod("gone");
     await docker.getContainer(`${pod}-sidecar`).remove({ force: true });
     await stack.refresh();
     expect(stack.state.has(`${T_CONTAINER}::${pod}-sidecar`)).toBe(false);
     const run = await upOk(stack, podProgram(pod, webPod(port)));
-    expect(run.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.key}`)).toEqual([`create ${T_CONTAINER}::${pod}-sidecar`]);
+    expect(changes(run.steps)).toEqual([`create ${T_CONTAINER}::${pod}-sidecar`]);
     const after = await identity(pod);
     expect([after.sandbox, after.app]).toEqual([before.sandbox, before.app]);
     const sandboxId = (await inspect(`${pod}-sandbox`)).Id;

@@ -99,6 +99,11 @@ export interface Step {
     error?: string;
 }
 
+/** The steps that did something, as `op type::name` lines, in order. */
+export function changes(steps: Step[]): string[] {
+    return steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.key}`);
+}
+
 export interface UpResult<T> extends ProgramRun<T> {
     /** Steps of this `up` only. */
     steps: Step[];
@@ -224,8 +229,8 @@ function registryCredentials(inputs: Record<string, any>): Map<string, RegistryC
 }
 
 /** The registry host of an image, which must be on 127.0.0.1 or localhost: tests never reach the internet. */
-function localRegistryOf(name: string, what: string): string {
-    const domain = parseImageReference(name).domain ?? "docker.io";
+function localRegistryOf(name: string, what: string, parsedDomain = parseImageReference(name).domain): string {
+    const domain = parsedDomain ?? "docker.io";
     if (!/^(127\.0\.0\.1|localhost)(:\d+)?$/.test(domain)) {
         throw new Error(`realizer: ${what} of "${name}" would reach ${domain}: tests only reach a registry on 127.0.0.1 ` +
             "(tests/support/registry.ts); put the image on the host first (tests/images/build.sh)");
@@ -798,7 +803,7 @@ export class Realizer implements pulumi.runtime.Mocks {
      */
     private async registryDigest(name: string, provider: string | undefined): Promise<string> {
         const ref = parseImageReference(name);
-        const registry = localRegistryOf(name, "getRegistryImage");
+        const registry = localRegistryOf(name, "getRegistryImage", ref.domain);
         const auth = this.credentialsFor(provider, registry);
         const base = auth?.serverAddress ?? `https://${registry}`;
         const tag = ref.tag ?? "latest";
