@@ -268,6 +268,8 @@ function runScript(
         child.stderr.on("data", (d) => (stderr += d));
         child.on("error", reject);
         child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+        // A script that exits without reading its stdin closes the pipe first: EPIPE then is no failure.
+        child.stdin.on("error", () => undefined);
         child.stdin.end(opts.stdin ?? "");
     });
 }
@@ -306,6 +308,7 @@ function runRemoteScript(
             fs.rmSync(dir, { recursive: true, force: true });
             resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
         });
+        child.stdin.on("error", () => undefined);
         child.stdin.end(stdin ?? "");
     });
 }
