@@ -2,12 +2,12 @@
 // its parent, so DockerPod and the standalone components share them.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { MIB, cpusForMillis, memoryMiB } from "../core/quantity";
+import { MIB, cfsQuota, goDuration, memoryMiB } from "../core/quantity";
 import { renderImageUserCheck, renderVolumeModes } from "../core/render";
 import { HostArgs } from "../types";
 import { hostCommand } from "./hostCommand";
 import { renderGuardianScript } from "../core/guardian";
-import { ContainerSpec, DnsSpec, PodSpec, PortSpec, dockerRestart } from "../core/spec";
+import { ContainerSpec, DnsSpec, PodSpec, PortSpec, dockerCapabilities, dockerRestart } from "../core/spec";
 import { ImagePullPolicy, PodNetwork, RestartPolicy } from "../types";
 
 /** Labels that mark every Docker object of a pod. */
@@ -58,8 +58,13 @@ function isDigestPinned(image: string): boolean {
     return /@sha256:[0-9a-f]{64}$/.test(image);
 }
 
-/** Fields pulumi-docker records in state but never applies to a live container. */
-export const STATE_ONLY_FIELDS = ["healthcheck", "wait", "waitTimeout", "attach", "logs", "start", "rm", "init", "tmpfs"];
+/**
+ * Fields pulumi-docker records in state but never applies to a live
+ * container: a change to one must replace the container to take effect.
+ */
+export const STATE_ONLY_FIELDS = [
+    "healthcheck", "wait", "waitTimeout", "attach", "logs", "start", "rm", "init", "tmpfs", "cpuPeriod", "cpuQuota",
+];
 
 export interface SandboxInputs {
     containerName: string;
@@ -156,7 +161,7 @@ export function buildPayload(
         entrypoints: c.command,
         command: c.args,
         envs: c.env?.map((e) => pulumi.interpolate`${e.name}=${e.value}`),
-        workingDir: c.workingDir,
+        workingDir: p.spec.workingDir,
         networkMode: join,
         ipcMode: p.hostIPC ? "host" : join,
         pidMode: p.hostPID ? "host" : p.shareProcessNamespace ? join : undefined,
@@ -165,19 +170,19 @@ export function buildPayload(
         memory,
         memorySwap: memory,
         memoryReservation: p.spec.requests.memoryBytes !== undefined ? Math.ceil(p.spec.requests.memoryBytes / MIB) : undefined,
-        cpus: p.spec.limits.cpuMillis !== undefined ? cpusForMillis(p.spec.limits.cpuMillis) : undefined,
+        ...(p.spec.limits.cpuMillis !== undefined ? cfsQuota(p.spec.limits.cpuMillis) : {}),
         cpuShares: p.spec.requests.cpuMillis !== undefined ? Math.max(2, Math.round(p.spec.requests.cpuMillis * 1024 / 1000)) : undefined,
-        // An emptyDir starts empty, as in Kubernetes: no copy of the image's files at that path
-        // (which would also take that directory's owner and mode).
-        mounts: p.spec.mounts.map((m) => ({
-            target: m.target, source: m.source, type: m.type, readOnly: m.readOnly,
-            ...(m.type === "volume" ? { volumeOptions: { noCopy: true } } : {}),
-        })),
+        // No `volumeOptions` (emptyDir's noCopy): the docker provider refuses any of them when the
+        // daemon's API is below 1.45 (Docker < 26), so every pod with an emptyDir failed at `up`
+        // there (seen on the real engine with Docker 20.10). See README, "emptyDir".
+        mounts: p.spec.mounts.map((m) => ({ target: m.target, source: m.source, type: m.type, readOnly: m.readOnly })),
         labels: dockerLabels({ ...p.labels, [LABEL_ROLE]: p.initContainer ? "init" : "app", [LABEL_CONTAINER]: p.spec.name }),
         restart: p.initContainer ? "no" : dockerRestart(p.restartPolicy),
         user,
         readOnly: sc?.readOnlyRootFilesystem,
-        capabilities: sc?.capabilities ? { adds: sc.capabilities.add, drops: sc.capabilities.drop } : undefined,
+        capabilities: sc?.capabilities
+            ? { adds: dockerCapabilities(sc.capabilities.add), drops: dockerCapabilities(sc.capabilities.drop) }
+            : undefined,
         securityOpts: sc?.allowPrivilegeEscalation === false ? ["no-new-privileges:true"] : undefined,
         privileged: sc?.privileged === true ? true : undefined,
         // Written by the provider after create and before start.
@@ -186,10 +191,10 @@ export function buildPayload(
             : undefined,
         healthcheck: probe ? {
             tests: ["CMD", ...probe.exec.command],
-            interval: `${probe.periodSeconds ?? 10}s`,
-            timeout: `${probe.timeoutSeconds ?? 1}s`,
+            interval: goDuration(probe.periodSeconds ?? 10),
+            timeout: goDuration(probe.timeoutSeconds ?? 1),
             retries: probe.failureThreshold ?? 3,
-            startPeriod: `${probe.initialDelaySeconds ?? 0}s`,
+            startPeriod: goDuration(probe.initialDelaySeconds ?? 0),
         } : undefined,
         wait: probe ? true : undefined,
         waitTimeout: readinessTimeoutSeconds(p.spec),

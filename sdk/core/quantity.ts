@@ -33,9 +33,38 @@ export const MIB = 2 ** 20;
 /** Docker refuses container memory limits below 6 MiB. */
 export const MIN_MEMORY_BYTES = 6 * MIB;
 
-/** Docker `--cpus` value for millicores: `500` becomes `"0.5"`. */
-export function cpusForMillis(millis: number): string {
-    return String(millis / 1000);
+/** The CFS period Docker and systemd use (100 ms), in microseconds. */
+export const CFS_PERIOD_US = 100_000;
+/** The kernel refuses a CFS quota below 1 ms: 10m a 100 ms period. */
+export const MIN_CPU_MILLIS = 10;
+
+/**
+ * A container's cpu limit as Docker's CFS period and quota: `500` millicores
+ * is 50 ms of every 100 ms, the limit `--cpus 0.5` sets.
+ *
+ * Not `cpus`: pulumi-docker reads `cpus` back reformatted ("1" as "1.0",
+ * "10" as "10.", "0.05" as "0.1"; kreuzwerker's nanoInt64ToDecimalString),
+ * and `cpus` forces a replacement, so a pod with such a limit planned a
+ * replacement on every preview (seen on the real engine). Period and quota
+ * are never read back; a change to them is given `replaceOnChanges`, since
+ * the provider records it without applying it.
+ */
+export function cfsQuota(millis: number): { cpuPeriod: number; cpuQuota: number } {
+    return { cpuPeriod: CFS_PERIOD_US, cpuQuota: Math.round(millis * CFS_PERIOD_US / 1000) };
+}
+
+/**
+ * Seconds as Go's time.Duration prints them (`5s`, `1m0s`, `1h0m30s`): the
+ * docker provider reads healthcheck durations back in this form, so any other
+ * spelling of 60 s or more planned a replacement on every preview.
+ */
+export function goDuration(seconds: number): string {
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    if (h > 0) return `${h}h${m}m${s}s`;
+    if (m > 0) return `${m}m${s}s`;
+    return `${s}s`;
 }
 
 /** systemd `CPUQuota=` for millicores: `500` becomes `"50%"`, `1505` `"150.5%"`. */

@@ -11,7 +11,7 @@ import {
     DEFAULT_PARENT_PATH, DEFAULT_PARENT_SLICE, containerName, isCgroupPath, isDns1123Label,
     isSliceName, podCgroupPath, podSliceName, volumeName,
 } from "./names";
-import { MIN_MEMORY_BYTES, parseCpuMillis, parseMemoryBytes } from "./quantity";
+import { MIN_CPU_MILLIS, MIN_MEMORY_BYTES, parseCpuMillis, parseMemoryBytes } from "./quantity";
 
 export const DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.9";
 export const DEFAULT_GRACE_SECONDS = 30;
@@ -73,6 +73,11 @@ export interface ContainerSpec {
     requests: Limits;
     mounts: { target: string; source: string; type: "volume" | "bind"; readOnly: boolean }[];
     ports: PortSpec[];
+    /**
+     * The working directory without a trailing '/': Docker stores it so and the
+     * docker provider reads it back so, and a change of it replaces the container.
+     */
+    workingDir?: string;
 }
 
 export interface PodSpec {
@@ -171,8 +176,12 @@ function pathCheck(problems: Problems, path: string, value: unknown, what: strin
     return true;
 }
 
-/** Parses limits, adding a problem per bad quantity. */
-export function checkLimits(problems: Problems, path: string, list: unknown): Limits {
+/**
+ * Parses limits (or requests), adding a problem per bad quantity. A cpu limit
+ * becomes a CFS quota, which the kernel refuses below 1 ms: requests only
+ * weigh shares and may be smaller.
+ */
+export function checkLimits(problems: Problems, path: string, list: unknown, kind: "limits" | "requests" = "limits"): Limits {
     if (list === undefined || list === null) return {};
     if (typeof list !== "object") {
         problems.add(path, "must be an object with `memory` and/or `cpu`");
@@ -199,6 +208,9 @@ export function checkLimits(problems: Problems, path: string, list: unknown): Li
             problems.add(`${path}.cpu`, `${JSON.stringify(cpu)} is not a Kubernetes quantity: write e.g. "500m" or "2"`);
         } else if (millis <= 0) {
             problems.add(`${path}.cpu`, `"${cpu}" must be above 0: write e.g. "100m"`);
+        } else if (kind === "limits" && millis < MIN_CPU_MILLIS) {
+            problems.add(`${path}.cpu`, `"${cpu}" is below ${MIN_CPU_MILLIS}m, the smallest limit the kernel enforces ` +
+                `(a 1 ms quota per 100 ms): write at least "${MIN_CPU_MILLIS}m"`);
         } else {
             limits.cpuMillis = millis;
         }
@@ -269,6 +281,16 @@ function checkSecurity(problems: Problems, path: string, sc: SecurityContext | u
             }
         });
     }
+}
+
+/**
+ * Capability names as Docker stores them (`CAP_` + name, `ALL` as is): the
+ * docker provider reads them back so, and a change replaces the container,
+ * so `NET_ADMIN` would plan a replacement after every refresh (seen on the
+ * real engine).
+ */
+export function dockerCapabilities(caps: string[] | undefined): string[] | undefined {
+    return caps?.map((cap) => (cap === "ALL" || cap.startsWith("CAP_") ? cap : `CAP_${cap}`));
 }
 
 export function checkPorts(problems: Problems, path: string, ports: ContainerPort[] | undefined, hostNetwork: boolean): PortSpec[] {
@@ -348,7 +370,7 @@ export function checkContainer(
     });
     const ports = checkPorts(problems, `${path}.ports`, c.ports, hostNetwork);
     const limits = checkLimits(problems, `${path}.resources.limits`, c.resources?.limits);
-    const requests = checkLimits(problems, `${path}.resources.requests`, c.resources?.requests);
+    const requests = checkLimits(problems, `${path}.resources.requests`, c.resources?.requests, "requests");
     if (limits.memoryBytes !== undefined && requests.memoryBytes !== undefined && requests.memoryBytes > limits.memoryBytes) {
         problems.add(`${path}.resources.requests.memory`, "is above the memory limit: lower it or raise the limit");
     }
@@ -395,6 +417,7 @@ export function checkContainer(
         requests,
         mounts,
         ports,
+        workingDir: typeof c.workingDir === "string" && c.workingDir.length > 1 ? c.workingDir.replace(/\/+$/, "") : c.workingDir,
     };
 }
 
@@ -458,7 +481,14 @@ export function checkNetworking(
     });
     const hosts: { host: string; ip: string }[] = [];
     (hostAliases ?? []).forEach((h, i) => {
-        if (typeof h?.ip !== "string" || !IP.test(h.ip)) problems.add(`hostAliases[${i}].ip`, `${JSON.stringify(h?.ip)} is not an IP address`);
+        if (typeof h?.ip !== "string" || !IP.test(h.ip)) {
+            problems.add(`hostAliases[${i}].ip`, `${JSON.stringify(h?.ip)} is not an IP address`);
+        } else if (h.ip.includes(":")) {
+            // The docker provider splits `host:ip` on ':' when it reads the sandbox back, so an IPv6
+            // alias would plan a new pod on every preview (seen on the real engine).
+            problems.add(`hostAliases[${i}].ip`, `"${h.ip}" is IPv6, which the docker provider cannot read back: ` +
+                "use an IPv4 address, or a DNS name the pod resolves (dnsConfig)");
+        }
         if (!Array.isArray(h?.hostnames) || h.hostnames.length === 0) problems.add(`hostAliases[${i}].hostnames`, "name at least one host");
         (h?.hostnames ?? []).forEach((name, j) => {
             if (typeof name !== "string" || !DNS_NAME.test(name)) problems.add(`hostAliases[${i}].hostnames[${j}]`, `${JSON.stringify(name)} is not a host name`);

@@ -44,7 +44,7 @@ const rows: [string, (a: PodArgs) => void, (string | jest.AsymmetricMatcher)[]][
     ["one container's env", (a) => { a.containers[0].env![0].value = "dev"; }, ["foo-app: replace(envs)"]],
     ["one container's probe", (a) => { a.containers[0].readinessProbe = { exec: { command: ["false"] } }; }, ["foo-app: replace(healthcheck)"]],
     ["one container's memory limit", (a) => { a.containers[1].resources!.limits!.memory = "192Mi"; }, ["foo-sidecar: update(memory,memorySwap)"]],
-    ["one container's cpu limit", (a) => { a.containers[0].resources!.limits!.cpu = "300m"; }, ["foo-app: replace(cpus)"]],
+    ["one container's cpu limit", (a) => { a.containers[0].resources!.limits!.cpu = "300m"; }, ["foo-app: replace(cpuQuota)"]],
     ["one container's ports", (a) => { a.containers[0].ports = [{ containerPort: 80, hostPort: 9090 }]; },
         replaced(everyContainer)],
     ["the pod's memory limit", (a) => { a.resources!.limits!.memory = "1Gi"; }, ["foo-slice: update(create,update)"]],

@@ -137,11 +137,11 @@ describe("DockerPod: mapping of every field", () => {
                 { name: "migrate", image: "busybox", imagePullPolicy: "Never" },
             ],
             containers: [{
-                name: "app", image: "nginx", imagePullPolicy: "Always", args: ["-g", "daemon off;"], workingDir: "/srv",
+                name: "app", image: "nginx", imagePullPolicy: "Always", args: ["-g", "daemon off;"], workingDir: "/srv/",
                 env: [{ name: "B", value: "2" }, { name: "A", value: "1" }],
                 volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "conf", mountPath: "/conf", readOnly: true }],
                 resources: { limits: { cpu: "250m", memory: "64Mi" }, requests: { cpu: "100m", memory: "32Mi" } },
-                readinessProbe: { exec: { command: ["test", "-f", "/data/x"] }, periodSeconds: 2, failureThreshold: 5 },
+                readinessProbe: { exec: { command: ["test", "-f", "/data/x"] }, periodSeconds: 2, timeoutSeconds: 60, failureThreshold: 5 },
                 securityContext: { runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } },
             }],
         });
@@ -157,18 +157,21 @@ describe("DockerPod: mapping of every field", () => {
             cgroupParent: "/dockerpod/foo",
             command: ["-g", "daemon off;"],
             envs: ["B=2", "A=1"],
+            // Read back without the trailing '/' (a replacement on every preview otherwise).
             workingDir: "/srv",
             mounts: [
-                { target: "/data", source: "foo-data", type: "volume", readOnly: false, volumeOptions: { noCopy: true } },
+                { target: "/data", source: "foo-data", type: "volume", readOnly: false },
                 { target: "/conf", source: "/etc/app", type: "bind", readOnly: true },
             ],
-            memory: 64, memorySwap: 64, memoryReservation: 32, cpus: "0.25", cpuShares: 102,
+            memory: 64, memorySwap: 64, memoryReservation: 32, cpuPeriod: 100000, cpuQuota: 25000, cpuShares: 102,
             restart: "on-failure",
             user: "1000:1000", readOnly: true,
-            capabilities: { adds: ["NET_BIND_SERVICE"], drops: ["ALL"] },
+            // As Docker stores them and the provider reads them back.
+            capabilities: { adds: ["CAP_NET_BIND_SERVICE"], drops: ["ALL"] },
             securityOpts: ["no-new-privileges:true"],
-            healthcheck: { tests: ["CMD", "test", "-f", "/data/x"], interval: "2s", timeout: "1s", retries: 5, startPeriod: "0s" },
-            wait: true, waitTimeout: 20,
+            // Durations as the provider reads them back (Go's time.Duration).
+            healthcheck: { tests: ["CMD", "test", "-f", "/data/x"], interval: "2s", timeout: "1m0s", retries: 5, startPeriod: "0s" },
+            wait: true, waitTimeout: 315,
             destroyGraceSeconds: 5,
         });
         // Always: the image is named by the registry's digest, so a moved tag is a new name, which pulls.

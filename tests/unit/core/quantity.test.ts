@@ -1,4 +1,4 @@
-import { cpuQuotaPercent, cpusForMillis, memoryMiB, parseCpuMillis, parseMemoryBytes, parseQuantity } from "../../../sdk/core/quantity";
+import { cfsQuota, cpuQuotaPercent, goDuration, memoryMiB, parseCpuMillis, parseMemoryBytes, parseQuantity } from "../../../sdk/core/quantity";
 
 describe("Kubernetes quantities", () => {
     test.each([
@@ -30,11 +30,18 @@ describe("Kubernetes quantities", () => {
     });
 
     test("Docker and systemd renderings", () => {
-        expect(cpusForMillis(500)).toBe("0.5");
-        expect(cpusForMillis(2000)).toBe("2");
+        expect(cfsQuota(500)).toEqual({ cpuPeriod: 100_000, cpuQuota: 50_000 });
+        expect(cfsQuota(2000)).toEqual({ cpuPeriod: 100_000, cpuQuota: 200_000 });
+        expect(cfsQuota(10)).toEqual({ cpuPeriod: 100_000, cpuQuota: 1000 }); // the kernel's minimum, 1 ms
         expect(cpuQuotaPercent(500)).toBe("50%");
         expect(cpuQuotaPercent(1505)).toBe("150.5%");
         expect(memoryMiB(256 * 2 ** 20)).toBe(256);
         expect(memoryMiB(512e6)).toBe(489); // rounded up, never below the request
     });
+
+    // As Go's time.Duration.String() prints them: the docker provider reads healthchecks back so.
+    test.each([[0, "0s"], [1, "1s"], [59, "59s"], [60, "1m0s"], [90, "1m30s"], [3599, "59m59s"], [3600, "1h0m0s"], [3661, "1h1m1s"], [90000, "25h0m0s"]])(
+        "goDuration(%d) is %j", (seconds, text) => {
+            expect(goDuration(seconds)).toBe(text);
+        });
 });
