@@ -46,8 +46,8 @@ test("env, workingDir, args, requests, limits and securityContext reach the cont
     expect(c.Config.User).toBe("65534:65534");
     expect(c.Config.Labels).toMatchObject({ team: "tests", "dockerpod.pod": pod, "dockerpod.role": "app", "dockerpod.container": "app" });
     expect(c.HostConfig).toMatchObject({
-        Memory: 40 * MiB, MemorySwap: 40 * MiB, MemoryReservation: 20 * MiB, NanoCpus: 300_000_000, CpuShares: 256,
-        ReadonlyRootfs: true, CapDrop: ["ALL"], CapAdd: ["NET_BIND_SERVICE"], SecurityOpt: ["no-new-privileges:true"],
+        Memory: 40 * MiB, MemorySwap: 40 * MiB, MemoryReservation: 20 * MiB, CpuPeriod: 100_000, CpuQuota: 30_000, CpuShares: 256,
+        ReadonlyRootfs: true, CapDrop: ["ALL"], CapAdd: ["CAP_NET_BIND_SERVICE"], SecurityOpt: ["no-new-privileges:true"],
         RestartPolicy: { Name: "on-failure", MaximumRetryCount: 0 },
     });
     const id = await exec(`${pod}-app`, ["id", "-u"]);
