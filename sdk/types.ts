@@ -278,6 +278,13 @@ export interface HostArgs {
      * an absolute cgroup path for `cgroupfs` (default `/dockerpod`).
      */
     parentSlice?: string;
+    /**
+     * Allow a `parentSlice` that systemd, logind, machined or a kubelet manage (`system.slice`,
+     * `user.slice`, `machine.slice`, `kubepods...`): off by default, since a pod's slice there can
+     * have the name of one of theirs (pod `1000` under `user.slice` is logind's `user-1000.slice`).
+     * A slice or cgroup that exists and is not the pod's own is refused at create either way.
+     */
+    allowForeignParent?: boolean;
 }
 
 /** Arguments of a DockerPod: Kubernetes PodSpec names where they exist, plus the Docker host. */

@@ -3,6 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { MIB, cfsQuota, goDuration, memoryMiB } from "../core/quantity";
+import { imageReferenceProblem } from "../core/reference";
 import { renderImageUserCheck, renderVolumeModes } from "../core/render";
 import { HostArgs } from "../types";
 import { hostCommand } from "./hostCommand";
@@ -41,8 +42,9 @@ export function dockerLabels(labels: Record<string, pulumi.Input<string>>): dock
  * id is replaced with it. An unmoved digest changes nothing.
  */
 export function buildImage(
-    name: string, image: pulumi.Input<string>, policy: ImagePullPolicy, parent: pulumi.Resource,
+    name: string, computed: pulumi.Input<string>, policy: ImagePullPolicy, parent: pulumi.Resource, field: string,
 ): { image: pulumi.Input<string>; resource?: docker.RemoteImage } {
+    const image = checkedImage(computed, field);
     if (policy === ImagePullPolicy.Never) return { image };
     const pullName = policy === ImagePullPolicy.Always
         ? pulumi.output(image).apply((ref) => (isDigestPinned(ref)
@@ -51,6 +53,21 @@ export function buildImage(
         : image;
     const resource = new docker.RemoteImage(name, { name: pullName, keepLocally: true }, { parent });
     return { image: resource.imageId, resource };
+}
+
+/**
+ * A computed image is checked when it resolves, with the error a plain one
+ * gets at preview: a value like `--help` must never reach a pull or a script.
+ */
+function checkedImage(image: pulumi.Input<string>, field: string): pulumi.Input<string> {
+    if (typeof image === "string") return image; // checked with the spec
+    return pulumi.output(image).apply((ref) => {
+        const problem = typeof ref === "string" ? imageReferenceProblem(ref) : "it is not a string";
+        if (problem !== undefined) {
+            throw new Error(`dockerpod: ${field}: the computed image ${JSON.stringify(String(ref).slice(0, 80))} is not an image reference (${problem})`);
+        }
+        return ref;
+    });
 }
 
 /** Whether an image reference already names one digest (nothing can move under it). */

@@ -27,7 +27,7 @@ export class SandboxContainer extends pulumi.ComponentResource {
         const ports = checkPorts(problems, "ports", args.ports, hostNetwork);
         const networking = checkNetworking(problems, args.networks, args.dnsConfig, args.hostAliases, hostNetwork);
         problems.throwIfAny(name);
-        const image = buildImage(`${name}-image`, args.image ?? DEFAULT_SANDBOX_IMAGE, args.imagePullPolicy ?? ImagePullPolicy.IfNotPresent, this);
+        const image = buildImage(`${name}-image`, args.image ?? DEFAULT_SANDBOX_IMAGE, args.imagePullPolicy ?? ImagePullPolicy.IfNotPresent, this, "image");
         const container = buildSandbox(name, {
             containerName: sandboxName(args.podName),
             image: image.image,
@@ -68,7 +68,7 @@ export class PayloadContainer extends pulumi.ComponentResource {
             problems.add("container.ports", "a payload joins the sandbox's network, where ports are published: put them on the SandboxContainer");
         }
         problems.throwIfAny(name);
-        const image = buildImage(`${name}-image`, args.container.image, spec!.pullPolicy, this);
+        const image = buildImage(`${name}-image`, args.container.image, spec!.pullPolicy, this, "container.image");
         const userCheck = buildUserCheck(`${name}-user-check`, spec!, image.image, undefined, this);
         const container = buildPayload(name, {
             spec: spec!,

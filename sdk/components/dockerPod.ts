@@ -103,18 +103,20 @@ const childrenOf = new WeakMap<DockerPod, DockerPodChildren>();
 /** Registers a checked pod's resources under `parent`, in the order they depend on each other. */
 export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, parent: pulumi.Resource): DockerPodChildren {
     const images: docker.RemoteImage[] = [];
-    const imageFor = (childName: string, image: pulumi.Input<string>, policy: PodSpec["containers"][0]["pullPolicy"]) => {
-        const result = buildImage(`${childName}-image`, image, policy, parent);
+    const imageFor = (childName: string, image: pulumi.Input<string>, policy: PodSpec["containers"][0]["pullPolicy"], field: string) => {
+        const result = buildImage(`${childName}-image`, image, policy, parent, field);
         if (result.resource) images.push(result.resource);
         return result.image;
     };
     // Every image is pulled before anything else of the pod is made: a failed pull (a wrong
     // password, a missing tag) leaves no slice, volume or container behind.
-    const sandboxImage = imageFor(`${name}-sandbox`, spec.sandboxImage, "IfNotPresent");
-    const payloadImages = new Map([...spec.initContainers, ...spec.containers].map((c) =>
-        [c.name, imageFor(`${name}-${c.name}`, c.source.image, c.pullPolicy)]));
+    const sandboxImage = imageFor(`${name}-sandbox`, spec.sandboxImage, "IfNotPresent", "sandboxImage");
+    const payloadImages = new Map([
+        ...spec.initContainers.map((c, i) => [c, `initContainers[${i}].image`] as const),
+        ...spec.containers.map((c, i) => [c, `containers[${i}].image`] as const),
+    ].map(([c, field]) => [c.name, imageFor(`${name}-${c.name}`, c.source.image, c.pullPolicy, field)]));
     const guardianImage = spec.guardianImage === undefined ? undefined
-        : imageFor(`${name}-guardian`, spec.guardianImage, "IfNotPresent");
+        : imageFor(`${name}-guardian`, spec.guardianImage, "IfNotPresent", "guardianImage");
 
     const slice = buildSliceCommand(`${name}-slice`, spec.slice, args.host, parent, images);
     const podLabels = { ...spec.labels, [LABEL_POD]: spec.podName, [LABEL_SLICE]: slice.id };

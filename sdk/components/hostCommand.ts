@@ -11,10 +11,33 @@ export interface HostCommandArgs {
     // AcceptEnv allows it. Values go into the script text, validated and quoted.
 }
 
+/**
+ * The kernel's limit on one argument (MAX_ARG_STRLEN, 128 KiB): a local
+ * Command runs its script as `sh -c <script>`, so a longer one could not start.
+ */
+export const MAX_SCRIPT_BYTES = 128 * 1024;
+
+function boundedScript(name: string, script: pulumi.Input<string> | undefined): pulumi.Input<string> | undefined {
+    if (script === undefined) return undefined;
+    return pulumi.output(script).apply((text) => {
+        const bytes = Buffer.byteLength(text, "utf8");
+        if (bytes >= MAX_SCRIPT_BYTES) {
+            throw new Error(`dockerpod: the host script of ${name} is ${bytes} bytes, over the kernel's ${MAX_SCRIPT_BYTES}-byte limit for one argument`);
+        }
+        return text;
+    });
+}
+
 /** A Command on the Docker host: local, or over SSH when `host.connection` is set. */
 export function hostCommand(
-    name: string, args: HostCommandArgs, host: HostArgs | undefined, opts: pulumi.CustomResourceOptions,
+    name: string, given: HostCommandArgs, host: HostArgs | undefined, opts: pulumi.CustomResourceOptions,
 ): command.local.Command | command.remote.Command {
+    const args: HostCommandArgs = {
+        ...given,
+        create: boundedScript(name, given.create)!,
+        ...(given.update !== undefined ? { update: boundedScript(name, given.update) } : {}),
+        ...(given.delete !== undefined ? { delete: boundedScript(name, given.delete) } : {}),
+    };
     if (host?.connection !== undefined) {
         return new command.remote.Command(name, {
             ...args,

@@ -37,6 +37,10 @@ export const MIN_MEMORY_BYTES = 6 * MIB;
 export const CFS_PERIOD_US = 100_000;
 /** The kernel refuses a CFS quota below 1 ms: 10m a 100 ms period. */
 export const MIN_CPU_MILLIS = 10;
+/** 10000 cores: beyond any host, and a quota the kernel and systemd still take (plain digits, no exponent). */
+export const MAX_CPU_MILLIS = 10_000_000;
+/** 8 PiB: beyond any host, and exact in a JavaScript number, so `MemoryMax=` gets plain digits (never 1e+21). */
+export const MAX_MEMORY_BYTES = Number.MAX_SAFE_INTEGER;
 
 /**
  * A container's cpu limit as Docker's CFS period and quota: `500` millicores

@@ -96,12 +96,18 @@ function systemdScripts(slice: SliceSpec, owner: string): SliceScripts {
         `command -v systemctl >/dev/null 2>&1 || fail "systemctl not found: the systemd cgroup driver needs systemd on the host (or set host.cgroupDriver: cgroupfs)"`,
         driverCheck(slice.host.dockerSocket),
         ownerCheck(file, "taking over"),
+        // A unit of that name that systemd knows from anywhere else (a runtime or transient unit,
+        // logind's user-UID.slice, another directory) is not the pod's: never write over it.
+        `if ! $SUDO test -e ${file}; then`,
+        `  state=$($SUDO systemctl show -p LoadState --value -- "$CGROUP_PARENT") || fail "could not ask systemd about $CGROUP_PARENT"`,
+        `  [ "$state" = "not-found" ] || fail "taking over $CGROUP_PARENT refused: systemd already has a unit of that name (LoadState=$state, from $($SUDO systemctl show -p FragmentPath --value -- "$CGROUP_PARENT" || true)) that is not this pod's: choose another pod name or host.parentSlice"`,
+        `fi`,
         `$SUDO tee ${file} >/dev/null <<'DOCKERPOD_UNIT'`,
         renderSliceUnit(slice, owner) + "DOCKERPOD_UNIT",
         `$SUDO systemctl daemon-reload`,
-        `$SUDO systemctl start "$CGROUP_PARENT"`,
+        `$SUDO systemctl start -- "$CGROUP_PARENT"`,
         `# Apply the limits to the running slice (an update changes them live).`,
-        `$SUDO systemctl set-property --runtime "$CGROUP_PARENT" ${liveProperties(slice)}`,
+        `$SUDO systemctl set-property --runtime -- "$CGROUP_PARENT" ${liveProperties(slice)}`,
         `echo "slice $CGROUP_PARENT ready"`,
     ].join("\n") + "\n";
     const del = [
@@ -109,7 +115,7 @@ function systemdScripts(slice: SliceSpec, owner: string): SliceScripts {
         `if ! $SUDO test -e ${file}; then echo "slice $CGROUP_PARENT already gone"; exit 0; fi`,
         ownerCheck(file, "deleting"),
         `# The pod's containers were removed first; stopping the slice kills anything left inside.`,
-        `$SUDO systemctl stop "$CGROUP_PARENT" || true`,
+        `$SUDO systemctl stop -- "$CGROUP_PARENT" || true`,
         `$SUDO rm -rf ${file} ${dropIns}`,
         `$SUDO systemctl daemon-reload`,
         `echo "slice $CGROUP_PARENT removed"`,
@@ -136,6 +142,13 @@ function cgroupfsScripts(slice: SliceSpec, owner: string): SliceScripts {
         common,
         driverCheck(slice.host.dockerSocket),
         ownerCheck(mark, "taking over"),
+        // A cgroup that exists without the pod's mark is someone else's (a kubelet's, another tool's):
+        // never write limits into it.
+        `if ! $SUDO test -e "$MARK"; then`,
+        `  for dir in "$ROOT$CGROUP_PARENT" "$ROOT"/*"$CGROUP_PARENT"; do`,
+        `    if [ -d "$dir" ]; then fail "taking over $CGROUP_PARENT refused: the cgroup $dir exists and is not this pod's: choose another pod name or host.parentSlice"; fi`,
+        `  done`,
+        `fi`,
         `$SUDO mkdir -p "$(dirname "$MARK")"`,
         `echo "# dockerpod-owner: $OWNER" | $SUDO tee "$MARK" >/dev/null`,
         `write() { echo "$2" | $SUDO tee "$1" >/dev/null || fail "could not write $2 to $1"; }`,
@@ -161,6 +174,8 @@ function cgroupfsScripts(slice: SliceSpec, owner: string): SliceScripts {
     ].join("\n") + "\n";
     const del = [
         common,
+        // Without the pod's mark the cgroup is not the pod's (or is gone): leave it be.
+        `if ! $SUDO test -e "$MARK"; then echo "cgroup $CGROUP_PARENT is not marked as this pod's: left alone"; exit 0; fi`,
         ownerCheck(mark, "deleting"),
         `# The containers are gone by now: remove the pod's directory in every hierarchy that has one.`,
         `for dir in "$ROOT$CGROUP_PARENT" "$ROOT"/*"$CGROUP_PARENT"; do`,
@@ -196,7 +211,7 @@ export function renderVolumeModes(volumes: string[], sudo: boolean, socket?: str
         `fail() { echo "dockerpod: $*" >&2; exit 1; }`,
         becomeRoot(sudo),
         `for volume in ${volumes.map(shellQuote).join(" ")}; do`,
-        `  dir=$(${dockerCli(socket)} volume inspect --format '{{.Mountpoint}}' "$volume") || fail "could not inspect volume $volume"`,
+        `  dir=$(${dockerCli(socket)} volume inspect --format '{{.Mountpoint}}' -- "$volume") || fail "could not inspect volume $volume"`,
         `  $SUDO chmod 0777 "$dir" || fail "could not open volume $volume ($dir) to every user"`,
         `  echo "$volume: 0777"`,
         "done",
@@ -217,9 +232,17 @@ export function renderImageUserCheck(containerName: string, image: string, sudo:
         `CONTAINER=${shellQuote(containerName)}`,
         `IMAGE=${shellQuote(image)}`,
         becomeRoot(sudo),
-        `user=$(${dockerCli(socket)} image inspect --format '{{.Config.User}}' "$IMAGE") || fail "could not inspect image $IMAGE"`,
-        `case "\${user%%:*}" in`,
-        `  ""|0|root) fail "container $CONTAINER sets runAsNonRoot but its image $IMAGE runs as root (user '\${user:-unset}'): set securityContext.runAsUser, or use an image with a non-root USER" ;;`,
+        `user=$(${dockerCli(socket)} image inspect --format '{{.Config.User}}' -- "$IMAGE") || fail "could not inspect image $IMAGE"`,
+        // As the kubelet decides: the uid must be a number, and not 0 (`00` and `0000` are 0 too);
+        // a user name cannot be verified without the image's passwd, so it is refused.
+        `uid=\${user%%:*}`,
+        `case "$uid" in`,
+        `  "") fail "container $CONTAINER sets runAsNonRoot but its image $IMAGE sets no USER, so it runs as root: set securityContext.runAsUser, or use an image with a non-root numeric USER" ;;`,
+        `  *[!0-9]*) fail "container $CONTAINER sets runAsNonRoot but its image $IMAGE runs as user '$uid', a name that cannot be verified as non-root (the kubelet refuses it too): set securityContext.runAsUser to a numeric uid" ;;`,
+        `esac`,
+        `case "$uid" in`,
+        `  *[!0]*) ;;`,
+        `  *) fail "container $CONTAINER sets runAsNonRoot but its image $IMAGE runs as uid $uid, which is root: set securityContext.runAsUser, or use an image with a non-root USER" ;;`,
         `esac`,
         `echo "image user: $user"`,
     ].join("\n") + "\n";

@@ -1,7 +1,6 @@
 // The pure core: checks a pod's input and normalizes it into a PodSpec that
 // the Pulumi layer turns into resources. Nothing here touches Pulumi's engine.
 import * as pulumi from "@pulumi/pulumi";
-import { parseAll as parseImageReference } from "@swimlane/docker-reference";
 import {
     CgroupDriver, Container, ContainerPort, DockerPodArgs, HostAlias, HostArgs, ImagePullPolicy, PodDNSConfig,
     PodNetwork, PodResources, Probe, Protocol, RestartPolicy, SecurityContext, Volume,
@@ -11,7 +10,8 @@ import {
     DEFAULT_PARENT_PATH, DEFAULT_PARENT_SLICE, containerName, isCgroupPath, isDns1123Label,
     isSliceName, podCgroupPath, podSliceName, volumeName,
 } from "./names";
-import { MIN_CPU_MILLIS, MIN_MEMORY_BYTES, parseCpuMillis, parseMemoryBytes } from "./quantity";
+import { imageReferenceProblem } from "./reference";
+import { MAX_CPU_MILLIS, MAX_MEMORY_BYTES, MIN_CPU_MILLIS, MIN_MEMORY_BYTES, parseCpuMillis, parseMemoryBytes } from "./quantity";
 
 export const DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.9";
 export const DEFAULT_GRACE_SECONDS = 30;
@@ -145,6 +145,8 @@ function nameCheck(problems: Problems, path: string, name: unknown, what: string
 }
 
 const ABSOLUTE_PATH = /^\/[A-Za-z0-9._@+=,\/-]*$/;
+/** sun_path holds 108 bytes with its NUL. */
+const MAX_SOCKET_PATH = 107;
 /**
  * An image reference as Docker parses it (distribution's grammar): a bad one
  * fails at preview rather than at the pull. A computed image is checked by Docker.
@@ -159,10 +161,9 @@ function imageCheck(problems: Problems, path: string, image: unknown): void {
         problems.add(path, "must be an image reference string, e.g. \"nginx:alpine\"");
         return;
     }
-    try {
-        parseImageReference(image);
-    } catch (err) {
-        problems.add(path, `${JSON.stringify(image)} is not an image reference (${(err as Error).message}): ` +
+    const problem = imageReferenceProblem(image);
+    if (problem !== undefined) {
+        problems.add(path, `${JSON.stringify(image.slice(0, 80))}${image.length > 80 ? "..." : ""} is not an image reference (${problem}): ` +
             "write [registry[:port]/]repository[:tag][@sha256:digest] in lowercase, e.g. \"registry.example.com:5000/team/app:1.4\"");
     }
 }
@@ -196,6 +197,8 @@ export function checkLimits(problems: Problems, path: string, list: unknown, kin
         const bytes = typeof memory === "string" ? parseMemoryBytes(memory) : undefined;
         if (bytes === undefined) {
             problems.add(`${path}.memory`, `${JSON.stringify(memory)} is not a Kubernetes quantity: write e.g. "256Mi", "1Gi" or "512M"`);
+        } else if (bytes > MAX_MEMORY_BYTES) {
+            problems.add(`${path}.memory`, `"${memory}" is more memory than any host has: at most 8Pi (leave it out for no limit)`);
         } else if (bytes < MIN_MEMORY_BYTES) {
             problems.add(`${path}.memory`, `"${memory}" is below Docker's minimum of 6Mi: raise it to at least "6Mi"`);
         } else {
@@ -208,6 +211,8 @@ export function checkLimits(problems: Problems, path: string, list: unknown, kin
             problems.add(`${path}.cpu`, `${JSON.stringify(cpu)} is not a Kubernetes quantity: write e.g. "500m" or "2"`);
         } else if (millis <= 0) {
             problems.add(`${path}.cpu`, `"${cpu}" must be above 0: write e.g. "100m"`);
+        } else if (millis > MAX_CPU_MILLIS) {
+            problems.add(`${path}.cpu`, `"${cpu}" is more than ${MAX_CPU_MILLIS / 1000} cores: lower it (leave it out for no limit)`);
         } else if (kind === "limits" && millis < MIN_CPU_MILLIS) {
             problems.add(`${path}.cpu`, `"${cpu}" is below ${MIN_CPU_MILLIS}m, the smallest limit the kernel enforces ` +
                 `(a 1 ms quota per 100 ms): write at least "${MIN_CPU_MILLIS}m"`);
@@ -216,6 +221,14 @@ export function checkLimits(problems: Problems, path: string, list: unknown, kin
         }
     }
     return limits;
+}
+
+/** Slices and cgroup trees that systemd, logind, machined and kubelets make and manage. */
+const FOREIGN_SLICE = /^(-|system|user|machine|kubepods)([-.]|$)/;
+const FOREIGN_CGROUP = /^\/(system\.slice|user\.slice|machine\.slice|init\.scope|kubepods|kubepods\.slice|kubelet|kubelet\.slice)(\/|$)/;
+
+function isForeignParent(driver: CgroupDriver, parent: string): boolean {
+    return driver === CgroupDriver.Systemd ? FOREIGN_SLICE.test(parent) : FOREIGN_CGROUP.test(parent);
 }
 
 /** Checks the host settings and computes the pod's cgroup parent. */
@@ -235,10 +248,18 @@ export function checkSlice(
             `write an absolute path such as "/dockerpod" (parts of letters, digits, '_', '.', '-')`);
         parent = DEFAULT_PARENT_PATH;
     }
+    if (host?.allowForeignParent !== true && isForeignParent(driver, parent)) {
+        problems.add(at("host.parentSlice"), `"${parent}" is managed by systemd, logind, machined or a kubelet, and a pod's ` +
+            `slice there can take the name of one of theirs: use a parent of your own, e.g. "${driver === CgroupDriver.Systemd ? DEFAULT_PARENT_SLICE : DEFAULT_PARENT_PATH}" ` +
+            "(or set host.allowForeignParent: true if you mean it)");
+    }
     if (host?.sudo !== undefined && typeof host.sudo !== "boolean") {
         problems.add(at("host.sudo"), "must be true or false");
     }
-    if (host?.dockerSocket !== undefined) pathCheck(problems, at("host.dockerSocket"), host.dockerSocket, "socket path");
+    if (host?.dockerSocket !== undefined && pathCheck(problems, at("host.dockerSocket"), host.dockerSocket, "socket path") &&
+        Buffer.byteLength(host.dockerSocket) > MAX_SOCKET_PATH) {
+        problems.add(at("host.dockerSocket"), `is longer than ${MAX_SOCKET_PATH} bytes, the most a Unix socket path can be: use a shorter path`);
+    }
     const limits = checkLimits(problems, at("resources.limits"), resources?.limits);
     const cgroupParent = driver === CgroupDriver.Systemd ? podSliceName(parent, podName) : podCgroupPath(parent, podName);
     return {
@@ -256,10 +277,42 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CAPABILITY = /^(CAP_)?[A-Z][A-Z_]*$/;
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
 
-function checkProbe(problems: Problems, path: string, probe: Probe | undefined): void {
-    if (probe === undefined) return;
+/** Docker's limits for one argument are far larger; these keep a command readable and a request small. */
+const MAX_ARGS = 256;
+const MAX_ARG_LENGTH = 4096;
+
+/** A command line (probe, command, args): a list of strings, none with a NUL, bounded. */
+function checkCommand(problems: Problems, path: string, command: unknown): void {
+    if (command === undefined) return;
+    if (!Array.isArray(command)) {
+        problems.add(path, "must be a list of strings, e.g. [\"cat\", \"/tmp/healthy\"]");
+        return;
+    }
+    if (command.length > MAX_ARGS) problems.add(path, `has ${command.length} entries: at most ${MAX_ARGS}`);
+    command.slice(0, MAX_ARGS).forEach((arg, i) => {
+        // A computed argument (an Output or a Promise) reaches Docker as a string; the SDK checks its type.
+        if (pulumi.Output.isInstance(arg) || (typeof arg === "object" && arg !== null && typeof (arg as PromiseLike<unknown>).then === "function")) return;
+        if (typeof arg !== "string") {
+            problems.add(`${path}[${i}]`, `${JSON.stringify(arg)} is not a string: quote it`);
+        } else if (arg.includes("\0")) {
+            problems.add(`${path}[${i}]`, "contains a NUL character, which no command line can carry: remove it");
+        } else if (arg.length > MAX_ARG_LENGTH) {
+            problems.add(`${path}[${i}]`, `is ${arg.length} characters long: at most ${MAX_ARG_LENGTH} (put long content in files)`);
+        }
+    });
+}
+
+function checkProbe(problems: Problems, path: string, given: unknown): void {
+    if (given === undefined) return;
+    if (given === null || typeof given !== "object" || Array.isArray(given)) {
+        problems.add(path, "must be a probe ({ exec: { command: [...] } }), or left out");
+        return;
+    }
+    const probe = given as Probe;
     if (!probe.exec || !Array.isArray(probe.exec.command) || probe.exec.command.length === 0) {
         problems.add(`${path}.exec.command`, "an exec probe needs a command (only exec probes are supported)");
+    } else {
+        checkCommand(problems, `${path}.exec.command`, probe.exec.command);
     }
     intCheck(problems, `${path}.initialDelaySeconds`, probe.initialDelaySeconds, 0, 3600);
     intCheck(problems, `${path}.periodSeconds`, probe.periodSeconds, 1, 3600);
@@ -389,6 +442,8 @@ export function checkContainer(
         }
         if (volume) mounts.push({ target: m.mountPath, source: volume.source, type: volume.type, readOnly: m.readOnly === true });
     });
+    checkCommand(problems, `${path}.command`, c.command);
+    checkCommand(problems, `${path}.args`, c.args);
     checkProbe(problems, `${path}.readinessProbe`, c.readinessProbe);
     if (c.livenessProbe !== undefined) {
         if (ctx.heal) checkProbe(problems, `${path}.livenessProbe`, c.livenessProbe);
@@ -547,10 +602,12 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
         problems.add("args", "a DockerPod needs args with at least `containers`");
         problems.throwIfAny(resourceName);
     }
-    const podName = args.podName ?? resourceName;
+    const givenPodName: unknown = args.podName ?? resourceName;
     const podNamePath = args.podName !== undefined ? "podName" : "name";
-    nameCheck(problems, podNamePath, podName, "pod name");
-    if (typeof podName === "string" && podName.length > 63 - "-sandbox".length) {
+    // Names below derive from the pod name: a bad one is reported once, and the other
+    // fields are still checked, under a stand-in name that derives nothing wrong.
+    const podName = nameCheck(problems, podNamePath, givenPodName, "pod name") ? givenPodName : "pod";
+    if (podName.length > 63 - "-sandbox".length) {
         problems.add(podNamePath, `"${podName}" is too long: at most ${63 - "-sandbox".length} characters, so that container names stay valid`);
     }
     const hostNetwork = args.hostNetwork === true;

@@ -85,7 +85,7 @@ describe("DockerPod: the seed pod under mocks", () => {
         expect(slice.create).toBe(slice.update);
         expect(slice.create).toContain("MemoryMax=536870912");
         expect(slice.create).toContain("CPUQuota=50%");
-        expect(slice.delete).toContain(`systemctl stop "$CGROUP_PARENT"`);
+        expect(slice.delete).toContain(`systemctl stop -- "$CGROUP_PARENT"`);
     });
 
     test("resource options order create and delete, and replace what is never applied", async () => {

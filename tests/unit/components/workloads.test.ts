@@ -120,7 +120,7 @@ describe("security", () => {
         // The image is in the script, quoted (a remote host's sshd would drop an environment).
         expect(check.environment).toBeUndefined();
         expect(check.create).toContain(`IMAGE='busybox'`);
-        expect(check.create).toContain(`docker image inspect --format '{{.Config.User}}' "$IMAGE"`);
+        expect(check.create).toContain(`docker image inspect --format '{{.Config.User}}' -- "$IMAGE"`);
         const deps = await valueOf(registrations.find((r) => r.name === "foo-app")!.opts.dependsOn as any) as pulumi.Resource[];
         expect(deps.map((d) => (d as any).__name)).toContain("foo-app-user-check");
         // With a user id given, there is nothing to check.
@@ -158,4 +158,24 @@ describe("heal", () => {
 test("the summary says when a pod heals itself", async () => {
     const { result } = await run({ heal: true, containers: [app] });
     expect(await valueOf(result.summary)).toContain("heals itself: guardian `foo-guardian` (`docker:28-cli`)");
+});
+
+describe("computed values are checked when they resolve", () => {
+    test("a computed image that is an option (--help) fails naming the field, and nothing runs it", async () => {
+        const { errors, mocks } = await run({
+            containers: [{ name: "app", image: pulumi.output("--help"), securityContext: { runAsNonRoot: true } }],
+        });
+        expect(errors.map((e) => e.message).join("\n")).toMatch(
+            /dockerpod: containers\[0\]\.image: the computed image "--help" is not an image reference/);
+        // Neither its image, nor the host script that inspects it, nor its container was made.
+        expect(mocks.created.map((r) => r.name)).not.toContain("foo-app-image");
+        expect(mocks.created.map((r) => r.name)).not.toContain("foo-app-user-check");
+        expect(mocks.created.map((r) => r.name)).not.toContain("foo-app");
+    });
+
+    test("a computed image that is a reference goes through", async () => {
+        const { errors, mocks } = await run({ containers: [{ name: "app", image: pulumi.output("registry.example.com:5000/team/app:1.4") }] });
+        expect(errors).toEqual([]);
+        expect(mocks.inputsOf("foo-app-image").name).toBe("registry.example.com:5000/team/app:1.4");
+    });
 });

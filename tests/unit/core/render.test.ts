@@ -76,9 +76,9 @@ describe("slice scripts", () => {
 
     test("a systemd limit change reaches the running slice live", () => {
         const scripts = renderSliceScripts(slice("foo", seedLimits), owner);
-        expect(scripts.apply).toContain(`systemctl set-property --runtime "$CGROUP_PARENT" MemoryMax=536870912 CPUQuota=50%`);
+        expect(scripts.apply).toContain(`systemctl set-property --runtime -- "$CGROUP_PARENT" MemoryMax=536870912 CPUQuota=50%`);
         const unlimited = renderSliceScripts(slice("foo"), owner);
-        expect(unlimited.apply).toContain(`set-property --runtime "$CGROUP_PARENT" MemoryMax=infinity CPUQuota=`);
+        expect(unlimited.apply).toContain(`set-property --runtime -- "$CGROUP_PARENT" MemoryMax=infinity CPUQuota=`);
     });
 });
 
@@ -86,7 +86,8 @@ describe("image user check", () => {
     // A stand-in `docker` that reports the image's user, so the script's decision is tested as it runs.
     function runCheck(imageUser: string) {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-user-"));
-        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\necho '${imageUser}'\n`, { mode: 0o755 });
+        // It answers only when the image comes after `--`, where no value can pass for an option.
+        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\n[ "$5" = "--" ] && [ "$6" = "sha256:abc; reboot" ] || exit 9\necho '${imageUser}'\n`, { mode: 0o755 });
         const result = spawnSync("sh", ["-c", renderImageUserCheck("foo-app", "sha256:abc; reboot", false)], {
             encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH}` },
         });
@@ -94,13 +95,26 @@ describe("image user check", () => {
         return result;
     }
 
-    test.each(["", "0", "root", "0:0", "root:wheel"])("refuses an image whose user is %j", (user) => {
+    // As the kubelet decides: a numeric uid other than 0; a name cannot be verified.
+    test.each([
+        ["", /image sha256:abc; reboot sets no USER, so it runs as root/],
+        ["0", /runs as uid 0, which is root/],
+        ["00", /runs as uid 00, which is root/],
+        ["0000:1000", /runs as uid 0000, which is root/],
+        ["0:0", /runs as uid 0, which is root/],
+        ["root", /runs as user 'root', a name that cannot be verified/],
+        ["toor", /runs as user 'toor', a name that cannot be verified/],
+        ["nobody", /runs as user 'nobody', a name that cannot be verified/],
+        ["root:wheel", /runs as user 'root', a name/],
+        ["-1", /runs as user '-1', a name/],
+    ])("refuses an image whose user is %j", (user, reason) => {
         const result = runCheck(user);
         expect(result.status).toBe(1);
-        expect(result.stderr).toMatch(/container foo-app sets runAsNonRoot but its image sha256:abc; reboot runs as root/);
+        expect(result.stderr).toMatch(/container foo-app sets runAsNonRoot but its image sha256:abc; reboot /);
+        expect(result.stderr).toMatch(reason);
     });
 
-    test.each(["1000", "nobody", "1000:1000"])("accepts %j", (user) => {
+    test.each(["1000", "1000:1000", "0100", "65534:0"])("accepts %j", (user) => {
         expect(runCheck(user).status).toBe(0);
     });
 });
@@ -115,8 +129,9 @@ describe("emptyDir volumes opened to every user", () => {
     test("chmods each volume's mountpoint to 0777, and fails naming the volume", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-volumes-"));
         fs.mkdirSync(path.join(dir, "foo-data"), { mode: 0o755 });
-        // A stand-in `docker volume inspect` that answers with a directory per volume, or fails for an unknown one.
-        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\n[ -d "${dir}/$5" ] || exit 1\necho "${dir}/$5"\n`, { mode: 0o755 });
+        // A stand-in `docker volume inspect --format X -- NAME` that answers with a directory per volume,
+        // or fails for an unknown one (and for a name not after `--`).
+        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\n[ "$5" = "--" ] && [ -d "${dir}/$6" ] || exit 1\necho "${dir}/$6"\n`, { mode: 0o755 });
         const run = (volumes: string[]) => spawnSync("sh", ["-c", renderVolumeModes(volumes, false)], {
             encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH}` },
         });
