@@ -96,11 +96,16 @@ function systemdScripts(slice: SliceSpec, owner: string): SliceScripts {
         `command -v systemctl >/dev/null 2>&1 || fail "systemctl not found: the systemd cgroup driver needs systemd on the host (or set host.cgroupDriver: cgroupfs)"`,
         driverCheck(slice.host.dockerSocket),
         ownerCheck(file, "taking over"),
-        // A unit of that name that systemd knows from anywhere else (a runtime or transient unit,
-        // logind's user-UID.slice, another directory) is not the pod's: never write over it.
+        // A slice of that name that is in use (a transient one, logind's user-UID.slice) or defined
+        // anywhere else (a unit file or template elsewhere) is not the pod's: never write over it.
+        // (systemd loads any slice name on demand, so LoadState says nothing; an unused, undefined
+        // slice is inactive and has no fragment.)
         `if ! $SUDO test -e ${file}; then`,
-        `  state=$($SUDO systemctl show -p LoadState --value -- "$CGROUP_PARENT") || fail "could not ask systemd about $CGROUP_PARENT"`,
-        `  [ "$state" = "not-found" ] || fail "taking over $CGROUP_PARENT refused: systemd already has a unit of that name (LoadState=$state, from $($SUDO systemctl show -p FragmentPath --value -- "$CGROUP_PARENT" || true)) that is not this pod's: choose another pod name or host.parentSlice"`,
+        `  active=$($SUDO systemctl show -p ActiveState --value -- "$CGROUP_PARENT") || fail "could not ask systemd about $CGROUP_PARENT"`,
+        `  fragment=$($SUDO systemctl show -p FragmentPath --value -- "$CGROUP_PARENT") || fail "could not ask systemd about $CGROUP_PARENT"`,
+        `  if [ "$active" != inactive ] || [ -n "$fragment" ]; then`,
+        `    fail "taking over $CGROUP_PARENT refused: systemd already has a slice of that name (ActiveState=$active\${fragment:+, defined in $fragment}) that is not this pod's: choose another pod name or host.parentSlice"`,
+        `  fi`,
         `fi`,
         `$SUDO tee ${file} >/dev/null <<'DOCKERPOD_UNIT'`,
         renderSliceUnit(slice, owner) + "DOCKERPOD_UNIT",

@@ -121,3 +121,25 @@ describe("terminationGracePeriodSeconds", () => {
         expect(await podObjects(pod)).toEqual({ containers: [], volumes: [], cgroups: [] });
     });
 });
+
+describe("a pod touches nothing that is not its own", () => {
+    test("a cgroup of the pod's name that someone else made is refused at up, and left as it was", async () => {
+        const pod = podName("theirs");
+        const theirs = `/sys/fs/cgroup/memory${PARENT}/${pod}`;
+        fs.mkdirSync(theirs, { recursive: true });
+        fs.writeFileSync(`${theirs}/memory.limit_in_bytes`, String(100 * 2 ** 20));
+        try {
+            const stack = stacks.create();
+            const run = await stack.up(podProgram(pod, { ...webPod(await freePort()), resources: { limits: { memory: "64Mi" } } }));
+            expect(run.errors.map((e) => e.message).join("\n")).toMatch(
+                new RegExp(`taking over ${PARENT}/${pod} refused: the cgroup ${theirs} exists and is not this pod's`));
+            // Their limit is untouched, and no container of the pod was made.
+            expect(fs.readFileSync(`${theirs}/memory.limit_in_bytes`, "utf8").trim()).toBe(String(100 * 2 ** 20));
+            expect((await podObjects(pod)).containers).toEqual([]);
+            await stack.destroy();
+            expect(fs.existsSync(theirs)).toBe(true);
+        } finally {
+            fs.rmdirSync(theirs);
+        }
+    });
+});

@@ -192,6 +192,24 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         await r.destroy();
     });
 
+    test("a live slice of the pod's name that is not the pod's is refused at up; it and its process keep running", async () => {
+        // Someone else's slice, loaded only at runtime (no unit file in /etc), with a process in it.
+        await root("systemd-run --unit=dockerpod-other-sleep --slice=dockerpod-live.slice sleep 600");
+        try {
+            const r = stack("live");
+            const run = await r.up(program("live", webPod("64Mi", "250m", 18084)));
+            expect(run.errors.map((e) => e.message).join("\n")).toMatch(
+                /taking over dockerpod-live\.slice refused: systemd already has a slice of that name \(ActiveState=active\)/);
+            expect(await root("systemctl is-active dockerpod-live.slice dockerpod-other-sleep.service")).toBe("active\nactive");
+            expect(await root("test -e /etc/systemd/system/dockerpod-live.slice && echo written || echo untouched")).toBe("untouched");
+            expect(await root("docker ps -aq --filter label=dockerpod.pod=live")).toBe("");
+            await r.destroy();
+            expect(await root("systemctl is-active dockerpod-live.slice dockerpod-other-sleep.service")).toBe("active\nactive");
+        } finally {
+            await root("systemctl stop dockerpod-other-sleep.service");
+        }
+    });
+
     describe("7: the cgroupfs driver on cgroup v2", () => {
         beforeAll(async () => {
             await root(`sed -i 's/native.cgroupdriver=systemd/native.cgroupdriver=cgroupfs/' /etc/docker/daemon.json && systemctl restart docker && docker info -f '{{.CgroupDriver}}'`);

@@ -147,3 +147,38 @@ describe("emptyDir volumes opened to every user", () => {
         }
     });
 });
+
+describe("the systemd slice script never takes over a slice that is not the pod's", () => {
+    // Stand-ins for every command the script runs: systemd answers as told; the rest logs and succeeds.
+    function applyWith(active: string, fragment: string) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-takeover-"));
+        const stub = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\necho "${name} $*" >> ${dir}/log\n${body}\n`, { mode: 0o755 });
+        stub("id", `echo 0`);
+        stub("docker", `echo systemd`);
+        stub("systemctl", `case " $* " in *" ActiveState "*) echo '${active}' ;; *" FragmentPath "*) echo '${fragment}' ;; esac`);
+        stub("tee", `while read -r _; do :; done`);
+        const result = spawnSync("/bin/sh", ["-c", renderSliceScripts(slice("takeover", seedLimits), owner).apply], {
+            encoding: "utf8", env: { PATH: dir },
+        });
+        const log = fs.readFileSync(path.join(dir, "log"), "utf8");
+        fs.rmSync(dir, { recursive: true });
+        return { status: result.status, stderr: result.stderr, wrote: log.includes("tee ") || log.includes("set-property") };
+    }
+
+    test.each([
+        ["a live transient slice", "active", ""],
+        ["logind's slice of a logged-in user", "active", "/usr/lib/systemd/system/user-.slice"],
+        ["a slice defined by a unit file elsewhere, not running", "inactive", "/usr/lib/systemd/system/dockerpod-takeover.slice"],
+    ])("%s: refused, nothing written or changed", (_what, active, fragment) => {
+        const run = applyWith(active, fragment);
+        expect(run.status).toBe(1);
+        expect(run.stderr).toMatch(/taking over dockerpod-takeover\.slice refused: systemd already has a slice of that name/);
+        expect(run.wrote).toBe(false);
+    });
+
+    test("an unused, undefined slice name is the pod's to make", () => {
+        const run = applyWith("inactive", "");
+        expect([run.status, run.stderr]).toEqual([0, ""]);
+        expect(run.wrote).toBe(true);
+    });
+});
