@@ -36,7 +36,7 @@
 //   capabilities) are carried, but written into each container that does not
 //   set them itself: the pod behaves the same, and reads back per container.
 import * as pulumi from "@pulumi/pulumi";
-import { parseAllDocuments, stringify } from "yaml";
+import { Document, Scalar, parse as parseYamlScalar, parseAllDocuments, visit } from "yaml";
 import { Pod } from "kubernetes-models/v1/Pod";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
@@ -785,6 +785,30 @@ function containerManifest(podName: string, c: Container, podSecurity: SecurityC
         } as IContainer));
 }
 
+/**
+ * The manifest as YAML that every reader takes back as written: a string that
+ * a YAML 1.1 reader (kubectl's) or a 1.2 one would take for something else
+ * (`yes`, `on`, `no`, `0x1F`, `1e3`, `~`, a date, `0o7`) is quoted.
+ */
+export function manifestYaml(value: unknown): string {
+    const doc = new Document(value);
+    const plainIsString = (text: string, version: "1.1" | "1.2") => {
+        try {
+            return typeof parseYamlScalar(text, { version }) === "string";
+        } catch {
+            return false;
+        }
+    };
+    visit(doc, {
+        Scalar(_key, node: Scalar) {
+            if (typeof node.value === "string" && (!plainIsString(node.value, "1.1") || !plainIsString(node.value, "1.2"))) {
+                node.type = Scalar.QUOTE_DOUBLE;
+            }
+        },
+    });
+    return doc.toString({ lineWidth: 0 });
+}
+
 /** The Docker-host-only fields set in the args, which the manifest leaves out (none when empty). */
 export function fieldsNotCarried(args: DockerPodArgs): string[] {
     const files = (list: Container[] | undefined, field: string) =>
@@ -851,7 +875,7 @@ export function manifestFromArgs(name: string, args: DockerPodArgs): pulumi.Outp
             metadata: compact({ name: podName, labels: args.labels }),
             spec,
         };
-        const text = stringify(pod, { lineWidth: 0 });
+        const text = manifestYaml(pod);
         return notCarried.length > 0 ? `# dockerpod: not carried: ${notCarried.join(", ")} (Docker-host only)\n${text}` : text;
     });
 }

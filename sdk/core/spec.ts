@@ -1,5 +1,6 @@
 // The pure core: checks a pod's input and normalizes it into a PodSpec that
 // the Pulumi layer turns into resources. Nothing here touches Pulumi's engine.
+import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import {
     CgroupDriver, Container, ContainerPort, DockerPodArgs, HostAlias, HostArgs, ImagePullPolicy, PodDNSConfig,
@@ -136,6 +137,10 @@ function intCheck(problems: Problems, path: string, value: unknown, min: number,
 }
 
 function nameCheck(problems: Problems, path: string, name: unknown, what: string): name is string {
+    if (pulumi.Output.isInstance(name)) {
+        problems.add(path, `is a computed value (an Output), but the ${what} names the pod's objects and must be known at preview: pass a plain string`);
+        return false;
+    }
     if (typeof name !== "string" || !isDns1123Label(name)) {
         problems.add(path, `${JSON.stringify(name)} is not a valid ${what}: use a DNS-1123 label ` +
             `(lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`);
@@ -275,7 +280,8 @@ export function checkSlice(
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CAPABILITY = /^(CAP_)?[A-Z][A-Z_]*$/;
-const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
+/** An IPv4 or IPv6 address, by Node's own parser (a pattern let 999.1.1.1 and "beef" through). */
+const IP = { test: (value: string) => isIP(value) !== 0 };
 
 /** Docker's limits for one argument are far larger; these keep a command readable and a request small. */
 const MAX_ARGS = 256;
@@ -410,6 +416,7 @@ export function checkContainer(
     }
     nameCheck(problems, `${path}.name`, c.name, "container name");
     if (c.name === "sandbox") problems.add(`${path}.name`, `"sandbox" is the pod's own sandbox container: choose another name`);
+    if (c.name === "guardian" && ctx.heal) problems.add(`${path}.name`, `"guardian" is the healing pod's own guardian container: choose another name`);
     imageCheck(problems, `${path}.image`, c.image);
     const pullPolicy = enumCheck(problems, `${path}.imagePullPolicy`, c.imagePullPolicy, ImagePullPolicy, ImagePullPolicy.IfNotPresent);
     (c.env ?? []).forEach((e, i) => {
@@ -427,6 +434,9 @@ export function checkContainer(
     if (limits.memoryBytes !== undefined && requests.memoryBytes !== undefined && requests.memoryBytes > limits.memoryBytes) {
         problems.add(`${path}.resources.requests.memory`, "is above the memory limit: lower it or raise the limit");
     }
+    if (limits.cpuMillis !== undefined && requests.cpuMillis !== undefined && requests.cpuMillis > limits.cpuMillis) {
+        problems.add(`${path}.resources.requests.cpu`, "is above the cpu limit (a cluster refuses it too): lower it or raise the limit");
+    }
     if (c.workingDir !== undefined) pathCheck(problems, `${path}.workingDir`, c.workingDir, "working directory");
     const mounts: ContainerSpec["mounts"] = [];
     const targets = new Set<string>();
@@ -436,11 +446,14 @@ export function checkContainer(
         if (!volume) {
             problems.add(`${at}.name`, `"${m?.name}" is not a volume of the pod: declare it in volumes (emptyDir or hostPath)`);
         }
+        // "/data" and "/data/" are one mount point to Docker: compare and mount them without the '/'.
+        const target = typeof m?.mountPath === "string" && m.mountPath.length > 1 ? m.mountPath.replace(/\/+$/, "") : m?.mountPath;
         if (pathCheck(problems, `${at}.mountPath`, m?.mountPath, "mount path")) {
-            if (targets.has(m.mountPath)) problems.add(`${at}.mountPath`, `"${m.mountPath}" is mounted twice`);
-            targets.add(m.mountPath);
+            if (target === "/") problems.add(`${at}.mountPath`, "\"/\" would hide the container's whole filesystem: mount the volume on a directory");
+            else if (targets.has(target)) problems.add(`${at}.mountPath`, `"${m.mountPath}" is mounted twice`);
+            targets.add(target);
         }
-        if (volume) mounts.push({ target: m.mountPath, source: volume.source, type: volume.type, readOnly: m.readOnly === true });
+        if (volume) mounts.push({ target, source: volume.source, type: volume.type, readOnly: m.readOnly === true });
     });
     checkCommand(problems, `${path}.command`, c.command);
     checkCommand(problems, `${path}.args`, c.args);
@@ -576,15 +589,30 @@ export function checkVolumes(problems: Problems, podName: string, volumes: Volum
     return result;
 }
 
+/** Kubernetes' label syntax: a name (and a value, which may also be empty) of at most 63 characters. */
+const LABEL_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+const LABEL_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+function isLabelKey(key: string): boolean {
+    const slash = key.indexOf("/");
+    if (slash < 0) return LABEL_NAME.test(key);
+    const prefix = key.slice(0, slash);
+    return prefix.length <= 253 && LABEL_PREFIX.test(prefix) && LABEL_NAME.test(key.slice(slash + 1));
+}
+
 function checkLabels(problems: Problems, path: string, labels: Record<string, string> | undefined): Record<string, string> {
     const result: Record<string, string> = {};
     for (const [key, value] of Object.entries(labels ?? {})) {
-        if (!/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(key) || key.length > 253) {
-            problems.add(`${path}.${key}`, "is not a label key: use letters, digits, '.', '_', '/', '-'");
+        if (!isLabelKey(key)) {
+            problems.add(`${path}.${key}`, "is not a Kubernetes label key: [prefix/]name, the name at most 63 letters, digits, " +
+                "'.', '_', '-' (starting and ending with a letter or digit), the prefix a DNS subdomain");
         } else if (key.startsWith("dockerpod.")) {
             problems.add(`${path}.${key}`, "the dockerpod. prefix is reserved for the pod's own labels");
         } else if (typeof value !== "string") {
             problems.add(`${path}.${key}`, "label values must be strings");
+        } else if (value !== "" && !LABEL_NAME.test(value)) {
+            problems.add(`${path}.${key}`, `${JSON.stringify(value.slice(0, 80))} is not a Kubernetes label value: at most 63 letters, ` +
+                "digits, '.', '_', '-', starting and ending with a letter or digit (or empty)");
         } else {
             result[key] = value;
         }
@@ -656,9 +684,15 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
             problems.add(`${at}.containerPort`, `${inside} is already used by ${byContainerPort.get(inside)}: containers of a pod share one network, use another port`);
         } else byContainerPort.set(inside, at);
         if (p.hostPort !== undefined) {
-            const outside = `${p.hostIP ?? "0.0.0.0"}:${p.hostPort}/${p.protocol}`;
-            if (byHostPort.has(outside)) problems.add(`${at}.hostPort`, `${outside} is already published by ${byHostPort.get(outside)}`);
-            else byHostPort.set(outside, at);
+            // A port on every address (no hostIP, 0.0.0.0 or ::) also takes it on each single address.
+            const all = p.hostIP === undefined || p.hostIP === "0.0.0.0" || p.hostIP === "::";
+            const outside = `${all ? "*" : p.hostIP}:${p.hostPort}/${p.protocol}`;
+            const clash = byHostPort.get(outside) ?? byHostPort.get(`*:${p.hostPort}/${p.protocol}`) ??
+                (all ? [...byHostPort.entries()].find(([k]) => k.endsWith(`:${p.hostPort}/${p.protocol}`))?.[1] : undefined);
+            if (clash) {
+                problems.add(`${at}.hostPort`, `${p.hostIP ?? "every address"}:${p.hostPort}/${p.protocol} would bind the host port ` +
+                    `${clash} already publishes: use another hostPort`);
+            } else byHostPort.set(outside, at);
         }
         ports.push(p);
     }));
@@ -689,6 +723,9 @@ export function buildPodSpec(resourceName: string, args: DockerPodArgs): PodSpec
         }
     }
     if (args.heal !== undefined && typeof args.heal !== "boolean") problems.add("heal", "must be true or false");
+    if (args.shareProcessNamespace === true && args.hostPID === true) {
+        problems.add("shareProcessNamespace", "cannot be combined with hostPID (a cluster refuses it too): the containers see the host's processes already; drop one");
+    }
     if (args.guardianImage !== undefined) imageCheck(problems, "guardianImage", args.guardianImage);
     initContainers.forEach((c, i) => {
         if (c?.source.livenessProbe) problems.add(`initContainers[${i}].livenessProbe`, "init containers run to completion and cannot have probes: remove it");

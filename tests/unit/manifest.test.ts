@@ -483,6 +483,21 @@ describe("podArgsFromManifest: values and overrides", () => {
 });
 
 describe("manifestFromArgs", () => {
+    it("quotes every string a YAML 1.1 reader (kubectl's) or a 1.2 one would take for something else", async () => {
+        const tricky = ["yes", "on", "no", "off", "y", "n", "0x1F", "1e3", "~", "2001-12-14", "0o7", "012", "1_000", ".inf", "null", "true"];
+        const labels = Object.fromEntries(tricky.filter((v) => /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(v)).map((v, i) => [`k${i}`, v]));
+        const text = await resolve(manifestFromArgs("web", {
+            labels,
+            containers: [{ name: "app", image: "nginx:1.27", env: tricky.map((value, i) => ({ name: `V${i}`, value })) }],
+        }));
+        for (const version of ["1.1", "1.2"] as const) {
+            const back = parse(text, { version });
+            expect(back.spec.containers[0].env.map((e: { value: unknown }) => e.value)).toEqual(tricky);
+            expect(back.metadata.labels).toEqual(labels);
+        }
+        schemaValid(text);
+    });
+
     it("writes the seed pod as the tutorial's manifest, without defaults", async () => {
         const text = await resolve(manifestFromArgs("foo", SEED_ARGS));
         expect(parse(text)).toEqual(parse(TUTORIAL_POD));

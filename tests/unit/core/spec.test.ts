@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { DockerPodArgs } from "../../../sdk";
 import { PodSpecError } from "../../../sdk/core/errors";
 import { buildPodSpec } from "../../../sdk/core/spec";
@@ -64,6 +65,27 @@ const badInputs: [string, DockerPodArgs, string, RegExp][] = [
     ["a bad memory quantity", { containers: [app({ resources: { limits: { memory: "12Q" } } })] }, "containers[0].resources.limits.memory", /not a Kubernetes quantity/],
     ["memory under 6Mi", { containers: [app({ resources: { limits: { memory: "5Mi" } } })] }, "containers[0].resources.limits.memory", /at least "6Mi"/],
     ["cpu of 0", { containers: [app({ resources: { limits: { cpu: "0" } } })] }, "containers[0].resources.limits.cpu", /above 0/],
+    ["a host IP that is no IPv4 address", { containers: [app({ ports: [{ containerPort: 80, hostPort: 8080, hostIP: "999.1.1.1" }] })] }, "containers[0].ports[0].hostIP", /not an IP address/],
+    ["a nameserver that is no address", { dnsConfig: { nameservers: ["beef"] }, containers: [app()] }, "dnsConfig.nameservers[0]", /not an IP address/],
+    ["a host port on every address and on 127.0.0.1", {
+        containers: [app({ ports: [{ containerPort: 80, hostPort: 8080 }] }), app({ name: "b", ports: [{ containerPort: 81, hostPort: 8080, hostIP: "127.0.0.1" }] })],
+    }, "containers[1].ports[0].hostPort", /would bind the host port containers\[0\]\.ports\[0\] already publishes/],
+    ["a host port on 127.0.0.1 and then on every address", {
+        containers: [app({ ports: [{ containerPort: 80, hostPort: 8080, hostIP: "127.0.0.1" }] }), app({ name: "b", ports: [{ containerPort: 81, hostPort: 8080, hostIP: "0.0.0.0" }] })],
+    }, "containers[1].ports[0].hostPort", /would bind the host port/],
+    ["a computed hostname", { hostname: pulumi.output("web") as any, containers: [app()] }, "hostname", /^is a computed value \(an Output\), but the hostname .* must be known at preview: pass a plain string$/],
+    ["a label key with two slashes", { labels: { "a/b/c": "x" }, containers: [app()] }, "labels.a/b/c", /not a Kubernetes label key/],
+    ["a label key with an empty name", { labels: { "x/": "x" }, containers: [app()] }, "labels.x/", /not a Kubernetes label key/],
+    ["a label value with a space", { labels: { team: "a b" }, containers: [app()] }, "labels.team", /not a Kubernetes label value/],
+    ["a label value over 63 characters", { labels: { team: "a".repeat(64) }, containers: [app()] }, "labels.team", /not a Kubernetes label value/],
+    ["a cpu request above the limit", { containers: [app({ resources: { limits: { cpu: "500m" }, requests: { cpu: "1" } } })] }, "containers[0].resources.requests.cpu", /above the cpu limit/],
+    ["shareProcessNamespace with hostPID", { shareProcessNamespace: true, hostPID: true, containers: [app()] }, "shareProcessNamespace", /cannot be combined with hostPID/],
+    ["a mount on /", { volumes: [{ name: "d", emptyDir: {} }], containers: [app({ volumeMounts: [{ name: "d", mountPath: "/" }] })] }, "containers[0].volumeMounts[0].mountPath", /whole filesystem/],
+    ["one mount point spelled /data and /data/", {
+        volumes: [{ name: "d", emptyDir: {} }, { name: "e", emptyDir: {} }],
+        containers: [app({ volumeMounts: [{ name: "d", mountPath: "/data" }, { name: "e", mountPath: "/data/" }] })],
+    }, "containers[0].volumeMounts[1].mountPath", /mounted twice/],
+    ["a container named guardian in a healing pod", { heal: true, containers: [app({ name: "guardian" })] }, "containers[0].name", /guardian container/],
     ["a cpu limit under the kernel's 1 ms quota", { containers: [app({ resources: { limits: { cpu: "0.0001" } } })] }, "containers[0].resources.limits.cpu", /at least "10m"/],
     ["a pod cpu limit under the kernel's 1 ms quota", { resources: { limits: { cpu: "9m" } }, containers: [app()] }, "resources.limits.cpu", /at least "10m"/],
     ["an IPv6 host alias (read back wrong by the docker provider)", { hostAliases: [{ ip: "::1", hostnames: ["v6.internal"] }], containers: [app()] }, "hostAliases[0].ip", /IPv6/],
@@ -77,7 +99,7 @@ const badInputs: [string, DockerPodArgs, string, RegExp][] = [
         "containers[1].ports[0].containerPort", /80\/tcp is already used by containers\[0\]\.ports\[0\]/],
     ["one host port twice",
         { containers: [app({ ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81, hostPort: 8080 }] })] },
-        "containers[0].ports[1].hostPort", /already published/],
+        "containers[0].ports[1].hostPort", /would bind the host port containers\[0\]\.ports\[0\] already publishes/],
     ["hostNetwork with a mismatched port",
         { hostNetwork: true, containers: [app({ ports: [{ containerPort: 80, hostPort: 8080 }] })] },
         "containers[0].ports[0].hostPort", /must equal containerPort/],
