@@ -9,7 +9,13 @@ import * as os from "os";
 import * as path from "path";
 import * as auto from "@pulumi/pulumi/automation";
 
-const ROOT = path.resolve(__dirname, "../..");
+/** The repository: the nearest folder up from here with toolchain/build.sh (also when compiled elsewhere, as the bench is). */
+const ROOT = (() => {
+    for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "toolchain/build.sh"))) return dir;
+    }
+    throw new Error(`no toolchain/build.sh above ${__dirname}`);
+})();
 
 let cached: string | undefined;
 

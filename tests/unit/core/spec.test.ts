@@ -74,6 +74,8 @@ const badInputs: [string, DockerPodArgs, string, RegExp][] = [
         containers: [app({ ports: [{ containerPort: 80, hostPort: 8080, hostIP: "127.0.0.1" }] }), app({ name: "b", ports: [{ containerPort: 81, hostPort: 8080, hostIP: "0.0.0.0" }] })],
     }, "containers[1].ports[0].hostPort", /would bind the host port/],
     ["a computed hostname", { hostname: pulumi.output("web") as any, containers: [app()] }, "hostname", /^is a computed value \(an Output\), but the hostname .* must be known at preview: pass a plain string$/],
+    ["a parent slice that makes the unit name too long for systemd", { host: { parentSlice: "a".repeat(240) + ".slice" }, containers: [app()] }, "host.parentSlice", /over systemd's 255/],
+    ["a cgroupfs parent with a component no directory can have", { host: { cgroupDriver: "cgroupfs", parentSlice: "/" + "a".repeat(256) }, containers: [app()] }, "host.parentSlice", /over 255 characters/],
     ["a label key with two slashes", { labels: { "a/b/c": "x" }, containers: [app()] }, "labels.a/b/c", /not a Kubernetes label key/],
     ["a label key with an empty name", { labels: { "x/": "x" }, containers: [app()] }, "labels.x/", /not a Kubernetes label key/],
     ["a label value with a space", { labels: { team: "a b" }, containers: [app()] }, "labels.team", /not a Kubernetes label value/],
