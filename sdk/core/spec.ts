@@ -267,11 +267,11 @@ export function checkSlice(
     }
     const limits = checkLimits(problems, at("resources.limits"), resources?.limits);
     const cgroupParent = driver === CgroupDriver.Systemd ? podSliceName(parent, podName) : podCgroupPath(parent, podName);
-    // systemd refuses unit names of 256 bytes or more; a cgroup directory name is a file name (at most 255).
+    // systemd refuses unit names of 256 bytes or more (a long parent and a long pod name reach it;
+    // cgroupfs parents of at most 200 characters always leave room for a 55-character pod name).
     if (driver === CgroupDriver.Systemd && cgroupParent.length >= 256) {
-        problems.add(at("host.parentSlice"), `makes the pod's slice name ${cgroupParent.length} characters long, over systemd's 255: use a shorter parent`);
-    } else if (driver === CgroupDriver.Cgroupfs && cgroupParent.split("/").some((part) => part.length > 255)) {
-        problems.add(at("host.parentSlice"), "has a path component over 255 characters, more than a directory name can be: use a shorter parent");
+        problems.add(at("host.parentSlice"), `makes the pod's slice name ${cgroupParent.length} characters long, over systemd's 255: ` +
+            "use a shorter parent or pod name");
     }
     return {
         podName,
