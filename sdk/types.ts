@@ -51,7 +51,7 @@ export interface ResourceList {
 
 /** Limits and requests of one container. */
 export interface ResourceRequirements {
-    /** Hard limits: memory becomes Docker `--memory` (with swap equal), cpu becomes `--cpus`. */
+    /** Hard limits: memory becomes Docker `--memory` (with swap equal), cpu a CFS quota (what `--cpus` sets). */
     limits?: ResourceList;
     /** Requests: cpu becomes the relative `--cpu-shares` weight; memory becomes `--memory-reservation`. */
     requests?: ResourceList;

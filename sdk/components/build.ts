@@ -191,7 +191,7 @@ export function buildPayload(
         cpuShares: p.spec.requests.cpuMillis !== undefined ? Math.max(2, Math.round(p.spec.requests.cpuMillis * 1024 / 1000)) : undefined,
         // No `volumeOptions` (emptyDir's noCopy): the docker provider refuses any of them when the
         // daemon's API is below 1.45 (Docker < 26), so every pod with an emptyDir failed at `up`
-        // there (seen on the real engine with Docker 20.10). See README, "emptyDir".
+        // there (seen on the real engine with Docker 20.10). The README's field table says what that means.
         mounts: p.spec.mounts.map((m) => ({ target: m.target, source: m.source, type: m.type, readOnly: m.readOnly })),
         labels: dockerLabels({ ...p.labels, [LABEL_ROLE]: p.initContainer ? "init" : "app", [LABEL_CONTAINER]: p.spec.name }),
         restart: p.initContainer ? "no" : dockerRestart(p.restartPolicy),

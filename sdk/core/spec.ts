@@ -287,7 +287,9 @@ export function checkSlice(
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CAPABILITY = /^(CAP_)?[A-Z][A-Z_]*$/;
 /** An IPv4 or IPv6 address, by Node's own parser (a pattern let 999.1.1.1 and "beef" through). */
-const IP = { test: (value: string) => isIP(value) !== 0 };
+function isIpAddress(value: string): boolean {
+    return isIP(value) !== 0;
+}
 
 /** Docker's limits for one argument are far larger; these keep a command readable and a request small. */
 const MAX_ARGS = 256;
@@ -365,7 +367,7 @@ export function checkPorts(problems: Problems, path: string, ports: ContainerPor
         if (port.containerPort === undefined) problems.add(`${at}.containerPort`, "is required");
         const hostPort = intCheck(problems, `${at}.hostPort`, port.hostPort, 1, 65535);
         const protocol = enumCheck(problems, `${at}.protocol`, port.protocol, Protocol, Protocol.TCP);
-        if (port.hostIP !== undefined && (typeof port.hostIP !== "string" || !IP.test(port.hostIP))) {
+        if (port.hostIP !== undefined && (typeof port.hostIP !== "string" || !isIpAddress(port.hostIP))) {
             problems.add(`${at}.hostIP`, `${JSON.stringify(port.hostIP)} is not an IP address`);
         }
         if (hostNetwork && hostPort !== undefined && hostPort !== containerPort) {
@@ -537,7 +539,7 @@ export function checkNetworking(
     }
     const dns: DnsSpec = { nameservers: [], searches: [], options: [] };
     (dnsConfig?.nameservers ?? []).forEach((ns, i) => {
-        if (typeof ns !== "string" || !IP.test(ns)) problems.add(`dnsConfig.nameservers[${i}]`, `${JSON.stringify(ns)} is not an IP address`);
+        if (typeof ns !== "string" || !isIpAddress(ns)) problems.add(`dnsConfig.nameservers[${i}]`, `${JSON.stringify(ns)} is not an IP address`);
         else dns.nameservers.push(ns);
     });
     (dnsConfig?.searches ?? []).forEach((d, i) => {
@@ -555,7 +557,7 @@ export function checkNetworking(
     });
     const hosts: { host: string; ip: string }[] = [];
     (hostAliases ?? []).forEach((h, i) => {
-        if (typeof h?.ip !== "string" || !IP.test(h.ip)) {
+        if (typeof h?.ip !== "string" || !isIpAddress(h.ip)) {
             problems.add(`hostAliases[${i}].ip`, `${JSON.stringify(h?.ip)} is not an IP address`);
         } else if (h.ip.includes(":")) {
             // The docker provider splits `host:ip` on ':' when it reads the sandbox back, so an IPv6
