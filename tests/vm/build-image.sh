@@ -110,7 +110,10 @@ if [ -z "$mirror" ]; then
         END { if (u != "" && ok && !found) print u }' | head -n 1)
     [ -n "$mirror" ] || mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
         awk -v s="$SUITE" '$1 == "deb" && $3 == s { print $2; exit }')
-    [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+    if [ -z "$mirror" ]; then
+        echo "build-image.sh: no Debian mirror for suite $SUITE in /etc/apt/sources.list{,.d}: set DOCKERPOD_VM_MIRROR" >&2
+        exit 1
+    fi
 fi
 
 # --- build -----------------------------------------------------------------------
