@@ -1,6 +1,9 @@
 // What the pinned providers do with a changed input, as the engine plans it
-// (@pulumi/docker 5.2.0's docker_container, @pulumi/command 1.x; see
-// ../shared/pod-model.md). Used by the blast-radius suite and the realizer.
+// (@pulumi/docker 5.2.0's docker_container, read from kreuzwerker's
+// resource_docker_container.go: ForceNew fields replace, the update function's
+// `docker update` fields change in place; @pulumi/command 1.x: triggers replace).
+// Used by the blast-radius suite and the realizer; the real engine checks the
+// rows it can run in tests/engine/real-engine.test.ts.
 
 export type Change = "same" | "update" | "replace";
 
