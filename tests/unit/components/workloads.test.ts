@@ -179,3 +179,18 @@ describe("computed values are checked when they resolve", () => {
         expect(mocks.inputsOf("foo-app-image").name).toBe("registry.example.com:5000/team/app:1.4");
     });
 });
+
+describe("host scripts stay under the kernel's limit for one argument", () => {
+    test("a script of 128 KiB or more fails naming the Command, and the Command is not made", async () => {
+        const { hostCommand, MAX_SCRIPT_BYTES } = await import("../../../sdk/components/hostCommand");
+        const mocks = new RecordingMocks();
+        const { errors } = await runProgram(mocks, () => {
+            const parent = new pulumi.ComponentResource("test:index:Parent", "p");
+            hostCommand("big-script", { create: "#" + "x".repeat(MAX_SCRIPT_BYTES) }, undefined, { parent });
+            hostCommand("small-script", { create: "echo ok" }, undefined, { parent });
+        });
+        expect(errors.map((e) => e.message).join("\n")).toMatch(/the host script of big-script is \d+ bytes, over the kernel's 131072-byte limit/);
+        expect(mocks.created.map((r) => r.name)).not.toContain("big-script");
+        expect(mocks.created.map((r) => r.name)).toContain("small-script");
+    });
+});
