@@ -22,12 +22,11 @@
 //   as it could not stay secret;
 // - a secret `manifest` is read here (podArgsFromManifest) so that the values
 //   it gives to Input fields (env values, ...) stay secret.
-// Errors from the components (PodSpecError) become InputPropertiesError, which
+// Errors from the components (PodSpecError) are InputPropertiesErrors, which
 // the engine prints field by field.
 import * as pulumi from "@pulumi/pulumi";
 import { ConstructResult } from "@pulumi/pulumi/provider";
 import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/provider/experimental";
-import { PodSpecError } from "../sdk/core/errors";
 import { podArgsFromManifest } from "../sdk/core/manifest";
 
 /** A property in the package schema. */
@@ -191,17 +190,8 @@ export class DockerPodProvider extends ComponentProvider {
         }
         if (preparer.problems.length > 0) throw inputsError(name, preparer.problems);
         for (const warning of preparer.warnings) pulumi.log.warn(`${name}: ${warning}`);
-        try {
-            return await super.construct(name, type, prepared, options);
-        } catch (error) {
-            if (error instanceof PodSpecError) {
-                throw new pulumi.InputPropertiesError({
-                    message: error.message,
-                    errors: error.problems.map((p) => ({ propertyPath: p.path, reason: p.message })),
-                });
-            }
-            throw error;
-        }
+        // A PodSpecError is an InputPropertiesError already: the engine prints it field by field.
+        return await super.construct(name, type, prepared, options);
     }
 
     /**

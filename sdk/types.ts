@@ -143,7 +143,7 @@ export interface SecurityContext {
 
 /** One container of the pod. */
 export interface Container {
-    /** Name inside the pod (DNS-1123 label); the Docker container is `<pod>-<name>`. */
+    /** Name inside the pod (DNS-1123 label); the Docker container is `<pod>_<name>`. */
     name: string;
     /**
      * Image reference, e.g. `nginx:alpine` or `registry.example.com:5000/team/app:1.4`. A private
@@ -327,7 +327,7 @@ export interface DockerPodArgs {
     /** Extra `/etc/hosts` entries for every container of the pod. */
     hostAliases?: HostAlias[];
     /**
-     * Heal the pod like the kubelet: a guardian container (`<pod>-guardian`) brings a dead sandbox
+     * Heal the pod like the kubelet: a guardian container (`<pod>_guardian`) brings a dead sandbox
      * back, reruns the init containers, restarts the containers stranded in its old namespaces,
      * and runs liveness probes. It talks to the Docker daemon (root on the host).
      */
@@ -354,10 +354,13 @@ export interface PodSliceArgs {
 
 /** Arguments of a SandboxContainer: the container that owns the pod's namespaces. */
 export interface SandboxContainerArgs {
-    /** Physical pod name (DNS-1123 label); the container is `<pod>-sandbox`. */
+    /** Physical pod name (DNS-1123 label); the container is `<pod>_sandbox`. */
     podName: string;
-    /** The pod's cgroup parent (a PodSlice's `cgroupParent`). */
-    cgroupParent: string;
+    /**
+     * The pod's cgroup parent: pass a PodSlice's `cgroupParent`, which also makes the sandbox wait
+     * for the slice. A plain value must be a slice name (systemd) or an absolute cgroup path (cgroupfs).
+     */
+    cgroupParent: pulumi.Input<string>;
     /** Image (default `registry.k8s.io/pause:3.9`). */
     image?: string;
     /** Pull policy of the image (default `IfNotPresent`). */
@@ -388,14 +391,14 @@ export interface SandboxContainerArgs {
 
 /** Arguments of a PayloadContainer: one container joined to a sandbox. */
 export interface PayloadContainerArgs {
-    /** Physical pod name (DNS-1123 label); the container is `<pod>-<container.name>`. */
+    /** Physical pod name (DNS-1123 label); the container is `<pod>_<container.name>`. */
     podName: string;
     /** The container. */
     container: Container;
     /** Id (never the name) of the sandbox container whose namespaces it joins. */
     sandboxId: pulumi.Input<string>;
-    /** The pod's cgroup parent. */
-    cgroupParent: string;
+    /** The pod's cgroup parent: a PodSlice's `cgroupParent` (the container then waits for the slice). */
+    cgroupParent: pulumi.Input<string>;
     /** The pod's volumes, for the container's `volumeMounts`. */
     volumes?: Volume[];
     /** Join the sandbox's PID namespace too. */
@@ -414,4 +417,6 @@ export interface PayloadContainerArgs {
     allowPrivileged?: boolean;
     /** Labels put on the container. */
     labels?: { [key: string]: string };
+    /** The Docker host, when it is not this machine: the image user check (`runAsNonRoot`) runs there. */
+    host?: HostArgs;
 }

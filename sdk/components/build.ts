@@ -5,11 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { MIB, cfsQuota, goDuration, memoryMiB } from "../core/quantity";
 import { imageReferenceProblem } from "../core/reference";
 import { renderImageUserCheck, renderVolumeModes } from "../core/render";
-import { HostArgs } from "../types";
 import { hostCommand } from "./hostCommand";
+import { guardianName } from "../core/names";
 import { renderGuardianScript } from "../core/guardian";
-import { ContainerSpec, DnsSpec, PodSpec, PortSpec, dockerCapabilities, dockerRestart } from "../core/spec";
-import { ImagePullPolicy, PodNetwork, RestartPolicy } from "../types";
+import { ContainerSpec, PayloadSpec, dockerCapabilities } from "../core/container";
+import { PodSpec } from "../core/pod";
+import { SandboxSpec, dockerRestart } from "../core/sandbox";
+import { HostSpec } from "../core/slice";
+import { ImagePullPolicy, RestartPolicy } from "../types";
 
 /** Labels that mark every Docker object of a pod. */
 export const LABEL_POD = "dockerpod.pod";
@@ -42,16 +45,16 @@ export function dockerLabels(labels: Record<string, pulumi.Input<string>>): dock
  * id is replaced with it. An unmoved digest changes nothing.
  */
 export function buildImage(
-    name: string, computed: pulumi.Input<string>, policy: ImagePullPolicy, parent: pulumi.Resource, field: string,
+    name: string, computed: pulumi.Input<string>, policy: ImagePullPolicy, opts: pulumi.CustomResourceOptions, field: string,
 ): { image: pulumi.Input<string>; resource?: docker.RemoteImage } {
     const image = checkedImage(computed, field);
     if (policy === ImagePullPolicy.Never) return { image };
     const pullName = policy === ImagePullPolicy.Always
         ? pulumi.output(image).apply((ref) => (isDigestPinned(ref)
             ? pulumi.output(ref)
-            : docker.getRegistryImageOutput({ name: ref }, { parent }).sha256Digest.apply((digest) => `${ref}@${digest}`)))
+            : docker.getRegistryImageOutput({ name: ref }, { parent: opts.parent }).sha256Digest.apply((digest) => `${ref}@${digest}`)))
         : image;
-    const resource = new docker.RemoteImage(name, { name: pullName, keepLocally: true }, { parent });
+    const resource = new docker.RemoteImage(name, { name: pullName, keepLocally: true }, opts);
     return { image: resource.imageId, resource };
 }
 
@@ -83,26 +86,17 @@ export const STATE_ONLY_FIELDS = [
     "healthcheck", "wait", "waitTimeout", "attach", "logs", "start", "rm", "init", "tmpfs", "cpuPeriod", "cpuQuota",
 ];
 
-export interface SandboxInputs {
-    containerName: string;
+/** What a checked part is joined to: its image, its cgroup parent, and the pod's own labels. */
+export interface PartWiring {
+    /** The image the container runs (a RemoteImage's id, or the reference itself with `Never`). */
     image: pulumi.Input<string>;
-    cgroupParent: string;
-    hostname: string;
-    ports: PortSpec[];
-    networks: PodNetwork[];
-    dns: DnsSpec;
-    hosts: { host: string; ip: string }[];
-    hostNetwork: boolean;
-    hostIPC: boolean;
-    hostPID: boolean;
-    /** Whether the payloads join the sandbox's PID namespace. */
-    shareProcessNamespace: boolean;
-    restartPolicy: RestartPolicy;
+    cgroupParent: pulumi.Input<string>;
+    /** Labels the pod adds to the spec's own (`dockerpod.pod`, `dockerpod.slice`). */
     labels: Record<string, pulumi.Input<string>>;
 }
 
 /** The namespaces a sandbox shares, as its label says: a change rebuilds the pod, as in Kubernetes. */
-export function sharedNamespaces(s: Pick<SandboxInputs, "hostNetwork" | "hostIPC" | "hostPID" | "shareProcessNamespace">): string {
+export function sharedNamespaces(s: Pick<SandboxSpec, "hostNetwork" | "hostIPC" | "hostPID" | "shareProcessNamespace">): string {
     return [
         s.hostNetwork ? "host-net" : "net",
         s.hostIPC ? "host-ipc" : "ipc",
@@ -112,12 +106,12 @@ export function sharedNamespaces(s: Pick<SandboxInputs, "hostNetwork" | "hostIPC
 
 /** The sandbox: owns the pod's network and IPC namespaces and publishes every port. */
 export function buildSandbox(
-    name: string, s: SandboxInputs, opts: pulumi.CustomResourceOptions,
+    name: string, s: SandboxSpec, wiring: PartWiring, opts: pulumi.CustomResourceOptions,
 ): docker.Container {
     return new docker.Container(name, {
         name: s.containerName,
-        image: s.image,
-        hostname: s.hostNetwork ? undefined : s.hostname,
+        image: wiring.image,
+        hostname: s.hostname,
         // With networksAdvanced the provider leaves the default bridge and connects each network with
         // its aliases (naming a network here too would make Docker drop the aliases).
         networkMode: s.hostNetwork ? "host" : "bridge",
@@ -128,11 +122,11 @@ export function buildSandbox(
         hosts: s.hosts.length > 0 ? s.hosts : undefined,
         ipcMode: s.hostIPC ? "host" : "shareable",
         pidMode: s.hostPID ? "host" : undefined,
-        cgroupParent: s.cgroupParent,
+        cgroupParent: wiring.cgroupParent,
         ports: s.hostNetwork ? undefined : s.ports
             .filter((p) => p.hostPort !== undefined)
             .map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIP, protocol: p.protocol })),
-        labels: dockerLabels({ ...s.labels, [LABEL_ROLE]: "sandbox", [LABEL_NAMESPACES]: sharedNamespaces(s) }),
+        labels: dockerLabels({ ...s.labels, ...wiring.labels, [LABEL_ROLE]: "sandbox", [LABEL_NAMESPACES]: sharedNamespaces(s) }),
         restart: s.restartPolicy === RestartPolicy.Never ? "no" : "unless-stopped",
         // The sandbox only holds namespaces and exits promptly on SIGTERM.
         destroyGraceSeconds: 10,
@@ -141,59 +135,45 @@ export function buildSandbox(
     }, { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS });
 }
 
-export interface PayloadInputs {
-    spec: ContainerSpec;
-    image: pulumi.Input<string>;
-    sandboxId: pulumi.Input<string>;
-    cgroupParent: string;
-    shareProcessNamespace: boolean;
-    hostIPC: boolean;
-    hostPID: boolean;
-    restartPolicy: RestartPolicy;
-    graceSeconds: number;
-    labels: Record<string, pulumi.Input<string>>;
-    initContainer: boolean;
-}
-
 /** Seconds `up` waits for a readiness probe to pass before it fails. */
 export function readinessTimeoutSeconds(spec: ContainerSpec): number | undefined {
-    const p = spec.source.readinessProbe;
+    const p = spec.readinessProbe;
     if (!p) return undefined;
-    return (p.initialDelaySeconds ?? 0) + ((p.periodSeconds ?? 10) + (p.timeoutSeconds ?? 1)) * (p.failureThreshold ?? 3) + 5;
+    return p.initialDelaySeconds + (p.periodSeconds + p.timeoutSeconds) * p.failureThreshold + 5;
 }
 
 /** A payload container, joined to the sandbox by its id (never its name). */
 export function buildPayload(
-    name: string, p: PayloadInputs, opts: pulumi.CustomResourceOptions,
+    name: string, p: PayloadSpec, wiring: PartWiring & { sandboxId: pulumi.Input<string> }, opts: pulumi.CustomResourceOptions,
 ): docker.Container {
-    const c = p.spec.source;
-    const sc = p.spec.security;
-    const join = pulumi.interpolate`container:${p.sandboxId}`;
+    const c = p.container;
+    const sc = c.security;
+    const join = pulumi.interpolate`container:${wiring.sandboxId}`;
     const probe = c.readinessProbe;
-    const memory = p.spec.limits.memoryBytes !== undefined ? memoryMiB(p.spec.limits.memoryBytes) : undefined;
+    const memory = c.limits.memoryBytes !== undefined ? memoryMiB(c.limits.memoryBytes) : undefined;
     const user = sc?.runAsUser !== undefined ? (sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : `${sc.runAsUser}`) : undefined;
     return new docker.Container(name, {
-        name: p.spec.dockerName,
-        image: p.image,
+        name: c.dockerName,
+        image: wiring.image,
         entrypoints: c.command,
         command: c.args,
-        envs: c.env?.map((e) => pulumi.interpolate`${e.name}=${e.value}`),
-        workingDir: p.spec.workingDir,
+        envs: c.env.length > 0 ? c.env.map((e) => pulumi.interpolate`${e.name}=${e.value}`) : undefined,
+        workingDir: c.workingDir,
         networkMode: join,
         ipcMode: p.hostIPC ? "host" : join,
         pidMode: p.hostPID ? "host" : p.shareProcessNamespace ? join : undefined,
-        cgroupParent: p.cgroupParent,
+        cgroupParent: wiring.cgroupParent,
         // No swap, as the kubelet does; it also lets `docker update` raise the limit in place.
         memory,
         memorySwap: memory,
-        memoryReservation: p.spec.requests.memoryBytes !== undefined ? Math.ceil(p.spec.requests.memoryBytes / MIB) : undefined,
-        ...(p.spec.limits.cpuMillis !== undefined ? cfsQuota(p.spec.limits.cpuMillis) : {}),
-        cpuShares: p.spec.requests.cpuMillis !== undefined ? Math.max(2, Math.round(p.spec.requests.cpuMillis * 1024 / 1000)) : undefined,
+        memoryReservation: c.requests.memoryBytes !== undefined ? Math.ceil(c.requests.memoryBytes / MIB) : undefined,
+        ...(c.limits.cpuMillis !== undefined ? cfsQuota(c.limits.cpuMillis) : {}),
+        cpuShares: c.requests.cpuMillis !== undefined ? Math.max(2, Math.round(c.requests.cpuMillis * 1024 / 1000)) : undefined,
         // No `volumeOptions` (emptyDir's noCopy): the docker provider refuses any of them when the
         // daemon's API is below 1.45 (Docker < 26), so every pod with an emptyDir failed at `up`
         // there (seen on the real engine with Docker 20.10). The README's field table says what that means.
-        mounts: p.spec.mounts.map((m) => ({ target: m.target, source: m.source, type: m.type, readOnly: m.readOnly })),
-        labels: dockerLabels({ ...p.labels, [LABEL_ROLE]: p.initContainer ? "init" : "app", [LABEL_CONTAINER]: p.spec.name }),
+        mounts: c.mounts.map((m) => ({ target: m.target, source: m.source, type: m.type, readOnly: m.readOnly })),
+        labels: dockerLabels({ ...p.labels, ...wiring.labels, [LABEL_ROLE]: p.initContainer ? "init" : "app", [LABEL_CONTAINER]: c.name }),
         restart: p.initContainer ? "no" : dockerRestart(p.restartPolicy),
         user,
         readOnly: sc?.readOnlyRootFilesystem,
@@ -203,18 +183,18 @@ export function buildPayload(
         securityOpts: sc?.allowPrivilegeEscalation === false ? ["no-new-privileges:true"] : undefined,
         privileged: sc?.privileged === true ? true : undefined,
         // Written by the provider after create and before start.
-        uploads: p.spec.files.length > 0
-            ? p.spec.files.map((f) => ({ file: f.path, content: f.content, permissions: f.permissions }))
+        uploads: c.files.length > 0
+            ? c.files.map((f) => ({ file: f.path, content: f.content, permissions: f.permissions }))
             : undefined,
         healthcheck: probe ? {
-            tests: ["CMD", ...probe.exec.command],
-            interval: goDuration(probe.periodSeconds ?? 10),
-            timeout: goDuration(probe.timeoutSeconds ?? 1),
-            retries: probe.failureThreshold ?? 3,
-            startPeriod: goDuration(probe.initialDelaySeconds ?? 0),
+            tests: ["CMD", ...probe.command],
+            interval: goDuration(probe.periodSeconds),
+            timeout: goDuration(probe.timeoutSeconds),
+            retries: probe.failureThreshold,
+            startPeriod: goDuration(probe.initialDelaySeconds),
         } : undefined,
         wait: probe ? true : undefined,
-        waitTimeout: readinessTimeoutSeconds(p.spec),
+        waitTimeout: readinessTimeoutSeconds(c),
         // An init container runs once: create waits for its exit, and later `up`s leave it be.
         mustRun: p.initContainer ? false : undefined,
         attach: p.initContainer ? true : undefined,
@@ -244,21 +224,21 @@ export function initSucceeded(container: docker.Container, name: string): pulumi
  * never created from such an image.
  */
 export function buildUserCheck(
-    name: string, spec: ContainerSpec, image: pulumi.Input<string>, host: HostArgs | undefined, parent: pulumi.Resource,
+    name: string, spec: ContainerSpec, image: pulumi.Input<string>, host: HostSpec, opts: pulumi.CustomResourceOptions,
 ): pulumi.Resource | undefined {
     if (spec.security.runAsNonRoot !== true || spec.security.runAsUser !== undefined) return undefined;
     return hostCommand(name, {
-        create: pulumi.output(image).apply((i) => renderImageUserCheck(spec.dockerName, i, host?.sudo === true, host?.dockerSocket)),
-    }, host, { parent });
+        create: pulumi.output(image).apply((i) => renderImageUserCheck(spec.dockerName, i, host.sudo, host.dockerSocket)),
+    }, host, opts);
 }
 
 /** Opens the pod's emptyDir volumes to every user once they exist (see renderVolumeModes). */
 export function buildVolumeModes(
-    name: string, volumeNames: string[], volumes: docker.Volume[], host: HostArgs | undefined, parent: pulumi.Resource,
+    name: string, volumeNames: string[], volumes: docker.Volume[], host: HostSpec, parent: pulumi.Resource,
 ): pulumi.CustomResource | undefined {
     if (volumes.length === 0) return undefined;
     return hostCommand(name, {
-        create: renderVolumeModes(volumeNames, host?.sudo === true, host?.dockerSocket),
+        create: renderVolumeModes(volumeNames, host.sudo, host.dockerSocket),
         // A new volume (a replaced one) is opened again.
         triggers: volumes.map((v) => v.id),
     }, host, { parent, dependsOn: volumes });
@@ -274,7 +254,7 @@ export function buildGuardian(
     name: string, spec: PodSpec, image: pulumi.Input<string>, labels: Record<string, pulumi.Input<string>>, opts: pulumi.CustomResourceOptions,
 ): docker.Container {
     return new docker.Container(name, {
-        name: `${spec.podName}-guardian`,
+        name: guardianName(spec.podName),
         image,
         entrypoints: ["/bin/sh", "-c", renderGuardianScript(spec)],
         networkMode: "none",

@@ -1,47 +1,29 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Problems } from "../core/errors";
-import { isDns1123Label, sandboxName } from "../core/names";
-import { DEFAULT_GRACE_SECONDS, DEFAULT_SANDBOX_IMAGE, checkContainer, checkNetworking, checkPorts, checkVolumes } from "../core/spec";
-import { ImagePullPolicy, PayloadContainerArgs, RestartPolicy, SandboxContainerArgs } from "../types";
+import { PayloadSpec, checkPayloadArgs } from "../core/container";
+import { SandboxSpec, checkSandboxArgs } from "../core/sandbox";
+import { PayloadContainerArgs, SandboxContainerArgs } from "../types";
 import { LABEL_POD, buildImage, buildPayload, buildSandbox, buildUserCheck } from "./build";
-
-function checkPodName(problems: Problems, podName: unknown): void {
-    if (typeof podName !== "string" || !isDns1123Label(podName)) {
-        problems.add("podName", `${JSON.stringify(podName)} is not a valid pod name: use a DNS-1123 label`);
-    }
-}
+import { checked, childOptions, fromPod, recordPart } from "./wiring";
 
 /** The sandbox container on its own: it owns a pod's network and IPC namespaces. */
 export class SandboxContainer extends pulumi.ComponentResource {
     /** Docker id of the sandbox; payloads join `container:<id>`. */
     public readonly containerId: pulumi.Output<string>;
-    /** Docker name of the sandbox, `<pod>-sandbox`. */
+    /** Docker name of the sandbox, `<pod>_sandbox`. */
     public readonly containerName: pulumi.Output<string>;
 
     constructor(name: string, args: SandboxContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockerpod:index:SandboxContainer", name, {}, opts);
-        const problems = new Problems();
-        checkPodName(problems, args?.podName);
-        problems.throwIfAny(name);
-        const hostNetwork = args.hostNetwork === true;
-        const ports = checkPorts(problems, "ports", args.ports, hostNetwork);
-        const networking = checkNetworking(problems, args.networks, args.dnsConfig, args.hostAliases, hostNetwork);
-        problems.throwIfAny(name);
-        const image = buildImage(`${name}-image`, args.image ?? DEFAULT_SANDBOX_IMAGE, args.imagePullPolicy ?? ImagePullPolicy.IfNotPresent, this, "image");
-        const container = buildSandbox(name, {
-            containerName: sandboxName(args.podName),
+        const given = fromPod<SandboxSpec>(args);
+        const spec = given?.spec ?? checked(name, (problems) => checkSandboxArgs(problems, args));
+        const own = childOptions(this, given);
+        const image = buildImage(`${name}-image`, spec.image, spec.pullPolicy, own, given?.imageField ?? "image");
+        const container = buildSandbox(name, spec, {
             image: image.image,
             cgroupParent: args.cgroupParent,
-            hostname: args.hostname ?? args.podName,
-            ports,
-            ...networking,
-            hostNetwork: args.hostNetwork === true,
-            hostIPC: args.hostIPC === true,
-            hostPID: args.hostPID === true,
-            shareProcessNamespace: args.shareProcessNamespace === true,
-            restartPolicy: args.restartPolicy ?? RestartPolicy.Always,
-            labels: { ...args.labels, [LABEL_POD]: args.podName },
-        }, { parent: this });
+            labels: { ...given?.labels, [LABEL_POD]: spec.podName },
+        }, { ...own, dependsOn: given?.dependsOn });
+        recordPart(this, { image: image.resource, container });
         this.containerId = container.id;
         this.containerName = container.name;
         this.registerOutputs({ containerId: this.containerId, containerName: this.containerName });
@@ -52,37 +34,25 @@ export class SandboxContainer extends pulumi.ComponentResource {
 export class PayloadContainer extends pulumi.ComponentResource {
     /** Docker id of the container. */
     public readonly containerId: pulumi.Output<string>;
-    /** Docker name, `<pod>-<name>`. */
+    /** Docker name, `<pod>_<name>`. */
     public readonly containerName: pulumi.Output<string>;
 
     constructor(name: string, args: PayloadContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockerpod:index:PayloadContainer", name, {}, opts);
-        const problems = new Problems();
-        checkPodName(problems, args?.podName);
-        problems.throwIfAny(name);
-        const volumes = checkVolumes(problems, args.podName, args.volumes);
-        const spec = checkContainer(problems, "container", args.podName, args.container, {
-            volumes, hostNetwork: false, allowPrivileged: args.allowPrivileged === true,
-        });
-        if (spec && spec.ports.length > 0) {
-            problems.add("container.ports", "a payload joins the sandbox's network, where ports are published: put them on the SandboxContainer");
-        }
-        problems.throwIfAny(name);
-        const image = buildImage(`${name}-image`, args.container.image, spec!.pullPolicy, this, "container.image");
-        const userCheck = buildUserCheck(`${name}-user-check`, spec!, image.image, undefined, this);
-        const container = buildPayload(name, {
-            spec: spec!,
+        const given = fromPod<PayloadSpec>(args);
+        const spec = given?.spec ?? checked(name, (problems) => checkPayloadArgs(problems, args));
+        const own = childOptions(this, given);
+        const image = buildImage(`${name}-image`, spec.container.image, spec.container.pullPolicy, own, given?.imageField ?? "container.image");
+        // `runAsNonRoot` without a user: the image's user is checked on the Docker host first.
+        const userCheck = buildUserCheck(`${name}-user-check`, spec.container, image.image, spec.host, own);
+        const waitFor = pulumi.output(given?.dependsOn ?? []).apply((deps) => [...deps, ...(userCheck ? [userCheck] : [])]);
+        const container = buildPayload(name, spec, {
             image: image.image,
             sandboxId: args.sandboxId,
             cgroupParent: args.cgroupParent,
-            shareProcessNamespace: args.shareProcessNamespace === true,
-            hostIPC: args.hostIPC === true,
-            hostPID: args.hostPID === true,
-            restartPolicy: args.restartPolicy ?? RestartPolicy.Always,
-            graceSeconds: args.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS,
-            labels: { ...args.labels, [LABEL_POD]: args.podName },
-            initContainer: args.initContainer === true,
-        }, { parent: this, dependsOn: userCheck ? [userCheck] : [] });
+            labels: { ...given?.labels, [LABEL_POD]: spec.podName },
+        }, { ...own, dependsOn: waitFor });
+        recordPart(this, { image: image.resource, container, userCheck });
         this.containerId = container.id;
         this.containerName = container.name;
         this.registerOutputs({ containerId: this.containerId, containerName: this.containerName });

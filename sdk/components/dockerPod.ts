@@ -1,13 +1,17 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { PayloadSpec } from "../core/container";
 import { manifestFromArgs, podArgsFromManifest } from "../core/manifest";
-import { sandboxName } from "../core/names";
-import { PodSpec, buildPodSpec } from "../core/spec";
+import { PodSpec, checkPod, podPayloads } from "../core/pod";
 import { renderSummary } from "../core/summary";
-import { DockerPodArgs } from "../types";
-import { LABEL_POD, LABEL_SLICE, buildGuardian, buildImage, buildPayload, buildSandbox, buildUserCheck, buildVolumeModes, initSucceeded } from "./build";
-import { buildSliceCommand } from "./podSlice";
+import { SandboxSpec } from "../core/sandbox";
+import { SliceSpec } from "../core/slice";
+import { DockerPodArgs, ImagePullPolicy, PayloadContainerArgs, PodSliceArgs, SandboxContainerArgs } from "../types";
+import { LABEL_POD, LABEL_SLICE, buildGuardian, buildImage, buildVolumeModes, initSucceeded } from "./build";
+import { PayloadContainer, SandboxContainer } from "./containers";
+import { PodSlice } from "./podSlice";
+import { handToPart, resourcesOf } from "./wiring";
 
 /** The children of a DockerPod, for TypeScript programs that need them. */
 export interface DockerPodChildren {
@@ -21,6 +25,8 @@ export interface DockerPodChildren {
     volumeModes?: pulumi.CustomResource;
     /** The guardian, with `heal: true`. */
     guardian?: docker.Container;
+    /** The pod's parts, as its preview shows them. */
+    parts: { slice: PodSlice; sandbox: SandboxContainer; payloads: PayloadContainer[] };
 }
 
 /**
@@ -48,9 +54,9 @@ export class DockerPod extends pulumi.ComponentResource {
         const fromManifest = args?.manifest !== undefined ? readManifest(args) : undefined;
         args = fromManifest?.args ?? args;
         // Checked before anything is registered: bad input creates nothing.
-        const spec = buildPodSpec(name, args);
+        const spec = checkPod(name, args);
         for (const warning of [...fromManifest?.warnings ?? [], ...spec.warnings]) pulumi.log.warn(warning, this);
-        const children = buildPod(name, spec, args, this);
+        const children = buildPod(name, spec, this);
         childrenOf.set(this, children);
         this.podName = pulumi.output(spec.podName);
         this.cgroupParent = pulumi.output(spec.slice.cgroupParent);
@@ -100,80 +106,79 @@ function readManifest(args: DockerPodArgs): { args: DockerPodArgs; warnings: str
 // Kept outside the class: every class property would become a schema output.
 const childrenOf = new WeakMap<DockerPod, DockerPodChildren>();
 
-/** Registers a checked pod's resources under `parent`, in the order they depend on each other. */
-export function buildPod(name: string, spec: PodSpec, args: DockerPodArgs, parent: pulumi.Resource): DockerPodChildren {
-    const images: docker.RemoteImage[] = [];
-    const imageFor = (childName: string, image: pulumi.Input<string>, policy: PodSpec["containers"][0]["pullPolicy"], field: string) => {
-        const result = buildImage(`${childName}-image`, image, policy, parent, field);
-        if (result.resource) images.push(result.resource);
-        return result.image;
+/**
+ * Builds a checked pod as its parts, under the pod: the sandbox and each
+ * payload (with their images), the emptyDir volumes, then the slice, which
+ * waits for every image, so a failed pull leaves nothing of the pod behind.
+ * The parts' containers wait on what is made after them (the slice, the
+ * volumes), through promises settled once everything is registered.
+ */
+export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): DockerPodChildren {
+    let settle!: (made: { slice: PodSlice; base: pulumi.Resource[] }) => void;
+    let fail!: (error: unknown) => void;
+    const later = new Promise<{ slice: PodSlice; base: pulumi.Resource[] }>((resolve, reject) => { settle = resolve; fail = reject; });
+    const sliceCommand = later.then(({ slice }) => resourcesOf(slice).command!);
+    const podLabels: Record<string, pulumi.Input<string>> = {
+        // The slice Command's id changes only when the slice is replaced: the containers are then replaced first.
+        [LABEL_SLICE]: pulumi.output(sliceCommand).apply((c) => c.id),
     };
-    // Every image is pulled before anything else of the pod is made: a failed pull (a wrong
-    // password, a missing tag) leaves no slice, volume or container behind.
-    const sandboxImage = imageFor(`${name}-sandbox`, spec.sandboxImage, "IfNotPresent", "sandboxImage");
-    const payloadImages = new Map([
-        ...spec.initContainers.map((c, i) => [c, `initContainers[${i}].image`] as const),
-        ...spec.containers.map((c, i) => [c, `containers[${i}].image`] as const),
-    ].map(([c, field]) => [c.name, imageFor(`${name}-${c.name}`, c.source.image, c.pullPolicy, field)]));
-    const guardianImage = spec.guardianImage === undefined ? undefined
-        : imageFor(`${name}-guardian`, spec.guardianImage, "IfNotPresent", "guardianImage");
+    try {
+        const sandbox = new SandboxContainer(`${name}-sandbox`, handToPart<SandboxContainerArgs, SandboxSpec>({
+            podName: spec.podName, cgroupParent: spec.slice.cgroupParent,
+        }, { spec: spec.sandbox, dependsOn: sliceCommand.then((c) => [c]), labels: podLabels, imageField: "sandboxImage", pod }), { parent: pod });
+        const sandboxContainer = resourcesOf(sandbox).container!;
 
-    const slice = buildSliceCommand(`${name}-slice`, spec.slice, args.host, parent, images);
-    const podLabels = { ...spec.labels, [LABEL_POD]: spec.podName, [LABEL_SLICE]: slice.id };
-    const emptyDirs = spec.volumes.filter((v) => v.type === "volume");
-    const volumes = emptyDirs.map((v) =>
-        new docker.Volume(`${name}-${v.name}`, {
-            name: v.source,
-            labels: [{ label: LABEL_POD, value: spec.podName }, { label: "dockerpod.volume", value: v.name }],
-        }, { parent, deleteBeforeReplace: true, dependsOn: images }));
-    const volumeModes = buildVolumeModes(`${name}-volumes`, emptyDirs.map((v) => v.source), volumes, args.host, parent);
+        // Init containers run in order; each waits for the one before it to exit 0.
+        const base = later.then((made) => made.base);
+        let ready: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = base;
+        const fields = new Map([
+            ...spec.initContainers.map((c, i) => [c, `initContainers[${i}]`] as const),
+            ...spec.containers.map((c, i) => [c, `containers[${i}]`] as const),
+        ]);
+        const parts = podPayloads(spec).map((payload) => {
+            const part = new PayloadContainer(`${name}-${payload.container.name}`, handToPart<PayloadContainerArgs, PayloadSpec>({
+                podName: spec.podName, container: { name: payload.container.name, image: payload.container.image },
+                sandboxId: sandbox.containerId, cgroupParent: spec.slice.cgroupParent,
+            }, { spec: payload, dependsOn: ready, labels: podLabels, imageField: `${fields.get(payload.container)}.image`, pod }), { parent: pod });
+            if (payload.initContainer) {
+                const container = resourcesOf(part).container!;
+                ready = initSucceeded(container, payload.container.name).apply((done) => base.then((b) => [...b, ...done]));
+            }
+            return { payload, part };
+        });
+        const images = [sandbox, ...parts.map((p) => p.part)].flatMap((part) => resourcesOf(part).image ?? []);
+        const guardianImage = spec.guardianImage === undefined ? undefined
+            : buildImage(`${name}-guardian-image`, spec.guardianImage, ImagePullPolicy.IfNotPresent, { parent: pod }, "guardianImage");
+        if (guardianImage?.resource) images.push(guardianImage.resource);
 
-    const sandbox = buildSandbox(`${name}-sandbox`, {
-        containerName: sandboxName(spec.podName),
-        image: sandboxImage,
-        cgroupParent: spec.slice.cgroupParent,
-        hostname: spec.hostname,
-        ports: spec.ports,
-        networks: spec.networks,
-        dns: spec.dns,
-        hosts: spec.hosts,
-        hostNetwork: spec.hostNetwork,
-        hostIPC: spec.hostIPC,
-        hostPID: spec.hostPID,
-        shareProcessNamespace: spec.shareProcessNamespace,
-        restartPolicy: spec.restartPolicy,
-        labels: podLabels,
-    }, { parent, dependsOn: [slice] });
+        const emptyDirs = spec.volumes.filter((v) => v.type === "volume");
+        // After the slice, whose create refuses a pod of another stack: Docker's volume create
+        // would hand back that pod's volume of the same name, and this pod would take it over.
+        const afterSlice: Promise<pulumi.Resource[]> = sliceCommand.then((c) => [...images, c]);
+        const volumes = emptyDirs.map((v) =>
+            new docker.Volume(`${name}-${v.name}`, {
+                name: v.source,
+                labels: [{ label: LABEL_POD, value: spec.podName }, { label: "dockerpod.volume", value: v.name }],
+            }, { parent: pod, deleteBeforeReplace: true, dependsOn: afterSlice }));
+        const volumeModes = buildVolumeModes(`${name}-volumes`, emptyDirs.map((v) => v.source), volumes, spec.slice.host, pod);
 
-    const payload = (c: PodSpec["containers"][0], initContainer: boolean, ready: pulumi.Input<pulumi.Input<pulumi.Resource>[]>) => {
-        const image = payloadImages.get(c.name)!;
-        const userCheck = buildUserCheck(`${name}-${c.name}-user-check`, c, image, args.host, parent);
-        const dependsOn = userCheck ? pulumi.output(ready).apply((deps) => [...deps, userCheck]) : ready;
-        return buildPayload(`${name}-${c.name}`, {
-            spec: c,
-            image,
-            sandboxId: sandbox.id,
-            cgroupParent: spec.slice.cgroupParent,
-            shareProcessNamespace: spec.shareProcessNamespace,
-            hostIPC: spec.hostIPC,
-            hostPID: spec.hostPID,
-            restartPolicy: spec.restartPolicy,
-            graceSeconds: spec.graceSeconds,
-            labels: podLabels,
-            initContainer,
-        }, { parent, dependsOn });
-    };
+        const slice = new PodSlice(`${name}-slice`, handToPart<PodSliceArgs, SliceSpec>({ podName: spec.podName },
+            { spec: spec.slice, dependsOn: images, labels: {}, pod }), { parent: pod });
+        const command = resourcesOf(slice).command!;
+        settle({ slice, base: [command, sandboxContainer, ...volumes, ...(volumeModes ? [volumeModes] : [])] });
 
-    // Init containers run in order; each waits for the one before it to exit 0.
-    const base: pulumi.Resource[] = [slice, sandbox, ...volumes, ...(volumeModes ? [volumeModes] : [])];
-    let ready: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = base;
-    const initContainers = spec.initContainers.map((c) => {
-        const container = payload(c, true, ready);
-        ready = initSucceeded(container, c.name).apply((done) => [...base, ...done]);
-        return container;
-    });
-    const containers = spec.containers.map((c) => payload(c, false, ready));
-    const guardian = guardianImage === undefined ? undefined : buildGuardian(`${name}-guardian`, spec, guardianImage, podLabels,
-        { parent, dependsOn: [slice, sandbox, ...initContainers, ...containers] });
-    return { slice, sandbox, initContainers, containers, images, volumes, volumeModes, guardian };
+        const containerOf = (part: pulumi.ComponentResource) => resourcesOf(part).container!;
+        const initContainers = parts.filter((p) => p.payload.initContainer).map((p) => containerOf(p.part));
+        const containers = parts.filter((p) => !p.payload.initContainer).map((p) => containerOf(p.part));
+        const guardian = guardianImage === undefined ? undefined : buildGuardian(`${name}-guardian`, spec, guardianImage.image,
+            { ...podLabels, [LABEL_POD]: spec.podName }, { parent: pod, dependsOn: [command, sandboxContainer, ...initContainers, ...containers] });
+        return {
+            slice: command, sandbox: sandboxContainer, initContainers, containers, images, volumes, volumeModes, guardian,
+            parts: { slice, sandbox, payloads: parts.map((p) => p.part) },
+        };
+    } catch (error) {
+        // Nothing waits forever on a pod that could not be built.
+        fail(error);
+        throw error;
+    }
 }

@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { HostArgs } from "../types";
+import { HostSpec } from "../core/slice";
 
 export interface HostCommandArgs {
     create: pulumi.Input<string>;
@@ -28,9 +28,9 @@ function boundedScript(name: string, script: pulumi.Input<string> | undefined): 
     });
 }
 
-/** A Command on the Docker host: local, or over SSH when `host.connection` is set. */
+/** A Command on the Docker host: local, or over SSH when the host has a connection. */
 export function hostCommand(
-    name: string, given: HostCommandArgs, host: HostArgs | undefined, opts: pulumi.CustomResourceOptions,
+    name: string, given: HostCommandArgs, host: HostSpec | undefined, opts: pulumi.CustomResourceOptions,
 ): command.local.Command | command.remote.Command {
     const args: HostCommandArgs = {
         ...given,

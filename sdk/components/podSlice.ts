@@ -1,33 +1,32 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { Problems } from "../core/errors";
 import { ownerMark, renderSliceScripts, sliceIdentity } from "../core/render";
-import { SliceSpec, checkSlice } from "../core/spec";
-import { isDns1123Label } from "../core/names";
-import { HostArgs, PodSliceArgs } from "../types";
+import { SliceSpec, checkPodSliceArgs } from "../core/slice";
+import { PodSliceArgs } from "../types";
 import { hostCommand } from "./hostCommand";
+import { checked, childOptions, fromPod, recordPart } from "./wiring";
 
 /**
  * The pod's parent cgroup with pod-wide limits: a systemd slice unit, or a
  * cgroupfs directory, made by a `@pulumi/command` Command on the Docker host.
  */
 export class PodSlice extends pulumi.ComponentResource {
-    /** The value for Docker's `--cgroup-parent`, computed from the inputs (known in preview). */
+    /**
+     * The value for Docker's `--cgroup-parent`, known at preview. It carries a
+     * dependency on the slice's Command: a container given it waits for the slice.
+     */
     public readonly cgroupParent: pulumi.Output<string>;
     /** The cgroup driver the slice was made for. */
     public readonly cgroupDriver: pulumi.Output<string>;
 
     constructor(name: string, args: PodSliceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockerpod:index:PodSlice", name, {}, opts);
-        const problems = new Problems();
-        if (!isDns1123Label(args?.podName)) {
-            problems.add("podName", `${JSON.stringify(args?.podName)} is not a valid pod name: use a DNS-1123 label`);
-            problems.throwIfAny(name);
-        }
-        const spec = checkSlice(problems, args.podName, args.resources, args.host);
-        problems.throwIfAny(name);
-        buildSliceCommand(name, spec, args.host, this);
-        this.cgroupParent = pulumi.output(spec.cgroupParent);
+        const given = fromPod<SliceSpec>(args);
+        const spec = given?.spec ?? checked(name, (problems) => checkPodSliceArgs(problems, args));
+        const sliceCommand = buildSliceCommand(name, spec, { ...childOptions(this, given), dependsOn: given?.dependsOn });
+        recordPart(this, { command: sliceCommand });
+        // The URN is known at preview (an id is not on create), so the value stays known.
+        this.cgroupParent = sliceCommand.urn.apply(() => spec.cgroupParent);
         this.cgroupDriver = pulumi.output(spec.host.driver);
         this.registerOutputs({ cgroupParent: this.cgroupParent, cgroupDriver: this.cgroupDriver });
     }
@@ -35,7 +34,7 @@ export class PodSlice extends pulumi.ComponentResource {
 
 /** Registers the Command (named `name`) that creates, updates and deletes a checked slice. */
 export function buildSliceCommand(
-    name: string, spec: SliceSpec, host: HostArgs | undefined, parent: pulumi.Resource, dependsOn: pulumi.Resource[] = [],
+    name: string, spec: SliceSpec, opts: pulumi.CustomResourceOptions,
 ): command.local.Command | command.remote.Command {
     const owner = ownerMark(pulumi.getProject(), pulumi.getStack(), spec.podName);
     const scripts = renderSliceScripts(spec, owner);
@@ -45,5 +44,5 @@ export function buildSliceCommand(
         delete: scripts.delete,
         // The slice's identity: changing it makes a new slice and removes the old one.
         triggers: [sliceIdentity(spec)],
-    }, host, { parent, deleteBeforeReplace: true, dependsOn });
+    }, spec.host, { ...opts, deleteBeforeReplace: true });
 }

@@ -1,16 +1,23 @@
+import * as pulumi from "@pulumi/pulumi";
+
 /** One problem in a pod's input: the field's path and what to do about it. */
 export interface SpecProblem {
     path: string;
     message: string;
 }
 
-/** Thrown for bad input, before any resource is registered. Lists every problem. */
-export class PodSpecError extends Error {
+/**
+ * Thrown for bad input, before any resource is registered. Lists every
+ * problem. It is Pulumi's InputPropertiesError, so the engine prints each
+ * field path and reason, from a program and through the component provider alike.
+ */
+export class PodSpecError extends pulumi.InputPropertiesError {
     constructor(public readonly resource: string, public readonly problems: SpecProblem[]) {
-        super(
-            `dockerpod: invalid input for "${resource}":\n` +
-            problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
-        );
+        super({
+            message: `dockerpod: invalid input for "${resource}":\n` +
+                problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+            errors: problems.map((p) => ({ propertyPath: p.path, reason: p.message })),
+        });
         this.name = "PodSpecError";
     }
 }

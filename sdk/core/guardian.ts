@@ -11,8 +11,8 @@
 // what is missing is Pulumi's to recreate. Rendered here, as text, so the
 // script is snapshot-tested; every name in it was validated, every probe
 // argument is quoted.
-import { shellQuote } from "./names";
-import { PodSpec } from "./spec";
+import { sandboxName, shellQuote } from "./names";
+import { PodSpec } from "./pod";
 
 /** Seconds between reconciles when no Docker event wakes the guardian first. */
 export const GUARDIAN_PERIOD_SECONDS = 2;
@@ -20,23 +20,23 @@ export const GUARDIAN_PERIOD_SECONDS = 2;
 export function renderGuardianScript(spec: PodSpec): string {
     const names = (list: PodSpec["containers"]) => list.map((c) => c.dockerName).join(" ");
     const probes = spec.containers.flatMap((c, i) => {
-        const p = c.source.livenessProbe;
+        const p = c.livenessProbe;
         if (!p) return [];
         const n = i + 1;
-        const command = p.exec.command.map(shellQuote).join(" ");
+        const command = p.command.map(shellQuote).join(" ");
         return [{
-            init: `NEXT_${n}=$(( $(date +%s) + ${p.initialDelaySeconds ?? 0} )); FAIL_${n}=0`,
+            init: `NEXT_${n}=$(( $(date +%s) + ${p.initialDelaySeconds} )); FAIL_${n}=0`,
             fn: [
                 `live_${n}() { # ${c.dockerName}`,
                 `  now=$(date +%s); [ "$now" -ge "$NEXT_${n}" ] || return 0`,
-                `  NEXT_${n}=$((now + ${p.periodSeconds ?? 10}))`,
+                `  NEXT_${n}=$((now + ${p.periodSeconds}))`,
                 `  [ "$(docker inspect --format '{{.State.Running}}' ${c.dockerName} 2>/dev/null)" = true ] || return 0`,
-                `  if timeout ${p.timeoutSeconds ?? 1} docker exec ${c.dockerName} ${command} >/dev/null 2>&1; then FAIL_${n}=0; return 0; fi`,
-                `  FAIL_${n}=$((FAIL_${n} + 1)); log "liveness probe of ${c.dockerName} failed ($FAIL_${n}/${p.failureThreshold ?? 3})"`,
-                `  if [ "$FAIL_${n}" -ge ${p.failureThreshold ?? 3} ]; then`,
-                `    log "restarting ${c.dockerName}: its liveness probe failed ${p.failureThreshold ?? 3} times in a row"`,
+                `  if timeout ${p.timeoutSeconds} docker exec ${c.dockerName} ${command} >/dev/null 2>&1; then FAIL_${n}=0; return 0; fi`,
+                `  FAIL_${n}=$((FAIL_${n} + 1)); log "liveness probe of ${c.dockerName} failed ($FAIL_${n}/${p.failureThreshold})"`,
+                `  if [ "$FAIL_${n}" -ge ${p.failureThreshold} ]; then`,
+                `    log "restarting ${c.dockerName}: its liveness probe failed ${p.failureThreshold} times in a row"`,
                 `    docker restart -t "$GRACE" ${c.dockerName} >/dev/null || log "could not restart ${c.dockerName}"`,
-                `    FAIL_${n}=0; NEXT_${n}=$((now + ${p.initialDelaySeconds ?? 0} + ${p.periodSeconds ?? 10}))`,
+                `    FAIL_${n}=0; NEXT_${n}=$((now + ${p.initialDelaySeconds} + ${p.periodSeconds}))`,
                 `  fi`,
                 `}`,
             ].join("\n"),
@@ -46,10 +46,10 @@ export function renderGuardianScript(spec: PodSpec): string {
     return `#!/bin/sh
 # dockerpod guardian for pod ${spec.podName}: heals the pod as the kubelet would.
 POD=${shellQuote(spec.podName)}
-SANDBOX=${shellQuote(`${spec.podName}-sandbox`)}
+SANDBOX=${shellQuote(sandboxName(spec.podName))}
 INITS=${shellQuote(names(spec.initContainers))}
 APPS=${shellQuote(names(spec.containers))}
-RESTART=${shellQuote(spec.restartPolicy)}
+RESTART=${shellQuote(spec.sandbox.restartPolicy)}
 GRACE=${spec.graceSeconds}
 PERIOD=${GUARDIAN_PERIOD_SECONDS}
 

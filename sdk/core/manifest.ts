@@ -12,7 +12,7 @@
 // - refused: anything that would change the pod's behaviour and that dockerpod
 //   cannot honour, and any field it does not know. They are listed, each by
 //   its path, in ONE PodSpecError;
-// - values are not checked here beyond the Kubernetes schema: buildPodSpec
+// - values are not checked here beyond the Kubernetes schema: checkPod
 //   (spec.ts) checks them, with its own messages, when the DockerPod is made.
 //
 // Secret env values are written as `valueFrom.secretKeyRef` to the Secret
@@ -58,7 +58,7 @@ import {
 } from "../types";
 import { Problems, PodSpecError, SpecProblem } from "./errors";
 import { isDns1123Label } from "./names";
-import { buildPodSpec } from "./spec";
+import { checkPod } from "./pod";
 
 type ObjectMeta = NonNullable<IPod["metadata"]>;
 
@@ -278,7 +278,7 @@ function mapSecurityContext(w: Walk, path: string, sc: ISecurityContext): Securi
         windowsOptions: "is not supported: dockerpod runs Linux containers",
     });
     // runAsNonRoot without runAsUser is checked against the image's user at `up`; privileged
-    // passes through, for buildPodSpec to refuse unless host.allowPrivileged is set.
+    // passes through, for checkPod to refuse unless host.allowPrivileged is set.
     ignoreDefaultProfiles(w, path, [["seccompProfile", seccompProfile], ["appArmorProfile", appArmorProfile]]);
     if (procMount === "Default") w.ignore(at(path, "procMount"));
     else if (procMount !== undefined) w.refuse(at(path, "procMount"), "is not supported: only Default is");
@@ -344,7 +344,7 @@ function mapDnsConfig(w: Walk, dc: IPodDNSConfig): PodDNSConfig {
 function mapHostAlias(w: Walk, path: string, h: IHostAlias): HostAlias {
     const { ip, hostnames, ...rest } = h;
     w.refuseRest(path, rest, {});
-    // An alias without hostnames passes through, for buildPodSpec to refuse with its own message.
+    // An alias without hostnames passes through, for checkPod to refuse with its own message.
     return { ip, hostnames: hostnames ?? [] };
 }
 
@@ -365,7 +365,7 @@ function mapEnv(w: Walk, path: string, podName: string, e: IEnvVar): EnvVar {
 function mapPort(w: Walk, path: string, p: IContainerPort): ContainerPort {
     const { containerPort, hostPort, hostIP, protocol, name, ...rest } = p;
     w.refuseRest(path, rest, {});
-    // SCTP passes through for buildPodSpec to refuse with its own message.
+    // SCTP passes through for checkPod to refuse with its own message.
     return compact({ containerPort, hostPort, hostIP, protocol: protocol as Protocol | undefined, name });
 }
 
@@ -428,7 +428,7 @@ function mapContainer(w: Walk, path: string, podName: string, c: IContainer, tok
         volumeMounts: volumeMounts && (mounts.length > 0 || volumeMounts.length === 0) ? mounts : undefined,
         workingDir,
         readinessProbe: readinessProbe && mapProbe(w, at(path, "readinessProbe"), readinessProbe),
-        // Passed through: buildPodSpec refuses them, with its own explanation.
+        // Passed through: checkPod refuses them, with its own explanation.
         livenessProbe: livenessProbe && mapProbe(w, at(path, "livenessProbe"), livenessProbe),
         startupProbe: startupProbe && mapProbe(w, at(path, "startupProbe"), startupProbe),
         securityContext: securityContext && mapSecurityContext(w, at(path, "securityContext"), securityContext),
@@ -463,7 +463,7 @@ function mapVolume(w: Walk, path: string, v: IVolume): Volume {
         const { medium, sizeLimit, ...edRest } = emptyDir;
         w.refuseRest(at(path, "emptyDir"), edRest, {});
         if (sizeLimit !== undefined) w.refuse(at(at(path, "emptyDir"), "sizeLimit"), "is not supported: Docker volumes have no size limit");
-        // medium passes through: buildPodSpec refuses Memory with its own message.
+        // medium passes through: checkPod refuses Memory with its own message.
         emptyDirArgs = compact({ medium });
     }
     let hostPathArgs: Volume["hostPath"];
@@ -755,7 +755,7 @@ function securityManifest(sc: SecurityContext): ISecurityContext {
 
 function containerManifest(podName: string, c: Container, podSecurity: SecurityContext | undefined): pulumi.Output<IContainer> {
     const env = c.env?.map((e) => envManifest(podName, c.name, e));
-    // The pod's defaults for fields a Pod has only per container; the container's own win, as in buildPodSpec.
+    // The pod's defaults for fields a Pod has only per container; the container's own win, as in checkPod.
     const inherited = compact(Object.fromEntries(PER_CONTAINER_SECURITY.map((key) => [key, podSecurity?.[key]])));
     const security = (c.securityContext !== undefined || Object.keys(inherited).length > 0)
         ? { ...inherited, ...c.securityContext } as SecurityContext
@@ -829,11 +829,11 @@ export function fieldsNotCarried(args: DockerPodArgs): string[] {
  * containers' `files` have no Pod field either: when set, the first line is a
  * YAML comment naming them (`# dockerpod: not carried: ...`). Secret env
  * values become `secretKeyRef`s to `manifestSecretName(pod)`. Throws
- * PodSpecError for args buildPodSpec refuses.
+ * PodSpecError for args checkPod refuses.
  */
 export function manifestFromArgs(name: string, args: DockerPodArgs): pulumi.Output<string> {
     // Checked first, so that a manifest is only ever written for a valid pod.
-    const podName = buildPodSpec(name, args).podName;
+    const podName = checkPod(name, args).podName;
     const podSecurity = args.securityContext;
     const containers = pulumi.all((args.containers ?? []).map((c) => containerManifest(podName, c, podSecurity)));
     const initContainers = args.initContainers && pulumi.all(args.initContainers.map((c) => containerManifest(podName, c, podSecurity)));

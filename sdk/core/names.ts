@@ -40,19 +40,38 @@ export function podCgroupPath(parentPath: string, podName: string): string {
     return `${parentPath}/${podName}`;
 }
 
+/**
+ * Docker names derived from a pod are `<pod>_<member>`. Pod, container and
+ * volume names are DNS-1123 labels, which never hold `_`, so the first `_`
+ * ends the pod name: no two pods, and no two members of one pod, can derive
+ * the same name (with `-`, pod `web` + `api-sandbox` and pod `web-api` +
+ * `sandbox` were both `web-api-sandbox`). The pod's own members, `sandbox` and
+ * `guardian`, are names its containers may not take.
+ */
+export const NAME_SEPARATOR = "_";
+
+/** Member names the pod itself uses for its containers. */
+export const SANDBOX_MEMBER = "sandbox";
+export const GUARDIAN_MEMBER = "guardian";
+
 /** Docker container name of a pod member. */
 export function containerName(podName: string, member: string): string {
-    return `${podName}-${member}`;
+    return `${podName}${NAME_SEPARATOR}${member}`;
 }
 
 /** Name of the pod's sandbox container. */
 export function sandboxName(podName: string): string {
-    return containerName(podName, "sandbox");
+    return containerName(podName, SANDBOX_MEMBER);
 }
 
-/** Docker volume name of an emptyDir volume. */
+/** Name of the healing pod's guardian container. */
+export function guardianName(podName: string): string {
+    return containerName(podName, GUARDIAN_MEMBER);
+}
+
+/** Docker volume name of an emptyDir volume (volumes are a namespace of their own). */
 export function volumeName(podName: string, volume: string): string {
-    return `${podName}-${volume}`;
+    return `${podName}${NAME_SEPARATOR}${volume}`;
 }
 
 /** Quotes a string for POSIX sh. Used on top of validation, never instead of it. */

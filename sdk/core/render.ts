@@ -3,7 +3,7 @@
 import { CgroupDriver } from "../types";
 import { shellQuote } from "./names";
 import { cpuQuotaPercent } from "./quantity";
-import { SliceSpec } from "./spec";
+import { SliceSpec } from "./slice";
 
 /** Who made a slice: it is refused to any other project, stack or pod. */
 export function ownerMark(project: string, stack: string, podName: string): string {

@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerSpec, Limits, PodSpec } from "./spec";
+import { Limits } from "./checks";
+import { ContainerSpec } from "./container";
+import { PodSpec } from "./pod";
+import { guardianName } from "./names";
 
 function showLimits(limits: Limits): [string, string] {
     const memory = limits.memoryBytes !== undefined ? `${+(limits.memoryBytes / 2 ** 20).toFixed(1)}Mi` : "-";
@@ -18,24 +21,25 @@ function cell(text: string): string {
 export function renderSummary(spec: PodSpec): pulumi.Output<string> {
     const rows = (list: ContainerSpec[], kind: string) => list.map((c) =>
         // The image may be computed; only the image, never an env value, is read.
-        pulumi.output(c.source.image).apply((image) => {
+        pulumi.output(c.image).apply((image) => {
             const [memory, cpu] = showLimits(c.limits);
             const ports = c.ports.map((p) => `${p.hostPort !== undefined ? `${p.hostIP ?? ""}${p.hostIP ? ":" : ""}${p.hostPort}->` : ""}${p.containerPort}/${p.protocol}`).join(", ") || "-";
-            const env = (c.source.env ?? []).map((e) => e.name).join(", ") || "-";
+            const env = c.env.map((e) => e.name).join(", ") || "-";
             return `| ${cell(c.name)} | ${kind} | ${cell(String(image))} | ${memory} | ${cpu} | ${ports} | ${cell(env)} |`;
         }));
     const shared = ["net", "ipc"];
-    if (spec.shareProcessNamespace) shared.push("pid");
-    const hostNs = [spec.hostNetwork && "network", spec.hostIPC && "ipc", spec.hostPID && "pid"].filter(Boolean);
+    const sandbox = spec.sandbox;
+    if (sandbox.shareProcessNamespace) shared.push("pid");
+    const hostNs = [sandbox.hostNetwork && "network", sandbox.hostIPC && "ipc", sandbox.hostPID && "pid"].filter(Boolean);
     const [podMemory, podCpu] = showLimits(spec.slice.limits);
     return pulumi.all([...rows(spec.initContainers, "init"), ...rows(spec.containers, "app")]).apply((lines) => [
         `### Pod \`${spec.podName}\``,
         "",
         `- cgroup parent: \`${spec.slice.cgroupParent}\` (${spec.slice.host.driver}), pod limits: memory ${podMemory}, cpu ${podCpu}`,
-        `- sandbox: \`${spec.sandboxImage}\`, hostname \`${spec.hostNetwork ? "(host)" : spec.hostname}\`, shared namespaces: ${shared.join(", ")}` +
+        `- sandbox: \`${sandbox.image}\`, hostname \`${sandbox.hostname ?? "(host)"}\`, shared namespaces: ${shared.join(", ")}` +
             (hostNs.length ? `; host namespaces: ${hostNs.join(", ")}` : ""),
-        `- restart policy: ${spec.restartPolicy}, termination grace: ${spec.graceSeconds}s` +
-            (spec.guardianImage ? `; heals itself: guardian \`${spec.podName}-guardian\` (\`${spec.guardianImage}\`)` : ""),
+        `- restart policy: ${sandbox.restartPolicy}, termination grace: ${spec.graceSeconds}s` +
+            (spec.guardianImage ? `; heals itself: guardian \`${guardianName(spec.podName)}\` (\`${spec.guardianImage}\`)` : ""),
         "",
         "| container | kind | image | memory | cpu | ports | env |",
         "|---|---|---|---|---|---|---|",

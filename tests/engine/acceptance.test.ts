@@ -43,7 +43,7 @@ function seedPod(port: number, extra: Partial<DockerPodArgs> = {}): DockerPodArg
 
 describe("the seed pod", () => {
     const pod = podName("seed");
-    const members = ["sandbox", "app", "sidecar"].map((m) => `${pod}-${m}`);
+    const members = ["sandbox", "app", "sidecar"].map((m) => `${pod}_${m}`);
     const [sandbox, app, sidecar] = members;
     let port: number;
     let stack: Realizer;
@@ -134,11 +134,11 @@ describe("shareProcessNamespace", () => {
     test("puts every container of the pod in the sandbox's PID namespace", async () => {
         const pod = podName("pid");
         await upOk(stacks.create(), podProgram(pod, seedPod(await freePort(), { shareProcessNamespace: true, initContainers: [] })));
-        const members = ["sandbox", "app", "sidecar"].map((m) => `${pod}-${m}`);
+        const members = ["sandbox", "app", "sidecar"].map((m) => `${pod}_${m}`);
         const inodes = await Promise.all(members.map((m) => nsInode(m, "pid")));
         expect(new Set(inodes).size).toBe(1);
         // The sidecar sees the app's process.
-        const ps = await exec(`${pod}-sidecar`, ["ps", "-o", "comm"]);
+        const ps = await exec(`${pod}_sidecar`, ["ps", "-o", "comm"]);
         expect(ps.stdout).toContain("httpd");
     });
 });

@@ -38,7 +38,7 @@ test("env, workingDir, args, requests, limits and securityContext reach the cont
             },
         }],
     }));
-    const c = await inspect(`${pod}-app`);
+    const c = await inspect(`${pod}_app`);
     expect(c.Config.Entrypoint).toEqual(["sh", "-c"]);
     expect(c.Config.Cmd).toEqual([IDLE[2]]);
     expect(c.Config.Env).toEqual(expect.arrayContaining(["GREETING=hi", "TOKEN=s3cret"]));
@@ -50,10 +50,10 @@ test("env, workingDir, args, requests, limits and securityContext reach the cont
         ReadonlyRootfs: true, CapDrop: ["ALL"], CapAdd: ["CAP_NET_BIND_SERVICE"], SecurityOpt: ["no-new-privileges:true"],
         RestartPolicy: { Name: "on-failure", MaximumRetryCount: 0 },
     });
-    const id = await exec(`${pod}-app`, ["id", "-u"]);
+    const id = await exec(`${pod}_app`, ["id", "-u"]);
     expect(id.stdout.trim()).toBe("65534");
-    expect((await exec(`${pod}-app`, ["sh", "-c", "echo x > /x"])).exitCode).not.toBe(0);
-    expect((await exec(`${pod}-app`, ["sh", "-c", "echo $GREETING"])).stdout.trim()).toBe("hi");
+    expect((await exec(`${pod}_app`, ["sh", "-c", "echo x > /x"])).exitCode).not.toBe(0);
+    expect((await exec(`${pod}_app`, ["sh", "-c", "echo $GREETING"])).stdout.trim()).toBe("hi");
 });
 
 describe("the realizer", () => {
@@ -152,11 +152,11 @@ describe("files, networks, DNS and /etc/hosts", () => {
     test("files are written before start; the pod is on the network; DNS and hosts reach every container", async () => {
         const pod = podName("net");
         await upOk(stacks.create(), podProgram(pod, netPod(pod)));
-        const web = `${pod}-web`;
+        const web = `${pod}_web`;
         expect((await exec(web, ["cat", "/etc/app/token"])).stdout).toBe("t0ken");
         expect((await exec(web, ["stat", "-c", "%a %u", "/etc/app/index.html"])).stdout.trim()).toBe("640 0");
         // The network is the sandbox's; the payload shares it.
-        const sandbox = await inspect(`${pod}-sandbox`);
+        const sandbox = await inspect(`${pod}_sandbox`);
         expect(Object.keys(sandbox.NetworkSettings.Networks)).toEqual([network]);
         const ip = sandbox.NetworkSettings.Networks[network].IPAddress;
         const byIp = await fromNetwork(["wget", "-qO-", `http://${ip}:8080/`]);
@@ -180,7 +180,7 @@ describe("files, networks, DNS and /etc/hosts", () => {
     test("other containers on the network reach the pod by its aliases", async () => {
         const pod = podName("alias");
         await upOk(stacks.create(), podProgram(pod, netPod(pod)));
-        const sandbox = await inspect(`${pod}-sandbox`);
+        const sandbox = await inspect(`${pod}_sandbox`);
         expect(sandbox.NetworkSettings.Networks[network].Aliases).toEqual(expect.arrayContaining(["web-alias"]));
         const byAlias = await fromNetwork(["wget", "-qO-", "http://web-alias:8080/"]);
         expect(byAlias).toMatchObject({ code: 0 });
@@ -214,7 +214,7 @@ describe("runAsNonRoot", () => {
             containers: [{ name: "app", image: BUSYBOX, command: IDLE, securityContext: { runAsNonRoot: true } }],
         }));
         expect(run.errors.map((e) => e.message).join("\n")).toMatch(/sets runAsNonRoot but its image .* runs as root/);
-        await expect(engine.getContainer(`${pod}-app`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+        await expect(engine.getContainer(`${pod}_app`).inspect()).rejects.toMatchObject({ statusCode: 404 });
     });
 
     test("with runAsUser the container runs as that user", async () => {
@@ -224,7 +224,7 @@ describe("runAsNonRoot", () => {
             terminationGracePeriodSeconds: 1,
             containers: [{ name: "app", image: BUSYBOX, command: IDLE, securityContext: { runAsNonRoot: true, runAsUser: 65534 } }],
         }));
-        expect((await exec(`${pod}-app`, ["id", "-u"])).stdout.trim()).toBe("65534");
+        expect((await exec(`${pod}_app`, ["id", "-u"])).stdout.trim()).toBe("65534");
     });
 });
 
@@ -263,7 +263,7 @@ describe("securityContext, seen from inside the containers", () => {
                 },
             ],
         }));
-        const [plain, caps, open] = ["plain", "caps", "open"].map((c) => `${pod}-${c}`);
+        const [plain, caps, open] = ["plain", "caps", "open"].map((c) => `${pod}_${c}`);
 
         // id: the pod's user, or the container's own.
         expect((await exec(plain, ["id"])).stdout.trim()).toMatch(/^uid=65534\(nobody\) gid=65534\(nogroup\)/);
@@ -310,7 +310,7 @@ describe("ports", () => {
                 ports: [{ containerPort: 5353, hostPort: port, hostIP: "127.0.0.1", protocol: "UDP" }],
             }],
         }));
-        const sandbox = await inspect(`${pod}-sandbox`);
+        const sandbox = await inspect(`${pod}_sandbox`);
         expect(sandbox.NetworkSettings.Ports["5353/udp"]).toEqual([{ HostIp: "127.0.0.1", HostPort: String(port) }]);
         expect(sandbox.NetworkSettings.Ports["5353/tcp"]).toBeUndefined();
 

@@ -43,14 +43,14 @@ function healingPod(port: number, extra: Partial<DockerPodArgs> = {}): DockerPod
 }
 
 async function podWorks(pod: string, port: number, d: Docker = docker): Promise<boolean> {
-    const inside = await exec(`${pod}-sidecar`, ["timeout", "2", "wget", "-qO-", "http://127.0.0.1:80/"], d).catch(() => undefined);
+    const inside = await exec(`${pod}_sidecar`, ["timeout", "2", "wget", "-qO-", "http://127.0.0.1:80/"], d).catch(() => undefined);
     if (inside?.stdout !== "healthy\n") return false;
     const outside = await httpGet(`http://127.0.0.1:${port}/`).catch(() => undefined);
     return outside?.body === "healthy\n";
 }
 
 async function initRuns(pod: string, d: Docker = docker): Promise<number> {
-    const out = await exec(`${pod}-sidecar`, ["true"], d).then(() => exec(`${pod}-app`, ["cat", "/www/runs"], d));
+    const out = await exec(`${pod}_sidecar`, ["true"], d).then(() => exec(`${pod}_app`, ["cat", "/www/runs"], d));
     return out.stdout.split("\n").filter(Boolean).length;
 }
 
@@ -66,7 +66,7 @@ async function startedAt(name: string, d: Docker = docker): Promise<string> {
 }
 
 async function guardianLog(pod: string, d: Docker = docker): Promise<string> {
-    const buf = await d.getContainer(`${pod}-guardian`).logs({ stdout: true, stderr: true }) as unknown as Buffer;
+    const buf = await d.getContainer(`${pod}_guardian`).logs({ stdout: true, stderr: true }) as unknown as Buffer;
     return demux(buf).stdout;
 }
 
@@ -81,18 +81,18 @@ describe("a killed or restarted sandbox", () => {
     });
 
     test("1: kill the sandbox: within 10 s the pod serves inside and on the published port; init ran again", async () => {
-        await docker.getContainer(`${pod}-sandbox`).kill();
+        await docker.getContainer(`${pod}_sandbox`).kill();
         // Give Docker a moment to see the death before polling (the old namespaces may still answer).
-        await until("the sandbox to restart", async () => (await inspect(`${pod}-sandbox`)).State.Running ? true : undefined, 10_000, 50);
+        await until("the sandbox to restart", async () => (await inspect(`${pod}_sandbox`)).State.Running ? true : undefined, 10_000, 50);
         const ms = await recovery(pod, port);
         expect(ms).toBeLessThan(10_000);
         expect(await initRuns(pod)).toBe(2);
-        expect(await guardianLog(pod)).toMatch(/rerunning init container .*-page: the sandbox started at/);
+        expect(await guardianLog(pod)).toMatch(/rerunning init container .*_page: the sandbox started at/);
     });
 
     test("2: docker restart of the sandbox: the same", async () => {
         const before = await initRuns(pod);
-        await docker.getContainer(`${pod}-sandbox`).restart({ t: 1 });
+        await docker.getContainer(`${pod}_sandbox`).restart({ t: 1 });
         expect(await recovery(pod, port)).toBeLessThan(10_000);
         expect(await initRuns(pod)).toBe(before + 1);
     });
@@ -101,7 +101,7 @@ describe("a killed or restarted sandbox", () => {
         const count = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dockerpod.pod=${pod}`] }) })).length;
         // Processes (not threads) of each container; the guardian's Docker CLI calls come and go, so take its fewest.
         const processes = async (member: string) => {
-            const id = (await inspect(`${pod}-${member}`)).Id;
+            const id = (await inspect(`${pod}_${member}`)).Id;
             return readCgroup("pids", `${PARENT}/${pod}/${id}`, "cgroup.procs").split("\n").filter(Boolean).length;
         };
         const tasks = async () => {
@@ -115,8 +115,8 @@ describe("a killed or restarted sandbox", () => {
         const containers = await count();
         const before = await tasks();
         for (let i = 0; i < 3; i++) {
-            await docker.getContainer(`${pod}-sandbox`).kill();
-            await until("the sandbox to restart", async () => (await inspect(`${pod}-sandbox`)).State.Running ? true : undefined, 10_000, 50);
+            await docker.getContainer(`${pod}_sandbox`).kill();
+            await until("the sandbox to restart", async () => (await inspect(`${pod}_sandbox`)).State.Running ? true : undefined, 10_000, 50);
             expect(await recovery(pod, port)).toBeLessThan(10_000);
         }
         expect(await count()).toBe(containers);
@@ -137,25 +137,25 @@ test("4: a failing liveness probe restarts only that container", async () => {
         livenessProbe: { exec: { command: ["test", "-f", "/tmp/alive"] }, periodSeconds: 1, failureThreshold: 2 },
     };
     await upOk(stacks.create(), podProgram(pod, args));
-    const before = { sandbox: await startedAt(`${pod}-sandbox`), app: await startedAt(`${pod}-app`), sidecar: await startedAt(`${pod}-sidecar`) };
-    await exec(`${pod}-sidecar`, ["rm", "/tmp/alive"]);
-    await until("the sidecar to be restarted", async () => (await startedAt(`${pod}-sidecar`)) !== before.sidecar ? true : undefined, 15_000);
-    expect(await startedAt(`${pod}-sandbox`)).toBe(before.sandbox);
-    expect(await startedAt(`${pod}-app`)).toBe(before.app);
-    expect((await exec(`${pod}-sidecar`, ["test", "-f", "/tmp/alive"])).exitCode).toBe(0);
-    expect(await guardianLog(pod)).toMatch(/restarting .*-sidecar: its liveness probe failed 2 times in a row/);
+    const before = { sandbox: await startedAt(`${pod}_sandbox`), app: await startedAt(`${pod}_app`), sidecar: await startedAt(`${pod}_sidecar`) };
+    await exec(`${pod}_sidecar`, ["rm", "/tmp/alive"]);
+    await until("the sidecar to be restarted", async () => (await startedAt(`${pod}_sidecar`)) !== before.sidecar ? true : undefined, 15_000);
+    expect(await startedAt(`${pod}_sandbox`)).toBe(before.sandbox);
+    expect(await startedAt(`${pod}_app`)).toBe(before.app);
+    expect((await exec(`${pod}_sidecar`, ["test", "-f", "/tmp/alive"])).exitCode).toBe(0);
+    expect(await guardianLog(pod)).toMatch(/restarting .*_sidecar: its liveness probe failed 2 times in a row/);
 });
 
 test("6: restartPolicy Never: nothing is restarted; the guardian reports the pod down", async () => {
     const pod = podName("never");
     const port = await freePort();
     await upOk(stacks.create(), podProgram(pod, healingPod(port, { restartPolicy: "Never" })));
-    const app = await startedAt(`${pod}-app`);
-    await docker.getContainer(`${pod}-sandbox`).kill();
+    const app = await startedAt(`${pod}_app`);
+    await docker.getContainer(`${pod}_sandbox`).kill();
     await until("the guardian to report the pod down", async () => /pod down: sandbox .* is not running and restartPolicy is Never/.test(await guardianLog(pod)) ? true : undefined, 10_000);
     await new Promise((r) => setTimeout(r, 3000));
-    expect((await inspect(`${pod}-sandbox`)).State.Running).toBe(false);
-    expect(await startedAt(`${pod}-app`)).toBe(app);
+    expect((await inspect(`${pod}_sandbox`)).State.Running).toBe(false);
+    expect(await startedAt(`${pod}_app`)).toBe(app);
     expect(await guardianLog(pod)).not.toMatch(/starting|restarting|rerunning/);
 });
 
@@ -182,11 +182,11 @@ test("8: two pods on one host: healing one never touches the other", async () =>
     const [pa, pb] = [await freePort(), await freePort()];
     await upOk(stacks.create(), podProgram(a, healingPod(pa)));
     await upOk(stacks.create(), podProgram(b, healingPod(pb)));
-    const other = await Promise.all(["sandbox", "app", "sidecar", "page"].map((m) => startedAt(`${b}-${m}`)));
-    await docker.getContainer(`${a}-sandbox`).kill();
-    await until("the sandbox to restart", async () => (await inspect(`${a}-sandbox`)).State.Running ? true : undefined, 10_000, 50);
+    const other = await Promise.all(["sandbox", "app", "sidecar", "page"].map((m) => startedAt(`${b}_${m}`)));
+    await docker.getContainer(`${a}_sandbox`).kill();
+    await until("the sandbox to restart", async () => (await inspect(`${a}_sandbox`)).State.Running ? true : undefined, 10_000, 50);
     await recovery(a, pa, docker, 20_000);
-    expect(await Promise.all(["sandbox", "app", "sidecar", "page"].map((m) => startedAt(`${b}-${m}`)))).toEqual(other);
+    expect(await Promise.all(["sandbox", "app", "sidecar", "page"].map((m) => startedAt(`${b}_${m}`)))).toEqual(other);
     expect(await guardianLog(b)).not.toMatch(/starting|restarting|rerunning/);
 });
 

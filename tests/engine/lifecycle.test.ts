@@ -35,9 +35,9 @@ describe("init containers", () => {
             init("first", "sleep 1; echo first >> /work/order"),
             init("second", "echo second >> /work/order"),
         ])));
-        const order = await exec(`${pod}-app`, ["cat", "/work/order"]);
+        const order = await exec(`${pod}_app`, ["cat", "/work/order"]);
         expect(order.stdout.split("\n").filter(Boolean)).toEqual(["first", "second", "app"]);
-        const [first, second, app] = await Promise.all(["first", "second", "app"].map((n) => inspect(`${pod}-${n}`)));
+        const [first, second, app] = await Promise.all(["first", "second", "app"].map((n) => inspect(`${pod}_${n}`)));
         expect(first.State).toMatchObject({ Running: false, ExitCode: 0 });
         expect(second.State).toMatchObject({ Running: false, ExitCode: 0 });
         expect(Date.parse(first.State.FinishedAt)).toBeLessThanOrEqual(Date.parse(second.State.StartedAt));
@@ -53,14 +53,14 @@ describe("init containers", () => {
         const messages = failed.errors.map((e) => e.message).join("\n");
         expect(messages).toContain(`init container "check" exited with code 3`);
         const afterFailure = await podObjects(pod);
-        expect(afterFailure.containers).toEqual([`${pod}-check`, `${pod}-sandbox`]);
+        expect(afterFailure.containers).toEqual([`${pod}_check`, `${pod}_sandbox`]);
 
         const fixed = await upOk(stack, podProgram(pod, podWithInits([init("check", "exit 0"), init("after", "true")])));
         expect(fixed.steps.find((s) => s.key === `${T_CONTAINER}::${pod}-check`)?.op).toBe("replace");
         const converged = await podObjects(pod);
-        expect(converged.containers).toEqual([`${pod}-after`, `${pod}-app`, `${pod}-check`, `${pod}-sandbox`]);
-        expect((await inspect(`${pod}-check`)).State.ExitCode).toBe(0);
-        expect((await inspect(`${pod}-app`)).State.Running).toBe(true);
+        expect(converged.containers).toEqual([`${pod}_after`, `${pod}_app`, `${pod}_check`, `${pod}_sandbox`]);
+        expect((await inspect(`${pod}_check`)).State.ExitCode).toBe(0);
+        expect((await inspect(`${pod}_app`)).State.Running).toBe(true);
 
         // Another up changes nothing: the exited init containers are left alone.
         const again = await upOk(stack, podProgram(pod, podWithInits([init("check", "exit 0"), init("after", "true")])));
@@ -83,14 +83,14 @@ describe("emptyDir", () => {
         const pod = podName("empty");
         const stack = stacks.create();
         await upOk(stack, podProgram(pod, args));
-        expect((await podObjects(pod)).volumes).toEqual([`${pod}-scratch`]);
-        expect((await exec(`${pod}-writer`, ["sh", "-c", "echo note > /scratch/note"])).exitCode).toBe(0);
-        expect((await exec(`${pod}-reader`, ["cat", "/scratch/note"])).stdout.trim()).toBe("note");
+        expect((await podObjects(pod)).volumes).toEqual([`${pod}_scratch`]);
+        expect((await exec(`${pod}_writer`, ["sh", "-c", "echo note > /scratch/note"])).exitCode).toBe(0);
+        expect((await exec(`${pod}_reader`, ["cat", "/scratch/note"])).stdout.trim()).toBe("note");
 
         await stack.destroy();
         expect(await podObjects(pod)).toEqual({ containers: [], volumes: [], cgroups: [] });
         await upOk(stack, podProgram(pod, args));
-        expect((await exec(`${pod}-reader`, ["test", "-e", "/scratch/note"])).exitCode).not.toBe(0);
+        expect((await exec(`${pod}_reader`, ["test", "-e", "/scratch/note"])).exitCode).not.toBe(0);
     });
 });
 
@@ -114,7 +114,7 @@ describe("readinessProbe", () => {
             ["test", "-f", "/tmp/ready"],
         )));
         expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
-        expect((await inspect(`${pod}-app`)).State.Health?.Status).toBe("healthy");
+        expect((await inspect(`${pod}_app`)).State.Health?.Status).toBe("healthy");
     });
 
     test("8: a probe that never passes fails the up within its timeout", async () => {
@@ -126,7 +126,7 @@ describe("readinessProbe", () => {
         expect(run.errors.map((e) => e.message).join("\n")).toMatch(/failed to be in healthy state in time/);
         expect(elapsed).toBeGreaterThanOrEqual(9000);
         expect(elapsed).toBeLessThan(20000);
-        expect((await inspect(`${pod}-app`)).State.Health?.Status).toBe("unhealthy");
+        expect((await inspect(`${pod}_app`)).State.Health?.Status).toBe("unhealthy");
     });
 });
 
@@ -139,9 +139,9 @@ describe("refresh and drift", () => {
         };
         const stack = stacks.create();
         await upOk(stack, podProgram(pod, args));
-        const sandboxId = (await inspect(`${pod}-sandbox`)).Id;
-        await docker.getContainer(`${pod}-one`).remove({ force: true });
-        await docker.getContainer(`${pod}-two`).stop({ t: 0 });
+        const sandboxId = (await inspect(`${pod}_sandbox`)).Id;
+        await docker.getContainer(`${pod}_one`).remove({ force: true });
+        await docker.getContainer(`${pod}_two`).stop({ t: 0 });
         await stack.refresh();
         expect(stack.state.has(`${T_CONTAINER}::${pod}-one`)).toBe(false);
         expect(stack.state.has(`${T_CONTAINER}::${pod}-two`)).toBe(false);
@@ -149,8 +149,8 @@ describe("refresh and drift", () => {
         const run = await upOk(stack, podProgram(pod, args));
         expect(run.steps.filter((s) => s.op === "create").map((s) => s.key).sort())
             .toEqual([`${T_CONTAINER}::${pod}-one`, `${T_CONTAINER}::${pod}-two`]);
-        for (const n of ["one", "two"]) expect((await inspect(`${pod}-${n}`)).State.Running).toBe(true);
-        expect((await inspect(`${pod}-sandbox`)).Id).toBe(sandboxId);
+        for (const n of ["one", "two"]) expect((await inspect(`${pod}_${n}`)).State.Running).toBe(true);
+        expect((await inspect(`${pod}_sandbox`)).Id).toBe(sandboxId);
         expect((await podObjects(pod)).containers).toHaveLength(3);
     });
 });
@@ -170,6 +170,6 @@ describe("moving the pod's cgroup parent", () => {
         const stack = stacks.create();
         await upOk(stack, podProgram(pod, args(HOST.parentSlice)));
         await upOk(stack, podProgram(pod, args(`${HOST.parentSlice}/moved`)));
-        expect((await inspect(`${pod}-app`)).HostConfig.CgroupParent).toBe(`${HOST.parentSlice}/moved/${pod}`);
+        expect((await inspect(`${pod}_app`)).HostConfig.CgroupParent).toBe(`${HOST.parentSlice}/moved/${pod}`);
     });
 });

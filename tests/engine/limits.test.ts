@@ -43,7 +43,7 @@ describe("pod memory limit", () => {
     test("control: with room in the pod, each container holds ~40 MiB under its own 48 MiB limit", async () => {
         const pod = podName("roomy");
         await upOk(stacks.create(), podProgram(pod, hogPod("256Mi")));
-        for (const c of ["a", "b"].map((n) => `${pod}-${n}`)) {
+        for (const c of ["a", "b"].map((n) => `${pod}_${n}`)) {
             const used = await until(`${c} to hold its memory`, async () => {
                 const u = await usage(c);
                 return u >= HOLD ? u : undefined;
@@ -56,7 +56,7 @@ describe("pod memory limit", () => {
     test("two containers each under their own limit are OOM-killed together past the pod's 64 MiB", async () => {
         const pod = podName("oom");
         await upOk(stacks.create(), podProgram(pod, hogPod("64Mi")));
-        const names = ["a", "b"].map((n) => `${pod}-${n}`);
+        const names = ["a", "b"].map((n) => `${pod}_${n}`);
         const killed = await until("a container of the pod to be OOM-killed", async () => {
             const states = await Promise.all(names.map(async (n) => (await inspect(n)).State));
             const dead = states.filter((s) => !s.Running);
@@ -86,7 +86,7 @@ describe("limits change in place", () => {
         });
         const stack = stacks.create();
         await upOk(stack, podProgram(pod, args("32Mi", "128Mi", "500m")));
-        const before = await inspect(`${pod}-app`);
+        const before = await inspect(`${pod}_app`);
         expect(before.HostConfig.Memory).toBe(32 * MiB);
 
         const run = await upOk(stack, podProgram(pod, args("64Mi", "256Mi", "1")));
@@ -96,12 +96,12 @@ describe("limits change in place", () => {
             ["update", `${T_COMMAND}::${pod}-slice`],
         ]));
         expect(changed.every((s) => s.op === "update")).toBe(true);
-        const after = await inspect(`${pod}-app`);
+        const after = await inspect(`${pod}_app`);
         expect(after.Id).toBe(before.Id);
         expect(after.HostConfig.Memory).toBe(64 * MiB);
         expect(after.HostConfig.MemorySwap).toBe(64 * MiB);
         expect(readCgroup("memory", `${PARENT}/${pod}`, "memory.limit_in_bytes")).toBe(String(256 * MiB));
         expect(readCgroup("cpu", `${PARENT}/${pod}`, "cpu.cfs_quota_us")).toBe("100000");
-        expect((await exec(`${pod}-app`, ["true"])).exitCode).toBe(0);
+        expect((await exec(`${pod}_app`, ["true"])).exitCode).toBe(0);
     });
 });

@@ -8,12 +8,18 @@
 // docker.Volume) because the slice's `command` plugin cannot be built here
 // (README, "The real engine").
 import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
 import * as auto from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import { PayloadContainer, SandboxContainer } from "../../sdk";
-import { Container } from "../../sdk/types";
+import { LABEL_POD, buildImage, buildPayload, buildSandbox } from "../../sdk/components/build";
+import { handToPart } from "../../sdk/components/wiring";
+import { PayloadSpec } from "../../sdk/core/container";
+import { checkPod, podPayloads } from "../../sdk/core/pod";
+import { SandboxSpec } from "../../sdk/core/sandbox";
+import { Container, PayloadContainerArgs, SandboxContainerArgs } from "../../sdk/types";
 import { RealStacks, previewSteps } from "../support/pulumi";
-import { BUSYBOX, IDLE, PARENT, PAUSE, docker as engine, existingParentDirs, freePort, httpGet, inspect, podName, requireEngine } from "./helpers";
+import { BUSYBOX, HOST, IDLE, PARENT, PAUSE, docker as engine, existingParentDirs, freePort, httpGet, inspect, podName, requireEngine } from "./helpers";
 
 jest.setTimeout(600_000);
 
@@ -29,7 +35,7 @@ afterAll(async () => {
 async function leftOf(pod: string): Promise<string[]> {
     const filters = JSON.stringify({ label: [`dockerpod.pod=${pod}`] });
     const containers = (await engine.listContainers({ all: true, filters })).map((c) => c.Names[0]);
-    const volumes = ((await engine.listVolumes()).Volumes ?? []).map((v) => v.Name).filter((v) => v.startsWith(`${pod}-`));
+    const volumes = ((await engine.listVolumes()).Volumes ?? []).map((v) => v.Name).filter((v) => v.startsWith(`${pod}_`));
     return [...containers, ...volumes];
 }
 
@@ -48,7 +54,7 @@ function partsPod(pod: string, port: number, shape: Shape): auto.PulumiFn {
     return async () => {
         const cgroupParent = `${PARENT}/${pod}`;
         const volumes = [{ name: "www", emptyDir: {} }];
-        const data = new docker.Volume(`${pod}-www`, { name: `${pod}-www`, labels: [{ label: "dockerpod.pod", value: pod }] });
+        const data = new docker.Volume(`${pod}-www`, { name: `${pod}_www`, labels: [{ label: "dockerpod.pod", value: pod }] });
         const sandbox = new SandboxContainer(`${pod}-sandbox`, {
             podName: pod, image: PAUSE, cgroupParent,
             ports: [{ containerPort: 8080, hostPort: port, hostIP: "127.0.0.1" }],
@@ -93,8 +99,8 @@ describe("a pod of the parts on the real engine", () => {
     test("up makes a working pod: the app serves over the sandbox's port", async () => {
         const res = await httpGet(`http://127.0.0.1:${port}/`);
         expect(res).toEqual({ status: 200, body: "hello from the real engine\n" });
-        const app = await inspect(`${pod}-app`);
-        expect(app.HostConfig.NetworkMode).toBe(`container:${(await inspect(`${pod}-sandbox`)).Id}`);
+        const app = await inspect(`${pod}_app`);
+        expect(app.HostConfig.NetworkMode).toBe(`container:${(await inspect(`${pod}_sandbox`)).Id}`);
         expect(app.HostConfig.CpuQuota).toBe(100_000);
         expect(app.Config.WorkingDir).toBe("/tmp");
     });
@@ -112,9 +118,9 @@ describe("a pod of the parts on the real engine", () => {
     test("a memory change updates that container in place, nothing else", async () => {
         stack.workspace.program = partsPod(pod, port, { ...base, appMemory: "48Mi" });
         expect(await previewSteps(stack)).toEqual([`update ${pod}-app(memory,memorySwap)`]);
-        const before = (await inspect(`${pod}-app`)).Id;
+        const before = (await inspect(`${pod}_app`)).Id;
         await stack.up({ color: "never" });
-        const after = await inspect(`${pod}-app`);
+        const after = await inspect(`${pod}_app`);
         expect(after.Id).toBe(before);
         expect(after.HostConfig.Memory).toBe(48 * 2 ** 20);
         expect(await previewSteps(stack)).toEqual([]);
@@ -147,11 +153,116 @@ describe("a host-network pod on the real engine", () => {
             return { appId: app.containerId };
         });
         await stack.up({ color: "never" });
-        expect((await inspect(`${pod}-app`)).HostConfig.PidMode).toBe(`container:${(await inspect(`${pod}-sandbox`)).Id}`);
+        expect((await inspect(`${pod}_app`)).HostConfig.PidMode).toBe(`container:${(await inspect(`${pod}_sandbox`)).Id}`);
         expect(await previewSteps(stack)).toEqual([]);
         await stack.refresh({ expectNoChanges: true, color: "never" });
         expect(await previewSteps(stack)).toEqual([]);
         await stack.destroy({ color: "never" });
+        expect(await leftOf(pod)).toEqual([]);
+    });
+});
+
+/** A stand-in for a DockerPod of an earlier version, whose containers were its direct children. */
+class EarlierPod extends pulumi.ComponentResource {
+    constructor(name: string) {
+        super("dockerpod:index:DockerPod", name, {});
+    }
+}
+
+/**
+ * The containers of a DockerPod, as the pod registered them before it was made
+ * of parts (`flat`), or as it registers them now: through SandboxContainer and
+ * PayloadContainer under the pod, handed the pod's checked specs. Only the
+ * slice (a Command, whose plugin cannot be built here) is left out; it moved
+ * under PodSlice with the same alias.
+ */
+function podTree(pod: string, tree: "flat" | "parts"): auto.PulumiFn {
+    return async () => {
+        const owner = new EarlierPod(pod);
+        const spec = checkPod(pod, {
+            host: HOST, sandboxImage: PAUSE,
+            containers: [{ name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE }],
+            terminationGracePeriodSeconds: 1,
+        });
+        const [payload] = podPayloads(spec);
+        const cgroupParent = spec.slice.cgroupParent;
+        if (tree === "flat") {
+            const image = buildImage(`${pod}-sandbox-image`, spec.sandbox.image, spec.sandbox.pullPolicy, { parent: owner }, "sandboxImage");
+            const labels = { [LABEL_POD]: pod };
+            const sandbox = buildSandbox(`${pod}-sandbox`, spec.sandbox, { image: image.image, cgroupParent, labels }, { parent: owner });
+            buildPayload(`${pod}-app`, payload, { image: BUSYBOX, sandboxId: sandbox.id, cgroupParent, labels }, { parent: owner });
+            return {};
+        }
+        const sandbox = new SandboxContainer(`${pod}-sandbox`, handToPart<SandboxContainerArgs, SandboxSpec>(
+            { podName: pod, cgroupParent }, { spec: spec.sandbox, dependsOn: [], labels: {}, pod: owner }), { parent: owner });
+        new PayloadContainer(`${pod}-app`, handToPart<PayloadContainerArgs, PayloadSpec>(
+            { podName: pod, container: { name: "app", image: BUSYBOX }, sandboxId: sandbox.containerId, cgroupParent },
+            { spec: payload, dependsOn: [], labels: {}, pod: owner }), { parent: owner });
+        return {};
+    };
+}
+
+describe("an existing pod moved under its parts on the real engine", () => {
+    test("an up of the flat tree, then of the parts: the containers stay (aliases), only the components are new", async () => {
+        const pod = podName("moved");
+        const stack = await stacks.create("dockerpod-real", "moved", podTree(pod, "flat"));
+        await stack.up({ color: "never" });
+        const before = { sandbox: (await inspect(`${pod}_sandbox`)).Id, app: (await inspect(`${pod}_app`)).Id };
+
+        stack.workspace.program = podTree(pod, "parts");
+        const events: auto.EngineEvent[] = [];
+        await stack.preview({ diff: true, color: "never", onEvent: (e) => events.push(e) });
+        const steps = events.map((e) => e.resourcePreEvent?.metadata).filter((m) => m !== undefined && m.op !== "same")
+            .map((m) => `${m!.op} ${m!.type}`);
+        expect(steps.sort()).toEqual(["create dockerpod:index:PayloadContainer", "create dockerpod:index:SandboxContainer"]);
+
+        await stack.up({ color: "never" });
+        expect({ sandbox: (await inspect(`${pod}_sandbox`)).Id, app: (await inspect(`${pod}_app`)).Id }).toEqual(before);
+        expect(await previewSteps(stack)).toEqual([]);
+        await stack.destroy({ color: "never" });
+        expect(await leftOf(pod)).toEqual([]);
+    });
+});
+
+/** A small pod of the parts that serves its hostname on a published port. */
+function servingPod(pod: string, port: number): auto.PulumiFn {
+    return async () => {
+        const cgroupParent = `${PARENT}/${pod}`;
+        const sandbox = new SandboxContainer(`${pod}-sandbox`, {
+            podName: pod, image: PAUSE, cgroupParent, ports: [{ containerPort: 8080, hostPort: port, hostIP: "127.0.0.1" }],
+        });
+        new PayloadContainer(`${pod}-app`, {
+            podName: pod, sandboxId: sandbox.containerId, cgroupParent, terminationGracePeriodSeconds: 1,
+            container: { name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: ["sh", "-c", "hostname > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"] },
+        });
+        return {};
+    };
+}
+
+describe("two stacks, one pod name, on the real engine", () => {
+    test("the second up fails naming the taken container; the first pod keeps running and serving", async () => {
+        const pod = podName("twice");
+        const port = await freePort();
+        const first = await stacks.create("dockerpod-real", "twice-a", servingPod(pod, port));
+        await first.up({ color: "never" });
+        const running = { sandbox: (await inspect(`${pod}_sandbox`)).Id, app: (await inspect(`${pod}_app`)).Id };
+
+        const second = await stacks.create("dockerpod-real", "twice-b", servingPod(pod, await freePort()));
+        const failure = await second.up({ color: "never" }).then(() => undefined, (error: Error) => error);
+        expect(failure).toBeDefined();
+        expect(String(failure!.message)).toContain(`The container name "/${pod}_sandbox" is already in use`);
+
+        // Nothing of the first pod was adopted, stopped or replaced, and the second stack holds nothing.
+        const check = async () => {
+            const sandbox = await inspect(`${pod}_sandbox`);
+            expect({ sandbox: sandbox.Id, app: (await inspect(`${pod}_app`)).Id, running: sandbox.State.Running })
+                .toEqual({ ...running, running: true });
+            expect(await httpGet(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, body: `${pod}\n` });
+        };
+        await check();
+        await second.destroy({ color: "never" });
+        await check();
+        await first.destroy({ color: "never" });
         expect(await leftOf(pod)).toEqual([]);
     });
 });

@@ -109,14 +109,14 @@ describe("examples/private-registry against a registry with htpasswd auth", () =
         // Pulled from the registry, by its digest, and run.
         const pulled = await engine.getImage(pinned).inspect();
         expect(pulled.RepoDigests).toContain(`${registry.host}/${REPOSITORY}@${digest}`);
-        expect((await inspect("web-app")).Image).toBe(pulled.Id);
+        expect((await inspect("web_app")).Image).toBe(pulled.Id);
         expect(await httpGet(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, body: "v1\n" });
 
         const summary = String(await value(outputs.summary));
         expect(summary).toContain(`${registry.host}/${REPOSITORY}:1`);
         const everything = JSON.stringify([
             summary, await value(outputs.containerIds), [...stack.state.values()].map((e) => [e.inputs, e.outputs]),
-            (await inspect("web-app")).Config.Env,
+            (await inspect("web_app")).Config.Env,
         ]);
         expect(everything).not.toContain(registry.password);
     });
@@ -170,7 +170,7 @@ describe("imagePullPolicy Always against the registry", () => {
             return r;
         });
         await up();
-        const sandboxBefore = (await inspect("web-sandbox")).Id;
+        const sandboxBefore = (await inspect("web_sandbox")).Id;
         expect(await httpGet(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, body: "v1\n" });
 
         // Same digest in the registry: the next up changes nothing (and pulls nothing).
@@ -184,8 +184,8 @@ describe("imagePullPolicy Always against the registry", () => {
         const changed = changes(moved.steps);
         expect(changed).toEqual([`replace ${T_IMAGE}::web-app-image`, `replace ${T_CONTAINER}::web-app`]);
         expect(stack.state.get(`${T_IMAGE}::web-app-image`)!.inputs.name).toBe(`${registry.host}/${REPOSITORY}:1@${second}`);
-        expect((await inspect("web-app")).Image).toBe((await engine.getImage(local("v2")).inspect()).Id);
-        expect((await inspect("web-sandbox")).Id).toBe(sandboxBefore);
+        expect((await inspect("web_app")).Image).toBe((await engine.getImage(local("v2")).inspect()).Id);
+        expect((await inspect("web_sandbox")).Id).toBe(sandboxBefore);
         expect(await httpGet(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, body: "v2\n" });
     });
 });

@@ -34,7 +34,7 @@ function webPod(port: number, change: Partial<DockerPodArgs> = {}, appMemory = "
 async function identity(pod: string) {
     const out: Record<string, string> = {};
     for (const m of ["sandbox", "app", "sidecar"]) {
-        const i = await inspect(`${pod}-${m}`);
+        const i = await inspect(`${pod}_${m}`);
         out[m] = `${i.Id} ${i.State.StartedAt}`;
     }
     return out;
@@ -61,7 +61,7 @@ test("a container memory change is a docker update; the container keeps running"
     const { pod, port, stack, before } = await upWebPod("ctrmem");
     const run = await upOk(stack, podProgram(pod, webPod(port, {}, "48Mi")));
     expect(changes(run.steps)).toEqual([`update ${T_CONTAINER}::${pod}-app`]);
-    const app = await inspect(`${pod}-app`);
+    const app = await inspect(`${pod}_app`);
     expect([app.HostConfig.Memory, app.HostConfig.MemorySwap, app.State.Running]).toEqual([48 * MiB, 48 * MiB, true]);
     expect(await identity(pod)).toEqual(before);
     expect((await httpGet(`http://127.0.0.1:${port}/`)).status).toBe(200);
@@ -78,24 +78,24 @@ test("a sandbox change replaces the pod; the sidecar reaches the app on localhos
     expect(changed.filter((c) => c.endsWith("-slice") || c.includes("-image"))).toEqual([]);
     const after = await identity(pod);
     for (const m of ["sandbox", "app", "sidecar"]) expect(after[m]).not.toEqual(before[m]);
-    const inside = await exec(`${pod}-sidecar`, ["wget", "-qO-", "http://127.0.0.1:80/"]);
+    const inside = await exec(`${pod}_sidecar`, ["wget", "-qO-", "http://127.0.0.1:80/"]);
     expect(inside).toMatchObject({ exitCode: 0, stdout: "renamed\n" });
     expect(await httpGet(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, body: "renamed\n" });
-    expect((await inspect(`${pod}-app`)).HostConfig.NetworkMode).toBe(`container:${(await inspect(`${pod}-sandbox`)).Id}`);
+    expect((await inspect(`${pod}_app`)).HostConfig.NetworkMode).toBe(`container:${(await inspect(`${pod}_sandbox`)).Id}`);
 });
 
 test("a container removed by hand shows in refresh; the next up recreates only it, joined to the same sandbox", async () => {
     const { pod, port, stack, before } = await upWebPod("gone");
-    await docker.getContainer(`${pod}-sidecar`).remove({ force: true });
+    await docker.getContainer(`${pod}_sidecar`).remove({ force: true });
     await stack.refresh();
     expect(stack.state.has(`${T_CONTAINER}::${pod}-sidecar`)).toBe(false);
     const run = await upOk(stack, podProgram(pod, webPod(port)));
     expect(changes(run.steps)).toEqual([`create ${T_CONTAINER}::${pod}-sidecar`]);
     const after = await identity(pod);
     expect([after.sandbox, after.app]).toEqual([before.sandbox, before.app]);
-    const sandboxId = (await inspect(`${pod}-sandbox`)).Id;
-    expect((await inspect(`${pod}-sidecar`)).HostConfig.NetworkMode).toBe(`container:${sandboxId}`);
-    expect((await exec(`${pod}-sidecar`, ["wget", "-qO-", "http://127.0.0.1:80/"])).exitCode).toBe(0);
+    const sandboxId = (await inspect(`${pod}_sandbox`)).Id;
+    expect((await inspect(`${pod}_sidecar`)).HostConfig.NetworkMode).toBe(`container:${sandboxId}`);
+    expect((await exec(`${pod}_sidecar`, ["wget", "-qO-", "http://127.0.0.1:80/"])).exitCode).toBe(0);
 });
 
 test("destroy removes the payloads, then the sandbox, then the slice", async () => {

@@ -37,8 +37,8 @@ describe("destroy", () => {
         const stack = stacks.create();
         await upOk(stack, podProgram(pod, webPod(await freePort())));
         const made = await podObjects(pod);
-        expect(made.containers).toEqual([`${pod}-sandbox`, `${pod}-web`]);
-        expect(made.volumes).toEqual([`${pod}-www`]);
+        expect(made.containers).toEqual([`${pod}_sandbox`, `${pod}_web`]);
+        expect(made.volumes).toEqual([`${pod}_www`]);
         expect(made.cgroups.length).toBeGreaterThanOrEqual(3);
 
         await stack.destroy();
@@ -71,7 +71,7 @@ describe("destroy", () => {
         await docker.getImage(PAUSE).inspect();
         await docker.getImage(BUSYBOX).inspect();
         // B keeps running and can still be changed.
-        expect((await exec(`${podB}-web`, ["true"])).exitCode).toBe(0);
+        expect((await exec(`${podB}_web`, ["true"])).exitCode).toBe(0);
         expect(existingParentDirs().some((d) => d.endsWith(`/${podB}`))).toBe(true);
     });
 });

@@ -15,13 +15,15 @@ export interface RecordingMocksOptions {
  * one-shot containers.
  */
 export class RecordingMocks implements pulumi.runtime.Mocks {
+    /** Every custom resource (not a component) that reached the engine, in order. */
     readonly created: pulumi.runtime.MockResourceArgs[] = [];
     /** Every invoke, in order. */
     readonly calls: pulumi.runtime.MockCallArgs[] = [];
     constructor(private readonly options: RecordingMocksOptions = {}) {}
 
     async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
-        this.created.push(args);
+        // Only what a provider makes: components have nothing on the host.
+        if (args.custom !== false) this.created.push(args);
         const state: Record<string, any> = { ...args.inputs };
         if (this.options.unknownIds) return { id: undefined, state };
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;

@@ -11,6 +11,8 @@ export interface Registration {
     custom: boolean;
     /** The name of the parent resource, when there is one. */
     parent?: string;
+    /** The resource object itself. */
+    resource: pulumi.Resource;
     /** Whether the registration reached the engine (false when a dependency failed first). */
     registered?: boolean;
 }
@@ -73,6 +75,7 @@ export async function runProgram<T>(
                 opts: args.opts as Registration["opts"],
                 custom: args.resource instanceof pulumi.CustomResource,
                 parent: args.opts.parent ? (args.opts.parent as any).__name : undefined,
+                resource: args.resource,
             });
             return undefined;
         };
@@ -107,4 +110,32 @@ export function valueOf<T>(output: pulumi.Output<T> | pulumi.Input<T>): Promise<
 /** Whether an Output is known (false for preview's unknowns). */
 export function isKnown(output: pulumi.Output<unknown>): Promise<boolean> {
     return (output as any).isKnown as Promise<boolean>;
+}
+
+/** The custom resource (not a component) registered under `name`. */
+export function customNamed(registrations: Registration[], name: string): Registration {
+    const found = registrations.find((r) => r.custom && r.name === name);
+    if (!found) throw new Error(`no custom resource named ${name} was registered`);
+    return found;
+}
+
+/**
+ * The resource tree as a preview shows it: one line per resource, `type name`,
+ * indented by two spaces per level below the program's first resource.
+ */
+export function resourceTree(registrations: Registration[]): string[] {
+    const byResource = new Map(registrations.map((r) => [r.resource, r]));
+    const depth = (r: Registration): number => {
+        const parent = r.opts.parent ? byResource.get(r.opts.parent) : undefined;
+        return parent ? depth(parent) + 1 : 0;
+    };
+    const children = (parent: Registration | undefined): Registration[] =>
+        registrations.filter((r) => (r.opts.parent ? byResource.get(r.opts.parent) : undefined) === parent);
+    const lines: string[] = [];
+    const walk = (r: Registration) => {
+        lines.push(`${"  ".repeat(depth(r))}${r.type} ${r.name}`);
+        children(r).forEach(walk);
+    };
+    children(undefined).forEach(walk);
+    return lines;
 }

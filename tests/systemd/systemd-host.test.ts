@@ -64,7 +64,7 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
     });
     const scope = async (container: string) =>
         root(`cat /proc/$(docker inspect -f '{{.State.Pid}}' ${container})/cgroup`);
-    const ids = async (pod: string) => root(`docker inspect -f '{{.Id}} {{.State.StartedAt}}' ${pod}-sandbox ${pod}-app ${pod}-sidecar`);
+    const ids = async (pod: string) => root(`docker inspect -f '{{.Id}} {{.State.StartedAt}}' ${pod}_sandbox ${pod}_app ${pod}_sidecar`);
 
     describe("the seed pod with the default systemd driver, as user pod with sudo", () => {
         const pod = "web";

@@ -134,7 +134,7 @@ describe("TypeScript examples under mocks", () => {
         ]);
         for (const r of docker) expect([r.name, r.provider]).toEqual([r.name, reference]);
         // The slice is a remote Command (the command package's default provider), its connection secret.
-        const slice = created.find((r) => r.name === "web-slice")!;
+        const slice = created.find((r) => r.custom !== false && r.name === "web-slice")!;
         expect(slice.type).toBe("command:remote:Command");
         expect(slice.provider).not.toContain("providers:docker");
         expect(slice.inputs.create).toMatch(/sudo -n/);

@@ -11,7 +11,7 @@ import { DockerPod, DockerPodArgs, PodSpecError } from "../../sdk";
 import { ManifestError, podArgsFromManifest } from "../../sdk/core/manifest";
 import { seedPod } from "../fixtures/pods";
 import { RecordingMocks } from "../support/mocks";
-import { Registration, runProgram, valueOf } from "../support/program";
+import { Registration, customNamed, runProgram, valueOf } from "../support/program";
 
 const ROOT = path.join(__dirname, "..", "..");
 const KUBECTL_POD = fs.readFileSync(path.join(ROOT, "tests", "fixtures", "kubectl-get-pod.yaml"), "utf8");
@@ -124,7 +124,7 @@ describe("overrides: the Docker host's fields next to the manifest", () => {
         const fromManifest = await run((opts) => DockerPod.fromManifest("foo", TUTORIAL_POD, overrides, opts));
         const byHand = await run((opts) => new DockerPod("foo", seedWithoutHostFields(overrides), opts));
         await expectSame(fromManifest, byHand);
-        const slice = fromManifest.registrations.find((r) => r.name === "foo-slice")!;
+        const slice = customNamed(fromManifest.registrations, "foo-slice");
         expect(slice.type).toBe("command:remote:Command");
         expect(fromManifest.mocks.inputsOf("foo-slice").create).toMatch(/sudo -n/);
         expect(fromManifest.mocks.inputsOf("foo-app").cgroupParent).toBe("/pods/foo");
@@ -135,7 +135,7 @@ describe("overrides: the Docker host's fields next to the manifest", () => {
     test("an override replaces the manifest's field; podName renames the Docker objects", async () => {
         const r = await run((opts) => new DockerPod("foo", { manifest: EXAMPLE_POD, podName: "bar", restartPolicy: "Never" }, opts));
         expect(r.errors).toEqual([]);
-        expect(r.mocks.inputsOf("foo-app")).toMatchObject({ name: "bar-app", restart: "no" });
+        expect(r.mocks.inputsOf("foo-app")).toMatchObject({ name: "bar_app", restart: "no" });
         expect(parse((await valueOf(r.pod!.manifest))!).metadata.name).toBe("bar");
     });
 });
@@ -166,7 +166,7 @@ describe("warnings and errors", () => {
         ["YAML that does not parse", "apiVersion: v1\nkind: Pod\nkind: Pod\n", ManifestError, /^manifest: YAML syntax error at line 3/],
         ["another kind", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n", ManifestError, /kind is "Deployment"/],
         ["fields a Docker host cannot honour", TUTORIAL_POD.replace("spec:\n", "spec:\n  nodeSelector:\n    disk: ssd\n"), PodSpecError, /spec\.nodeSelector: is not supported/],
-        ["values buildPodSpec refuses", TUTORIAL_POD.replace('memory: "128Mi"', 'memory: "1Mi"'), PodSpecError, /containers\[1\]\.resources\.limits\.memory: "1Mi" is below Docker's minimum/],
+        ["values checkPod refuses", TUTORIAL_POD.replace('memory: "128Mi"', 'memory: "1Mi"'), PodSpecError, /containers\[1\]\.resources\.limits\.memory: "1Mi" is below Docker's minimum/],
         ["a privileged container on a host that does not allow it",
             TUTORIAL_POD.replace("      image: nginx:alpine\n", "      image: nginx:alpine\n      securityContext:\n        privileged: true\n"),
             PodSpecError, /containers\[0\]\.securityContext\.privileged: .*host\.allowPrivileged/],

@@ -1,6 +1,6 @@
 // Kubernetes Pod manifests in and out: reading (mapped / ignored / refused
 // fields), writing (secret env values as secretKeyRefs), and round trips that
-// must give the same buildPodSpec result.
+// must give the same checkPod result.
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { DockerPodArgs } from "../../sdk/types";
 import { PodSpecError } from "../../sdk/core/errors";
-import { buildPodSpec } from "../../sdk/core/spec";
+import { checkPod } from "../../sdk/core/pod";
 import {
     MANIFEST_CONTAINER_FIELDS, MANIFEST_FIELDS, ManifestError, fieldsNotCarried, manifestFromArgs, manifestSecretKey,
     manifestSecretName, podArgsFromManifest,
@@ -59,9 +59,9 @@ describe("podArgsFromManifest: the tutorial's pod.yaml", () => {
         expect(args).toEqual({ ...SEED_ARGS, podName: "foo" });
     });
 
-    it("gives the same buildPodSpec result as the seed args", () => {
+    it("gives the same checkPod result as the seed args", () => {
         const { name, args } = podArgsFromManifest(TUTORIAL_POD);
-        expect(buildPodSpec(name, args)).toEqual(buildPodSpec("foo", SEED_ARGS));
+        expect(checkPod(name, args)).toEqual(checkPod("foo", SEED_ARGS));
     });
 
     it("accepts the manifest as an object too, without changing it", () => {
@@ -125,16 +125,16 @@ describe("podArgsFromManifest: kubectl get pod -o yaml", () => {
         });
     });
 
-    it("gives args that buildPodSpec accepts", () => {
+    it("gives args that checkPod accepts", () => {
         const { name, args } = podArgsFromManifest(KUBECTL_POD);
-        const spec = buildPodSpec(name, args);
-        expect(spec.containers.map((c) => c.dockerName)).toEqual(["web-app", "web-clock"]);
+        const spec = checkPod(name, args);
+        expect(spec.containers.map((c) => c.dockerName)).toEqual(["web_app", "web_clock"]);
         expect(spec.containers[0].limits).toEqual({ memoryBytes: 256 * 2 ** 20, cpuMillis: 500 });
         expect(spec.containers[0].mounts).toEqual([
-            { target: "/var/cache/nginx", source: "web-cache", type: "volume", readOnly: false },
+            { target: "/var/cache/nginx", source: "web_cache", type: "volume", readOnly: false },
             { target: "/etc/nginx/conf.d", source: "/srv/web/conf.d", type: "bind", readOnly: true },
         ]);
-        expect(spec.ports).toEqual([{ containerPort: 8080, hostPort: 18080, hostIP: "127.0.0.1", protocol: "tcp" }]);
+        expect(spec.sandbox.ports).toEqual([{ containerPort: 8080, hostPort: 18080, hostIP: "127.0.0.1", protocol: "tcp" }]);
     });
 
     it("ignores a controller's bookkeeping: managedFields, ownerReferences, generateName", () => {
@@ -306,15 +306,17 @@ spec:
         }))))).toEqual(["spec.resources.requests", "spec.volumes[0].hostPath.type", "spec.volumes[1].emptyDir.sizeLimit"]);
     });
 
-    it("passes a livenessProbe through, for buildPodSpec to refuse with its own message", () => {
+    it("passes a livenessProbe through, for checkPod to refuse with its own message", () => {
         const text = TUTORIAL_POD.replace('      image: nginx:alpine\n',
             '      image: nginx:alpine\n      livenessProbe:\n        exec:\n          command: ["true"]\n        periodSeconds: 10\n');
         const { name, args } = podArgsFromManifest(text);
         expect(args.containers![0].livenessProbe).toEqual({ exec: { command: ["true"] }, periodSeconds: 10 });
         // Only a pod that heals (a Docker-host choice, passed as an override) runs liveness probes.
-        expect(() => buildPodSpec(name, args)).toThrow(/containers\[0\]\.livenessProbe: /);
+        expect(() => checkPod(name, args)).toThrow(/containers\[0\]\.livenessProbe: /);
         const healing = podArgsFromManifest(text, { heal: true });
-        expect(buildPodSpec(name, healing.args).containers[0].source.livenessProbe).toEqual({ exec: { command: ["true"] }, periodSeconds: 10 });
+        expect(checkPod(name, healing.args).containers[0].livenessProbe).toEqual({
+            command: ["true"], periodSeconds: 10, initialDelaySeconds: 0, timeoutSeconds: 1, failureThreshold: 3,
+        });
     });
 
     it("reports Kubernetes schema errors by path", () => {
@@ -348,9 +350,9 @@ describe("podArgsFromManifest: DNS, /etc/hosts and security", () => {
         expect(warnings).toEqual([]);
         expect(args.dnsConfig).toEqual(DNS);
         expect(args.hostAliases).toEqual([{ ip: "10.0.0.10", hostnames: ["db", "db.local"] }]);
-        const spec = buildPodSpec("p", args);
-        expect(spec.dns).toEqual({ nameservers: ["10.0.0.53", "1.1.1.1"], searches: ["corp.example.com"], options: ["ndots:2", "edns0"] });
-        expect(spec.hosts).toEqual([{ host: "db", ip: "10.0.0.10" }, { host: "db.local", ip: "10.0.0.10" }]);
+        const spec = checkPod("p", args);
+        expect(spec.sandbox.dns).toEqual({ nameservers: ["10.0.0.53", "1.1.1.1"], searches: ["corp.example.com"], options: ["ndots:2", "edns0"] });
+        expect(spec.sandbox.hosts).toEqual([{ host: "db", ip: "10.0.0.10" }, { host: "db.local", ip: "10.0.0.10" }]);
     });
 
     it("accepts dnsPolicy None with name servers, and ignores the cluster's policies as before", () => {
@@ -366,12 +368,12 @@ describe("podArgsFromManifest: DNS, /etc/hosts and security", () => {
         expect(withoutServers.message).toContain("needs the pod's name servers in spec.dnsConfig.nameservers");
     });
 
-    it("leaves DNS and host-alias values to buildPodSpec", () => {
+    it("leaves DNS and host-alias values to checkPod", () => {
         const { args } = podArgsFromManifest(pod({
             dnsConfig: { nameservers: ["not-an-ip"] }, hostAliases: [{ ip: "10.0.0.1" }],
         }));
         expect(args.hostAliases).toEqual([{ ip: "10.0.0.1", hostnames: [] }]);
-        expect(problemPaths(thrown(() => buildPodSpec("p", args)))).toEqual(["dnsConfig.nameservers[0]", "hostAliases[0].hostnames"]);
+        expect(problemPaths(thrown(() => checkPod("p", args)))).toEqual(["dnsConfig.nameservers[0]", "hostAliases[0].hostnames"]);
     });
 
     it("maps the pod-level runAsUser, runAsGroup and runAsNonRoot as the pod's defaults", () => {
@@ -383,7 +385,7 @@ describe("podArgsFromManifest: DNS, /etc/hosts and security", () => {
         expect(warnings).toHaveLength(1);
         expect(warnings[0]).toContain("spec.securityContext.seccompProfile");
         expect(warnings[0]).toContain("spec.securityContext.supplementalGroupsPolicy");
-        const spec = buildPodSpec("p", args);
+        const spec = checkPod("p", args);
         expect(spec.containers.map((c) => c.security)).toEqual([
             { runAsUser: 1000, runAsGroup: 3000, runAsNonRoot: true },
             { runAsUser: 2000, runAsGroup: 3000, runAsNonRoot: true },
@@ -410,21 +412,21 @@ describe("podArgsFromManifest: DNS, /etc/hosts and security", () => {
         const { args, warnings } = podArgsFromManifest(pod({ containers: [{ name: "a", image: "busybox", securityContext: { runAsNonRoot: true } }] }));
         expect(warnings).toEqual([]);
         expect(args.containers![0].securityContext).toEqual({ runAsNonRoot: true });
-        expect(buildPodSpec("p", args).containers[0].security).toEqual({ runAsNonRoot: true });
-        // A root uid with runAsNonRoot is buildPodSpec's to refuse.
+        expect(checkPod("p", args).containers[0].security).toEqual({ runAsNonRoot: true });
+        // A root uid with runAsNonRoot is checkPod's to refuse.
         const root = podArgsFromManifest(pod({ containers: [{ name: "a", image: "busybox", securityContext: { runAsNonRoot: true, runAsUser: 0 } }] }));
-        expect(problemPaths(thrown(() => buildPodSpec("p", root.args)))).toEqual(["containers[0].securityContext.runAsUser"]);
+        expect(problemPaths(thrown(() => checkPod("p", root.args)))).toEqual(["containers[0].securityContext.runAsUser"]);
     });
 
-    it("maps privileged; buildPodSpec refuses it unless the host allows it", () => {
+    it("maps privileged; checkPod refuses it unless the host allows it", () => {
         const text = pod({ containers: [{ name: "a", image: "busybox", securityContext: { privileged: true } }] });
         const { args } = podArgsFromManifest(text);
         expect(args.containers![0].securityContext).toEqual({ privileged: true });
-        const error = thrown(() => buildPodSpec("p", args));
+        const error = thrown(() => checkPod("p", args));
         expect(problemPaths(error)).toEqual(["containers[0].securityContext.privileged"]);
         expect(error.message).toContain("host.allowPrivileged");
         const allowed = podArgsFromManifest(text, { host: { allowPrivileged: true } });
-        expect(buildPodSpec("p", allowed.args).containers[0].security).toEqual({ privileged: true });
+        expect(checkPod("p", allowed.args).containers[0].security).toEqual({ privileged: true });
     });
 });
 
@@ -478,7 +480,7 @@ describe("podArgsFromManifest: values and overrides", () => {
         });
         expect(name).toBe("foo");
         expect(args).toEqual({ ...SEED_ARGS, podName: "foo-2", host, sandboxImage: "registry.k8s.io/pause:3.10", resources: { limits: { memory: "1Gi" } } });
-        expect(buildPodSpec(name, args).slice.cgroupParent).toBe("/pods/foo-2");
+        expect(checkPod(name, args).slice.cgroupParent).toBe("/pods/foo-2");
     });
 });
 
@@ -545,7 +547,7 @@ describe("manifestFromArgs", () => {
         expect(await pulumi.isSecret(output)).toBe(true);
     });
 
-    it("refuses args buildPodSpec refuses", () => {
+    it("refuses args checkPod refuses", () => {
         expect(() => manifestFromArgs("Bad_Name", SEED_ARGS)).toThrow(PodSpecError);
     });
 
@@ -684,7 +686,7 @@ describe("round trips: manifestFromArgs, then podArgsFromManifest", () => {
         }],
     ];
 
-    it.each(pods)("%s gives the same buildPodSpec result", async (_, name, args) => {
+    it.each(pods)("%s gives the same checkPod result", async (_, name, args) => {
         const text = await resolve(manifestFromArgs(name, args));
         schemaValid(text);
         expect(text).not.toMatch(/^#/);
@@ -692,7 +694,7 @@ describe("round trips: manifestFromArgs, then podArgsFromManifest", () => {
         const back = podArgsFromManifest(text, overrides);
         expect(back.warnings).toEqual([]);
         expect(back.name).toBe(args.podName ?? name);
-        expect(buildPodSpec(back.name, back.args)).toEqual(buildPodSpec(name, args));
+        expect(checkPod(back.name, back.args)).toEqual(checkPod(name, args));
         // And the manifest of the read-back args is the same text.
         expect(await resolve(manifestFromArgs(back.name, back.args))).toBe(text);
     });
@@ -709,7 +711,7 @@ describe("round trips: manifestFromArgs, then podArgsFromManifest", () => {
         const back = podArgsFromManifest(text);
         expect(back.warnings).toEqual([]);
         expect(back.args.securityContext).toEqual({ runAsUser: 1000 });
-        const security = (a: DockerPodArgs) => buildPodSpec("foo", a).containers.map((c) => c.security);
+        const security = (a: DockerPodArgs) => checkPod("foo", a).containers.map((c) => c.security);
         expect(security(back.args)).toEqual(security(args));
         expect(await resolve(manifestFromArgs(back.name, back.args))).toBe(text);
     });

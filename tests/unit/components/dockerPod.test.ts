@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DockerPod, PayloadContainer, PodSpecError } from "../../../sdk";
 import { seedPod } from "../../fixtures/pods";
 import { RecordingMocks } from "../../support/mocks";
-import { isKnown, runProgram, valueOf } from "../../support/program";
+import { customNamed, isKnown, resourceTree, runProgram, valueOf } from "../../support/program";
 
 const cgroupfs = { cgroupDriver: "cgroupfs" as const };
 
@@ -13,26 +13,38 @@ async function runPod(args: Parameters<typeof seedPod>[0] = {}, mocks = new Reco
 }
 
 describe("DockerPod: the seed pod under mocks", () => {
-    test("registers exactly the pod's resources, named as a pod", async () => {
+    test("is made of its parts: the tree a preview shows", async () => {
         const { registrations, errors } = await runPod();
         expect(errors).toEqual([]);
-        expect(registrations.map((r) => `${r.type} ${r.name}`)).toEqual([
+        expect(resourceTree(registrations)).toEqual([
             "dockerpod:index:DockerPod foo",
-            "docker:index/remoteImage:RemoteImage foo-sandbox-image",
-            "docker:index/remoteImage:RemoteImage foo-app-image",
-            "docker:index/remoteImage:RemoteImage foo-sidecar-image",
-            "command:local:Command foo-slice",
-            "docker:index/container:Container foo-sandbox",
-            "docker:index/container:Container foo-app",
-            "docker:index/container:Container foo-sidecar",
+            "  dockerpod:index:SandboxContainer foo-sandbox",
+            "    docker:index/remoteImage:RemoteImage foo-sandbox-image",
+            "    docker:index/container:Container foo-sandbox",
+            "  dockerpod:index:PayloadContainer foo-app",
+            "    docker:index/remoteImage:RemoteImage foo-app-image",
+            "    docker:index/container:Container foo-app",
+            "  dockerpod:index:PayloadContainer foo-sidecar",
+            "    docker:index/remoteImage:RemoteImage foo-sidecar-image",
+            "    docker:index/container:Container foo-sidecar",
+            "  dockerpod:index:PodSlice foo-slice",
+            "    command:local:Command foo-slice",
         ]);
         expect(registrations.every((r) => r.registered)).toBe(true);
+    });
+
+    test("the parts' resources keep the URNs they had as the pod's own children (aliases)", async () => {
+        const { registrations } = await runPod();
+        const pod = registrations[0].resource;
+        for (const r of registrations.filter((r) => r.custom)) {
+            expect([r.name, r.opts.aliases]).toEqual([r.name, [{ parent: pod }]]);
+        }
     });
 
     test("the sandbox owns the namespaces and publishes the pod's ports", async () => {
         const { mocks } = await runPod();
         expect(mocks.inputsOf("foo-sandbox")).toEqual({
-            name: "foo-sandbox",
+            name: "foo_sandbox",
             image: "sha256:foo-sandbox-image",
             hostname: "foo",
             networkMode: "bridge",
@@ -54,7 +66,7 @@ describe("DockerPod: the seed pod under mocks", () => {
     test("payloads join the sandbox by id, under the pod's cgroup, without ports", async () => {
         const { mocks } = await runPod();
         expect(mocks.inputsOf("foo-app")).toEqual({
-            name: "foo-app",
+            name: "foo_app",
             image: "sha256:foo-app-image",
             networkMode: "container:foo-sandbox-id",
             ipcMode: "container:foo-sandbox-id",
@@ -90,19 +102,19 @@ describe("DockerPod: the seed pod under mocks", () => {
 
     test("resource options order create and delete, and replace what is never applied", async () => {
         const { registrations } = await runPod();
-        const byName = Object.fromEntries(registrations.map((r) => [r.name, r.opts]));
-        const names = (deps: unknown) => (deps as pulumi.Resource[]).map((d) => (d as any).__name);
+        const byName = Object.fromEntries(registrations.filter((r) => r.custom).map((r) => [r.name, r.opts]));
+        const names = async (deps: unknown) => ((await valueOf(deps as any)) as pulumi.Resource[]).map((d) => (d as any).__name);
         // Every image is on the host before anything else: a failed pull leaves no slice or container behind.
-        expect(names(byName["foo-slice"].dependsOn)).toEqual(["foo-sandbox-image", "foo-app-image", "foo-sidecar-image"]);
-        expect(names(byName["foo-sandbox"].dependsOn)).toEqual(["foo-slice"]);
-        expect(names(await valueOf(byName["foo-app"].dependsOn as any))).toEqual(["foo-slice", "foo-sandbox"]);
+        expect(await names(byName["foo-slice"].dependsOn)).toEqual(["foo-sandbox-image", "foo-app-image", "foo-sidecar-image"]);
+        expect(await names(byName["foo-sandbox"].dependsOn)).toEqual(["foo-slice"]);
+        expect(await names(byName["foo-app"].dependsOn)).toEqual(["foo-slice", "foo-sandbox"]);
         for (const name of ["foo-slice", "foo-sandbox", "foo-app", "foo-sidecar"]) {
             expect([name, byName[name].deleteBeforeReplace]).toEqual([name, true]);
         }
         for (const name of ["foo-sandbox", "foo-app"]) {
             expect(byName[name].replaceOnChanges).toEqual(expect.arrayContaining(["healthcheck", "wait", "waitTimeout", "attach"]));
         }
-        for (const r of registrations.slice(1)) expect((r.opts.parent as any).__name).toBe("foo");
+        for (const r of registrations.slice(1).filter((r) => !r.custom)) expect((r.opts.parent as any).__name).toBe("foo");
     });
 
     test("outputs name the pod, its cgroup and every container's id", async () => {
@@ -146,10 +158,24 @@ describe("DockerPod: mapping of every field", () => {
             }],
         });
         expect(errors).toEqual([]);
-        expect(registrations.map((r) => r.name)).toEqual([
-            "foo", "foo-sandbox-image", "foo-app-image", "foo-slice", "foo-data", "foo-volumes", "foo-sandbox", "foo-setup", "foo-migrate", "foo-app",
+        expect(resourceTree(registrations)).toEqual([
+            "dockerpod:index:DockerPod foo",
+            "  dockerpod:index:SandboxContainer foo-sandbox",
+            "    docker:index/remoteImage:RemoteImage foo-sandbox-image",
+            "    docker:index/container:Container foo-sandbox",
+            "  dockerpod:index:PayloadContainer foo-setup",
+            "    docker:index/container:Container foo-setup",
+            "  dockerpod:index:PayloadContainer foo-migrate",
+            "    docker:index/container:Container foo-migrate",
+            "  dockerpod:index:PayloadContainer foo-app",
+            "    docker:index/remoteImage:RemoteImage foo-app-image",
+            "    docker:index/container:Container foo-app",
+            "  docker:index/volume:Volume foo-data",
+            "  command:local:Command foo-volumes",
+            "  dockerpod:index:PodSlice foo-slice",
+            "    command:local:Command foo-slice",
         ]);
-        expect(mocks.inputsOf("foo-data")).toEqual({ name: "foo-data", labels: [{ label: "dockerpod.pod", value: "foo" }, { label: "dockerpod.volume", value: "data" }] });
+        expect(mocks.inputsOf("foo-data")).toEqual({ name: "foo_data", labels: [{ label: "dockerpod.pod", value: "foo" }, { label: "dockerpod.volume", value: "data" }] });
         const setup = mocks.inputsOf("foo-setup");
         expect(setup).toMatchObject({ image: "busybox", mustRun: false, attach: true, logs: true, restart: "no", pidMode: "container:foo-sandbox-id" });
         const app = mocks.inputsOf("foo-app");
@@ -160,7 +186,7 @@ describe("DockerPod: mapping of every field", () => {
             // Read back without the trailing '/' (a replacement on every preview otherwise).
             workingDir: "/srv",
             mounts: [
-                { target: "/data", source: "foo-data", type: "volume", readOnly: false },
+                { target: "/data", source: "foo_data", type: "volume", readOnly: false },
                 { target: "/conf", source: "/etc/app", type: "bind", readOnly: true },
             ],
             memory: 64, memorySwap: 64, memoryReservation: 32, cpuPeriod: 100000, cpuQuota: 25000, cpuShares: 102,
@@ -177,13 +203,13 @@ describe("DockerPod: mapping of every field", () => {
         // Always: the image is named by the registry's digest, so a moved tag is a new name, which pulls.
         expect(mocks.inputsOf("foo-app-image")).toEqual({ name: "nginx@sha256:digest", keepLocally: true });
         expect(mocks.calls.map((c) => [c.token, c.inputs.name])).toEqual([["docker:index/getRegistryImage:getRegistryImage", "nginx"]]);
-        const opts = Object.fromEntries(registrations.map((r) => [r.name, r.opts]));
+        const opts = Object.fromEntries(registrations.filter((r) => r.custom).map((r) => [r.name, r.opts]));
         const deps = async (name: string) => ((await valueOf(opts[name].dependsOn as any)) as pulumi.Resource[]).map((d) => (d as any).__name);
         expect(await deps("foo-migrate")).toEqual(["foo-slice", "foo-sandbox", "foo-data", "foo-volumes", "foo-setup"]);
         expect(await deps("foo-app")).toEqual(["foo-slice", "foo-sandbox", "foo-data", "foo-volumes", "foo-migrate"]);
         // The emptyDir is opened to every user (mode 0777, as Kubernetes does) once it exists, before any container.
         const modes = mocks.inputsOf("foo-volumes");
-        expect(modes.create).toContain("for volume in 'foo-data'; do");
+        expect(modes.create).toContain("for volume in 'foo_data'; do");
         expect(modes.triggers).toEqual(["foo-data-id"]);
     });
 
@@ -202,7 +228,7 @@ describe("DockerPod: mapping of every field", () => {
         const { registrations } = await runPod({
             containers: [{ name: "app", image: "x", env: [{ name: "TOKEN", value: pulumi.secret("s3cr3t") }] }],
         });
-        const app = registrations.find((r) => r.name === "foo-app")!;
+        const app = customNamed(registrations, "foo-app");
         const envs = app.inputs.envs as pulumi.Output<string>[];
         expect(await pulumi.isSecret(pulumi.output(envs[0]))).toBe(true);
     });
@@ -219,7 +245,7 @@ describe("DockerPod: init containers gate the app", () => {
         expect(mocks.created.map((r) => r.name)).toContain("foo-setup");
         expect(mocks.created.map((r) => r.name)).not.toContain("foo-app");
         expect(mocks.created.map((r) => r.name)).not.toContain("foo-sidecar");
-        expect(registrations.find((r) => r.name === "foo-app")!.registered).toBe(false);
+        expect(customNamed(registrations, "foo-app").registered).toBe(false);
     });
 });
 
@@ -259,7 +285,7 @@ describe("PayloadContainer on its own", () => {
         }));
         expect(errors).toEqual([]);
         expect(mocks.inputsOf("extra")).toMatchObject({
-            name: "foo-extra", image: "busybox", networkMode: "container:abc123", ipcMode: "container:abc123",
+            name: "foo_extra", image: "busybox", networkMode: "container:abc123", ipcMode: "container:abc123",
             cgroupParent: "dockerpod-foo.slice", memory: 32, memorySwap: 32,
         });
     });

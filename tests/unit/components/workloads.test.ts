@@ -1,9 +1,9 @@
 // Networks, DNS, files and security: what reaches pulumi-docker.
 import * as pulumi from "@pulumi/pulumi";
 import { DockerPod, DockerPodArgs, PodSpecError } from "../../../sdk";
-import { buildPodSpec } from "../../../sdk/core/spec";
+import { checkPod } from "../../../sdk/core/pod";
 import { RecordingMocks } from "../../support/mocks";
-import { runProgram, valueOf } from "../../support/program";
+import { customNamed, runProgram, valueOf } from "../../support/program";
 
 const app = { name: "app", image: "busybox", imagePullPolicy: "Never" as const };
 
@@ -47,8 +47,8 @@ describe("networking on the sandbox", () => {
         ["a host alias without names", { hostAliases: [{ ip: "10.0.0.1", hostnames: [] }], containers: [app] }, "hostAliases[0].hostnames"],
         ["a bad host alias ip", { hostAliases: [{ ip: "ten", hostnames: ["a"] }], containers: [app] }, "hostAliases[0].ip"],
     ])("refuses %s", (_what, args, path) => {
-        expect(() => buildPodSpec("foo", args)).toThrow(PodSpecError);
-        try { buildPodSpec("foo", args); } catch (err) {
+        expect(() => checkPod("foo", args)).toThrow(PodSpecError);
+        try { checkPod("foo", args); } catch (err) {
             expect((err as PodSpecError).problems.map((p) => p.path)).toContain(path);
         }
     });
@@ -63,7 +63,7 @@ describe("files", () => {
             ] }],
         });
         expect(errors).toEqual([]);
-        const uploads = registrations.find((r) => r.name === "foo-app")!.inputs.uploads;
+        const uploads = customNamed(registrations, "foo-app").inputs.uploads;
         expect(await valueOf(pulumi.output(uploads))).toEqual([
             { file: "/etc/app/config.yaml", content: "level: info\n", permissions: "0644" },
             { file: "/etc/app/token", content: "s3cr3t", permissions: "0600" },
@@ -85,7 +85,7 @@ describe("files", () => {
             volumes: [{ name: "data", emptyDir: {} }],
             containers: [{ ...app, volumeMounts: [{ name: "data", mountPath: "/data" }], files: [file as any] }],
         };
-        try { buildPodSpec("foo", args); throw new Error("accepted"); } catch (err) {
+        try { checkPod("foo", args); throw new Error("accepted"); } catch (err) {
             expect((err as PodSpecError).problems.map((p) => p.path)).toContain(path);
         }
     });
@@ -103,14 +103,14 @@ describe("security", () => {
 
     test("privileged needs host.allowPrivileged", async () => {
         const args: DockerPodArgs = { containers: [{ ...app, securityContext: { privileged: true } }] };
-        expect(() => buildPodSpec("foo", args)).toThrow(/containers\[0\]\.securityContext\.privileged: .*host\.allowPrivileged/);
+        expect(() => checkPod("foo", args)).toThrow(/containers\[0\]\.securityContext\.privileged: .*host\.allowPrivileged/);
         const { mocks, errors } = await run({ ...args, host: { cgroupDriver: "cgroupfs", allowPrivileged: true } });
         expect(errors).toEqual([]);
         expect(mocks.inputsOf("foo-app").privileged).toBe(true);
     });
 
     test("runAsNonRoot with runAsUser 0 is refused at preview", () => {
-        expect(() => buildPodSpec("foo", { containers: [{ ...app, securityContext: { runAsNonRoot: true, runAsUser: 0 } }] }))
+        expect(() => checkPod("foo", { containers: [{ ...app, securityContext: { runAsNonRoot: true, runAsUser: 0 } }] }))
             .toThrow(/runAsUser: is 0 \(root\) but runAsNonRoot is set/);
     });
 
@@ -121,7 +121,7 @@ describe("security", () => {
         expect(check.environment).toBeUndefined();
         expect(check.create).toContain(`IMAGE='busybox'`);
         expect(check.create).toContain(`docker image inspect --format '{{.Config.User}}' -- "$IMAGE"`);
-        const deps = await valueOf(registrations.find((r) => r.name === "foo-app")!.opts.dependsOn as any) as pulumi.Resource[];
+        const deps = await valueOf(customNamed(registrations, "foo-app").opts.dependsOn as any) as pulumi.Resource[];
         expect(deps.map((d) => (d as any).__name)).toContain("foo-app-user-check");
         // With a user id given, there is nothing to check.
         const plain = await run({ containers: [{ ...app, securityContext: { runAsNonRoot: true, runAsUser: 1000 } }] });
@@ -138,13 +138,13 @@ describe("heal", () => {
         expect(errors).toEqual([]);
         const guardian = mocks.inputsOf("foo-guardian");
         expect(guardian).toMatchObject({
-            name: "foo-guardian", image: "sha256:foo-guardian-image", networkMode: "none", cgroupParent: "/dockerpod/foo",
+            name: "foo_guardian", image: "sha256:foo-guardian-image", networkMode: "none", cgroupParent: "/dockerpod/foo",
             mounts: [{ target: "/var/run/docker.sock", source: "/var/run/docker.sock", type: "bind" }],
             restart: "always", memory: 64, memorySwap: 64,
         });
         expect(guardian).not.toHaveProperty("ports");
         expect(guardian.entrypoints[2]).toContain("guardian for pod foo");
-        const deps = (registrations.find((r) => r.name === "foo-guardian")!.opts.dependsOn as any[]).map((d) => d.__name);
+        const deps = (customNamed(registrations, "foo-guardian").opts.dependsOn as any[]).map((d) => d.__name);
         expect(deps).toEqual(["foo-slice", "foo-sandbox", "foo-app"]);
         expect(registrations.map((r) => r.name).pop()).toBe("foo-guardian");
     });
@@ -157,7 +157,7 @@ describe("heal", () => {
 
 test("the summary says when a pod heals itself", async () => {
     const { result } = await run({ heal: true, containers: [app] });
-    expect(await valueOf(result.summary)).toContain("heals itself: guardian `foo-guardian` (`docker:28-cli`)");
+    expect(await valueOf(result.summary)).toContain("heals itself: guardian `foo_guardian` (`docker:28-cli`)");
 });
 
 describe("computed values are checked when they resolve", () => {

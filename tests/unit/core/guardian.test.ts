@@ -1,8 +1,8 @@
 import { execFileSync } from "child_process";
 import { renderGuardianScript } from "../../../sdk/core/guardian";
-import { buildPodSpec } from "../../../sdk/core/spec";
+import { checkPod } from "../../../sdk/core/pod";
 
-const healing = buildPodSpec("foo", {
+const healing = checkPod("foo", {
     heal: true,
     terminationGracePeriodSeconds: 3,
     host: { cgroupDriver: "cgroupfs" },
@@ -23,11 +23,11 @@ describe("guardian script", () => {
     });
 
     test("quotes probe arguments; never interpolates them", () => {
-        expect(renderGuardianScript(healing)).toContain(`docker exec foo-app 'sh' '-c' 'test -f '\\''/tmp/ok'\\'''`);
+        expect(renderGuardianScript(healing)).toContain(`docker exec foo_app 'sh' '-c' 'test -f '\\''/tmp/ok'\\'''`);
     });
 
     test("liveness probes need heal", () => {
-        expect(() => buildPodSpec("foo", { containers: [{ name: "app", image: "x", livenessProbe: { exec: { command: ["true"] } } }] }))
+        expect(() => checkPod("foo", { containers: [{ name: "app", image: "x", livenessProbe: { exec: { command: ["true"] } } }] }))
             .toThrow(/livenessProbe: needs heal: true/);
     });
 

@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { PodSpecError } from "../../../sdk";
 import { renderImageUserCheck, renderSliceScripts, renderVolumeModes } from "../../../sdk/core/render";
-import { PodSpec, buildPodSpec } from "../../../sdk/core/spec";
+import { PodSpec, checkPod } from "../../../sdk/core/pod";
 import { DockerPodArgs } from "../../../sdk/types";
 
 const HOSTILE = [
@@ -73,7 +73,7 @@ function scriptsOf(spec: PodSpec): string[] {
     return [
         slice.apply, slice.delete,
         ...(emptyDirs.length ? [renderVolumeModes(emptyDirs, sudo, socket)] : []),
-        ...spec.containers.map((c) => renderImageUserCheck(c.dockerName, c.source.image as string, sudo, socket)),
+        ...spec.containers.map((c) => renderImageUserCheck(c.dockerName, c.image as string, sudo, socket)),
     ];
 }
 
@@ -117,7 +117,7 @@ const FIELDS: Field[] = (["systemd", "cgroupfs"] as const).flatMap((driver): Fie
 
 describe.each(FIELDS)("hostile values in $name", (field) => {
     const driver = field.name.startsWith("systemd") ? "systemd" : "cgroupfs";
-    const runsOf = (value: string) => scriptsOf(buildPodSpec("fuzz", field.args(value))).map((s) => runScript(s, driver));
+    const runsOf = (value: string) => scriptsOf(checkPod("fuzz", field.args(value))).map((s) => runScript(s, driver));
     let a: string[][][];
     let b: string[][][];
     beforeAll(() => {
@@ -133,7 +133,7 @@ describe.each(FIELDS)("hostile values in $name", (field) => {
         const started = Date.now();
         let spec: PodSpec;
         try {
-            spec = buildPodSpec("fuzz", field.args(value));
+            spec = checkPod("fuzz", field.args(value));
         } catch (err) {
             expect(err).toBeInstanceOf(PodSpecError);
             expect(Date.now() - started).toBeLessThan(500);

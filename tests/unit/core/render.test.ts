@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { Problems } from "../../../sdk/core/errors";
 import { cgroupfsMarkFile, ownerMark, renderImageUserCheck, renderSliceScripts, renderSliceUnit, renderVolumeModes, sliceIdentity } from "../../../sdk/core/render";
-import { checkSlice } from "../../../sdk/core/spec";
+import { checkSlice } from "../../../sdk/core/slice";
 import { HostArgs, PodResources } from "../../../sdk";
 
 function slice(podName: string, resources?: PodResources, host?: HostArgs) {

@@ -15,7 +15,7 @@ import { components, packageName } from "../../../provider/components";
 import { DockerPodProvider } from "../../../provider/provider";
 import { seedPod } from "../../fixtures/pods";
 import { RecordingMocks } from "../../support/mocks";
-import { Registration, runProgram, valueOf } from "../../support/program";
+import { Registration, customNamed, runProgram, valueOf } from "../../support/program";
 
 // What the provider host does with a ConstructRequest's inputs (internal to @pulumi/pulumi).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -123,7 +123,7 @@ function expectSameAs(actual: Run, expected: Run): void {
     expect(children(actual)).toEqual(children(expected));
 }
 
-const byName = (run: Run, name: string) => run.registrations.find((r) => r.name === name)!;
+const byName = (run: Run, name: string) => customNamed(run.registrations, name);
 
 /** The example's pod.yaml: the tutorial's pod with its hostPort. */
 const TUTORIAL_POD = fs.readFileSync(path.join(__dirname, "..", "..", "..", "examples", "from-manifest", "pod.yaml"), "utf8");

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerPodArgs } from "../../../sdk";
 import { PodSpecError } from "../../../sdk/core/errors";
-import { buildPodSpec } from "../../../sdk/core/spec";
+import { checkPod } from "../../../sdk/core/pod";
 import { seedPod } from "../../fixtures/pods";
 
 function problemsOf(args: DockerPodArgs, name = "foo"): { path: string; message: string }[] {
     try {
-        buildPodSpec(name, args);
+        checkPod(name, args);
     } catch (err) {
         expect(err).toBeInstanceOf(PodSpecError);
         return (err as PodSpecError).problems;
@@ -16,37 +16,37 @@ function problemsOf(args: DockerPodArgs, name = "foo"): { path: string; message:
 
 const app = (extra: object = {}) => ({ name: "app", image: "busybox", ...extra });
 
-describe("buildPodSpec: the seed pod", () => {
+describe("checkPod: the seed pod", () => {
     test("normalizes the tutorial's pod", () => {
-        const spec = buildPodSpec("foo", seedPod());
+        const spec = checkPod("foo", seedPod());
         expect(spec.podName).toBe("foo");
-        expect(spec.hostname).toBe("foo");
+        expect(spec.sandbox.hostname).toBe("foo");
         expect(spec.slice).toEqual({
             podName: "foo",
-            host: { driver: "systemd", parent: "dockerpod.slice", sudo: false, remote: false },
+            host: { driver: "systemd", parent: "dockerpod.slice", sudo: false, remote: false, allowPrivileged: false },
             cgroupParent: "dockerpod-foo.slice",
             limits: { memoryBytes: 512 * 2 ** 20, cpuMillis: 500 },
         });
         expect(spec.containers.map((c) => [c.dockerName, c.limits])).toEqual([
-            ["foo-app", { memoryBytes: 256 * 2 ** 20 }],
-            ["foo-sidecar", { memoryBytes: 128 * 2 ** 20 }],
+            ["foo_app", { memoryBytes: 256 * 2 ** 20 }],
+            ["foo_sidecar", { memoryBytes: 128 * 2 ** 20 }],
         ]);
-        expect(spec.ports).toEqual([{ containerPort: 80, hostPort: 8080, hostIP: undefined, protocol: "tcp" }]);
+        expect(spec.sandbox.ports).toEqual([{ containerPort: 80, hostPort: 8080, hostIP: undefined, protocol: "tcp" }]);
         expect(spec.graceSeconds).toBe(30);
-        expect(spec.sandboxImage).toBe("registry.k8s.io/pause:3.9");
-        expect(spec.restartPolicy).toBe("Always");
+        expect(spec.sandbox.image).toBe("registry.k8s.io/pause:3.9");
+        expect(spec.sandbox.restartPolicy).toBe("Always");
         expect(spec.warnings).toEqual([]);
     });
 
     test("cgroupfs driver takes a path under the parent", () => {
-        const spec = buildPodSpec("foo", { ...seedPod(), host: { cgroupDriver: "cgroupfs" } });
+        const spec = checkPod("foo", { ...seedPod(), host: { cgroupDriver: "cgroupfs" } });
         expect(spec.slice.cgroupParent).toBe("/dockerpod/foo");
-        const custom = buildPodSpec("foo", { ...seedPod(), host: { cgroupDriver: "cgroupfs", parentSlice: "/pods/team" } });
+        const custom = checkPod("foo", { ...seedPod(), host: { cgroupDriver: "cgroupfs", parentSlice: "/pods/team" } });
         expect(custom.slice.cgroupParent).toBe("/pods/team/foo");
     });
 
     test("limits that only add up past the pod's overcommit, with a warning", () => {
-        const spec = buildPodSpec("foo", {
+        const spec = checkPod("foo", {
             resources: { limits: { memory: "300Mi" } },
             containers: [app({ resources: { limits: { memory: "200Mi" } } }), { name: "b", image: "x", resources: { limits: { memory: "200Mi" } } }],
         });
@@ -168,7 +168,7 @@ const badInputs: [string, DockerPodArgs, string, RegExp][] = [
     ["a relative working dir", { containers: [app({ workingDir: "srv" })] }, "containers[0].workingDir", /absolute path/],
 ];
 
-describe("buildPodSpec: bad input names the field and the fix", () => {
+describe("checkPod: bad input names the field and the fix", () => {
     test.each(badInputs)("%s", (_what, args, path, message) => {
         const problems = problemsOf(args);
         expect(problems).toContainEqual({ path, message: expect.stringMatching(message) });
@@ -177,18 +177,19 @@ describe("buildPodSpec: bad input names the field and the fix", () => {
     test("every problem is reported at once, in one error", () => {
         const problems = problemsOf({ podName: "Bad", containers: [app({ name: "X", resources: { limits: { memory: "12Q" } } })] });
         expect(problems.map((p) => p.path)).toEqual(["podName", "containers[0].name", "containers[0].resources.limits.memory"]);
-        expect(() => buildPodSpec("foo", { podName: "Bad", containers: [app()] })).toThrow(/invalid input for "foo":\n  - podName: "Bad"/);
+        expect(() => checkPod("foo", { podName: "Bad", containers: [app()] })).toThrow(/invalid input for "foo":\n  - podName: "Bad"/);
     });
 
-    test("a pod name too long for its container names", () => {
-        expect(problemsOf({ podName: "a".repeat(60), containers: [app()] })).toContainEqual({ path: "podName", message: expect.stringMatching(/too long/) });
-        expect(problemsOf({ containers: [app()] }, "a".repeat(56))).toContainEqual({ path: "name", message: expect.stringMatching(/too long/) });
+    test("a pod name is a DNS-1123 label: 63 characters are accepted, 64 are not", () => {
+        expect(checkPod("foo", { podName: "a".repeat(63), containers: [app()] }).containers[0].dockerName).toBe(`${"a".repeat(63)}_app`);
+        expect(problemsOf({ podName: "a".repeat(64), containers: [app()] })).toContainEqual({ path: "podName", message: expect.stringMatching(/DNS-1123/) });
+        expect(problemsOf({ containers: [app()] }, "a".repeat(64))).toContainEqual({ path: "name", message: expect.stringMatching(/DNS-1123/) });
     });
 });
 
-describe("buildPodSpec: securityContext, pod-wide and per container", () => {
+describe("checkPod: securityContext, pod-wide and per container", () => {
     test("a container's own fields win over the pod's; a pod-wide combination is reported once, at the pod", () => {
-        const spec = buildPodSpec("foo", {
+        const spec = checkPod("foo", {
             securityContext: { runAsUser: 1000, allowPrivilegeEscalation: false },
             containers: [app(), app({ name: "root", securityContext: { runAsUser: 0, runAsGroup: 0 } })],
         });

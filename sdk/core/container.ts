@@ -1,0 +1,372 @@
+// One container of a pod: its checks and its normalized spec.
+import * as pulumi from "@pulumi/pulumi";
+import { Container, ContainerPort, ImagePullPolicy, PayloadContainerArgs, Probe, Protocol, RestartPolicy, SecurityContext, Volume } from "../types";
+import { Problems } from "./errors";
+import {
+    CAPABILITY, ENV_NAME, Limits, checkCommand, checkLabels, checkLimits, checkPodName, checkProbe, enumCheck, imageCheck, intCheck,
+    isIpAddress, nameCheck, pathCheck,
+} from "./checks";
+import { HostSpec, checkCgroupParent, checkHost } from "./slice";
+
+export const DEFAULT_GRACE_SECONDS = 30;
+import { GUARDIAN_MEMBER, SANDBOX_MEMBER, containerName, volumeName } from "./names";
+
+export interface VolumeSpec {
+    name: string;
+    /** Docker volume name for emptyDir; host path for hostPath. */
+    source: string;
+    type: "volume" | "bind";
+}
+
+export interface PortSpec {
+    containerPort: number;
+    hostPort?: number;
+    hostIP?: string;
+    protocol: "tcp" | "udp";
+}
+
+export interface FileSpec {
+    path: string;
+    content: pulumi.Input<string>;
+    /** Octal permission string, e.g. "0644". */
+    permissions: string;
+}
+
+/** A probe with Kubernetes' defaults filled in. */
+export interface ProbeSpec {
+    command: string[];
+    initialDelaySeconds: number;
+    periodSeconds: number;
+    timeoutSeconds: number;
+    failureThreshold: number;
+}
+
+export interface ContainerSpec {
+    name: string;
+    dockerName: string;
+    /** The image as given (checked when it is plain; a computed one is checked when it resolves). */
+    image: pulumi.Input<string>;
+    command?: pulumi.Input<string>[];
+    args?: pulumi.Input<string>[];
+    env: { name: string; value: pulumi.Input<string> }[];
+    readinessProbe?: ProbeSpec;
+    livenessProbe?: ProbeSpec;
+    /** The limits as written, for messages that quote them. */
+    limitsText: { memory?: string; cpu?: string };
+    /** The container's security settings over the pod's defaults. */
+    security: SecurityContext;
+    files: FileSpec[];
+    pullPolicy: ImagePullPolicy;
+    limits: Limits;
+    requests: Limits;
+    mounts: { target: string; source: string; type: "volume" | "bind"; readOnly: boolean }[];
+    ports: PortSpec[];
+    /**
+     * The working directory without a trailing '/': Docker stores it so and the
+     * docker provider reads it back so, and a change of it replaces the container.
+     */
+    workingDir?: string;
+}
+
+export function checkSecurity(problems: Problems, path: string, sc: SecurityContext | undefined, allowPrivileged = true): void {
+    if (sc === undefined) return;
+    if (sc.privileged === true && !allowPrivileged) {
+        problems.add(`${path}.privileged`, "a privileged container is root on the host: set host.allowPrivileged: true to allow it, or remove it");
+    }
+    intCheck(problems, `${path}.runAsUser`, sc.runAsUser, 0, 2 ** 31 - 1);
+    intCheck(problems, `${path}.runAsGroup`, sc.runAsGroup, 0, 2 ** 31 - 1);
+    for (const key of ["add", "drop"] as const) {
+        (sc.capabilities?.[key] ?? []).forEach((cap, i) => {
+            if (typeof cap !== "string" || !CAPABILITY.test(cap)) {
+                problems.add(`${path}.capabilities.${key}[${i}]`, `${JSON.stringify(cap)} is not a capability name: write e.g. "NET_ADMIN" or "ALL"`);
+            }
+        });
+    }
+}
+
+/**
+ * Capability names as Docker stores them (`CAP_` + name, `ALL` as is): the
+ * docker provider reads them back so, and a change replaces the container,
+ * so `NET_ADMIN` would plan a replacement after every refresh (seen on the
+ * real engine).
+ */
+export function dockerCapabilities(caps: string[] | undefined): string[] | undefined {
+    return caps?.map((cap) => (cap === "ALL" || cap.startsWith("CAP_") ? cap : `CAP_${cap}`));
+}
+
+export function checkPorts(problems: Problems, path: string, ports: ContainerPort[] | undefined, hostNetwork: boolean): PortSpec[] {
+    return (ports ?? []).flatMap((port, i) => {
+        const at = `${path}[${i}]`;
+        const containerPort = intCheck(problems, `${at}.containerPort`, port.containerPort, 1, 65535);
+        if (port.containerPort === undefined) problems.add(`${at}.containerPort`, "is required");
+        const hostPort = intCheck(problems, `${at}.hostPort`, port.hostPort, 1, 65535);
+        const protocol = enumCheck(problems, `${at}.protocol`, port.protocol, Protocol, Protocol.TCP);
+        if (port.hostIP !== undefined && (typeof port.hostIP !== "string" || !isIpAddress(port.hostIP))) {
+            problems.add(`${at}.hostIP`, `${JSON.stringify(port.hostIP)} is not an IP address`);
+        }
+        if (hostNetwork && hostPort !== undefined && hostPort !== containerPort) {
+            problems.add(`${at}.hostPort`, `with hostNetwork the process binds the host's port directly, so hostPort ` +
+                `(${hostPort}) must equal containerPort (${containerPort}) or be left out`);
+        }
+        if (containerPort === undefined) return [];
+        return [{
+            containerPort,
+            hostPort: hostNetwork ? undefined : hostPort,
+            hostIP: port.hostIP,
+            protocol: protocol === Protocol.UDP ? "udp" as const : "tcp" as const,
+        }];
+    });
+}
+
+/** What a container is checked against: the pod's volumes, network mode, defaults and host. */
+export interface ContainerContext {
+    /** Declared volume names to their sources. */
+    volumes: Map<string, VolumeSpec>;
+    hostNetwork: boolean;
+    /** Pod-wide security defaults. */
+    podSecurity?: SecurityContext;
+    allowPrivileged: boolean;
+    /** The pod has a guardian, which runs liveness probes. */
+    heal?: boolean;
+}
+
+/**
+ * Settings that contradict each other, checked on what a container ends up
+ * with (its own fields over the pod's), so a pod-wide default is checked too.
+ */
+export function checkSecurityCombination(problems: Problems, path: string, sc: SecurityContext): void {
+    if (sc.runAsNonRoot === true && sc.runAsUser === 0) {
+        problems.add(`${path}.runAsUser`, "is 0 (root) but runAsNonRoot is set (here or in the pod's securityContext): choose a non-zero user id");
+    }
+    if (sc.runAsGroup !== undefined && sc.runAsUser === undefined) {
+        problems.add(`${path}.runAsGroup`, "needs runAsUser too (here or in the pod's securityContext): Docker's --user takes uid:gid");
+    }
+    if (sc.privileged === true && sc.allowPrivilegeEscalation === false) {
+        problems.add(`${path}.allowPrivilegeEscalation`, "is false but the container is privileged (as Kubernetes, dockerpod refuses both): " +
+            "drop one of them, or set allowPrivilegeEscalation: true on the privileged container");
+    }
+}
+
+/** Checks one container of a pod. */
+export function checkContainer(
+    problems: Problems, path: string, podName: string, c: Container, ctx: ContainerContext,
+): ContainerSpec | undefined {
+    const { volumes, hostNetwork } = ctx;
+    if (c === null || typeof c !== "object") {
+        problems.add(path, "must be a container object");
+        return undefined;
+    }
+    nameCheck(problems, `${path}.name`, c.name, "container name");
+    if (c.name === SANDBOX_MEMBER) problems.add(`${path}.name`, `"${SANDBOX_MEMBER}" is the pod's own sandbox container: choose another name`);
+    if (c.name === GUARDIAN_MEMBER && ctx.heal) problems.add(`${path}.name`, `"${GUARDIAN_MEMBER}" is the healing pod's own guardian container: choose another name`);
+    imageCheck(problems, `${path}.image`, c.image);
+    const pullPolicy = enumCheck(problems, `${path}.imagePullPolicy`, c.imagePullPolicy, ImagePullPolicy, ImagePullPolicy.IfNotPresent);
+    (c.env ?? []).forEach((e, i) => {
+        if (typeof e?.name !== "string" || !ENV_NAME.test(e.name)) {
+            problems.add(`${path}.env[${i}].name`, `${JSON.stringify(e?.name)} is not a variable name: use letters, digits and '_', not starting with a digit`);
+        }
+    });
+    const envNames = (c.env ?? []).map((e) => e?.name);
+    envNames.forEach((n, i) => {
+        if (envNames.indexOf(n) !== i) problems.add(`${path}.env[${i}].name`, `"${n}" is set twice: keep one`);
+    });
+    const ports = checkPorts(problems, `${path}.ports`, c.ports, hostNetwork);
+    const limits = checkLimits(problems, `${path}.resources.limits`, c.resources?.limits);
+    const requests = checkLimits(problems, `${path}.resources.requests`, c.resources?.requests, "requests");
+    if (limits.memoryBytes !== undefined && requests.memoryBytes !== undefined && requests.memoryBytes > limits.memoryBytes) {
+        problems.add(`${path}.resources.requests.memory`, "is above the memory limit: lower it or raise the limit");
+    }
+    if (limits.cpuMillis !== undefined && requests.cpuMillis !== undefined && requests.cpuMillis > limits.cpuMillis) {
+        problems.add(`${path}.resources.requests.cpu`, "is above the cpu limit (a cluster refuses it too): lower it or raise the limit");
+    }
+    if (c.workingDir !== undefined) pathCheck(problems, `${path}.workingDir`, c.workingDir, "working directory");
+    const mounts: ContainerSpec["mounts"] = [];
+    const targets = new Set<string>();
+    (c.volumeMounts ?? []).forEach((m, i) => {
+        const at = `${path}.volumeMounts[${i}]`;
+        const volume = volumes.get(m?.name);
+        if (!volume) {
+            problems.add(`${at}.name`, `"${m?.name}" is not a volume of the pod: declare it in volumes (emptyDir or hostPath)`);
+        }
+        // "/data" and "/data/" are one mount point to Docker: compare and mount them without the '/'.
+        const target = typeof m?.mountPath === "string" && m.mountPath.length > 1 ? m.mountPath.replace(/\/+$/, "") : m?.mountPath;
+        if (pathCheck(problems, `${at}.mountPath`, m?.mountPath, "mount path")) {
+            if (target === "/") problems.add(`${at}.mountPath`, "\"/\" would hide the container's whole filesystem: mount the volume on a directory");
+            else if (targets.has(target)) problems.add(`${at}.mountPath`, `"${m.mountPath}" is mounted twice`);
+            targets.add(target);
+        }
+        if (volume) mounts.push({ target, source: volume.source, type: volume.type, readOnly: m.readOnly === true });
+    });
+    checkCommand(problems, `${path}.command`, c.command);
+    checkCommand(problems, `${path}.args`, c.args);
+    checkProbe(problems, `${path}.readinessProbe`, c.readinessProbe);
+    if (c.livenessProbe !== undefined) {
+        if (ctx.heal) checkProbe(problems, `${path}.livenessProbe`, c.livenessProbe);
+        else problems.add(`${path}.livenessProbe`, "needs heal: true: Docker never restarts an unhealthy container, the pod's guardian does; set heal: true or remove it");
+    }
+    if (c.startupProbe !== undefined) {
+        problems.add(`${path}.startupProbe`, "is not supported yet: remove it, or use a readinessProbe with initialDelaySeconds");
+    }
+    const security: SecurityContext = { ...ctx.podSecurity, ...c.securityContext };
+    checkSecurity(problems, `${path}.securityContext`, c.securityContext, ctx.allowPrivileged);
+    // Without its own fields the container has the pod's, which are checked once, at the pod.
+    if (c.securityContext !== undefined) checkSecurityCombination(problems, `${path}.securityContext`, security);
+    const files = checkFiles(problems, `${path}.files`, c, targets);
+    if (files.length > 0 && security.readOnlyRootFilesystem === true) {
+        problems.add(`${path}.files`, "cannot be written into a read-only root filesystem (readOnlyRootFilesystem): " +
+            "drop readOnlyRootFilesystem, or put the files in a hostPath volume");
+    }
+    return {
+        name: c.name,
+        dockerName: containerName(podName, c.name),
+        image: c.image,
+        command: c.command && [...c.command],
+        args: c.args && [...c.args],
+        env: (c.env ?? []).map((e) => ({ name: e.name, value: e.value })),
+        readinessProbe: probeSpec(c.readinessProbe),
+        livenessProbe: probeSpec(c.livenessProbe),
+        limitsText: { memory: quantityText(c.resources?.limits?.memory), cpu: quantityText(c.resources?.limits?.cpu) },
+        security,
+        files,
+        pullPolicy,
+        limits,
+        requests,
+        mounts,
+        ports,
+        workingDir: typeof c.workingDir === "string" && c.workingDir.length > 1 ? c.workingDir.replace(/\/+$/, "") : c.workingDir,
+    };
+}
+
+/** Kubernetes' probe defaults: every period 10 s, timeout 1 s, 3 failures, no initial delay. */
+export const PROBE_DEFAULTS = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 } as const;
+
+function probeSpec(p: Probe | undefined): ProbeSpec | undefined {
+    if (p === undefined || p === null) return undefined;
+    return {
+        command: [...p.exec.command],
+        initialDelaySeconds: p.initialDelaySeconds ?? PROBE_DEFAULTS.initialDelaySeconds,
+        periodSeconds: p.periodSeconds ?? PROBE_DEFAULTS.periodSeconds,
+        timeoutSeconds: p.timeoutSeconds ?? PROBE_DEFAULTS.timeoutSeconds,
+        failureThreshold: p.failureThreshold ?? PROBE_DEFAULTS.failureThreshold,
+    };
+}
+
+function quantityText(value: unknown): string | undefined {
+    return value === undefined || value === null ? undefined : String(value);
+}
+
+/** What a payload is besides its container: the pod-wide settings it is made with. */
+export interface PayloadSpec {
+    podName: string;
+    container: ContainerSpec;
+    initContainer: boolean;
+    restartPolicy: RestartPolicy;
+    graceSeconds: number;
+    shareProcessNamespace: boolean;
+    hostIPC: boolean;
+    hostPID: boolean;
+    labels: Record<string, string>;
+    /** Where the host checks (the image user check) run. */
+    host: HostSpec;
+}
+
+/** What decides a payload's checks besides its own fields. */
+export interface PayloadContext extends ContainerContext {
+    initContainer: boolean;
+    /**
+     * A DockerPod publishes its containers' ports on its sandbox; a
+     * PayloadContainer on its own has nowhere to publish them.
+     */
+    portsOnSandbox: boolean;
+}
+
+/**
+ * The checks of one payload container, for a PayloadContainer and each
+ * container of a DockerPod alike.
+ */
+export function checkPayload(
+    problems: Problems, path: string, podName: string, c: Container, ctx: PayloadContext,
+): ContainerSpec | undefined {
+    const spec = checkContainer(problems, path, podName, c, ctx);
+    if (!spec) return undefined;
+    if (ctx.initContainer) {
+        if (spec.ports.length > 0) problems.add(`${path}.ports`, "init containers cannot publish ports: move them to an app container");
+        for (const probe of ["readinessProbe", "livenessProbe"] as const) {
+            if (c[probe] !== undefined) problems.add(`${path}.${probe}`, "init containers run to completion and cannot have probes: remove it");
+        }
+    } else if (!ctx.portsOnSandbox && spec.ports.length > 0) {
+        problems.add(`${path}.ports`, "a payload joins the sandbox's network, where ports are published: put them on the SandboxContainer");
+    }
+    return spec;
+}
+
+/** The checks of a PayloadContainer on its own: its pod-wide settings, its volumes and its container. */
+export function checkPayloadArgs(problems: Problems, args: PayloadContainerArgs): PayloadSpec {
+    const podName = checkPodName(problems, "podName", args?.podName);
+    args = args ?? ({} as PayloadContainerArgs);
+    checkCgroupParent(problems, "cgroupParent", args.cgroupParent);
+    if (args.sandboxId === undefined || args.sandboxId === null || args.sandboxId === "") {
+        problems.add("sandboxId", "is required: pass the SandboxContainer's containerId");
+    }
+    const host = checkHost(problems, args.host);
+    const flag = (field: "shareProcessNamespace" | "hostIPC" | "hostPID" | "initContainer" | "allowPrivileged") => {
+        if (args[field] !== undefined && typeof args[field] !== "boolean") problems.add(field, "must be true or false");
+        return args[field] === true;
+    };
+    const [shareProcessNamespace, hostIPC, hostPID, initContainer, allowPrivileged] =
+        (["shareProcessNamespace", "hostIPC", "hostPID", "initContainer", "allowPrivileged"] as const).map(flag);
+    if (shareProcessNamespace && hostPID) {
+        problems.add("shareProcessNamespace", "cannot be combined with hostPID (a cluster refuses it too): drop one");
+    }
+    const restartPolicy = enumCheck(problems, "restartPolicy", args.restartPolicy, RestartPolicy, RestartPolicy.Always);
+    const grace = intCheck(problems, "terminationGracePeriodSeconds", args.terminationGracePeriodSeconds, 0, 86400);
+    const labels = checkLabels(problems, "labels", args.labels);
+    const volumes = checkVolumes(problems, podName, args.volumes);
+    const container = checkPayload(problems, "container", podName, args.container, {
+        volumes, hostNetwork: false, allowPrivileged: allowPrivileged || host.allowPrivileged, initContainer, portsOnSandbox: false,
+    });
+    return {
+        podName, container: container!, initContainer, restartPolicy, graceSeconds: grace ?? DEFAULT_GRACE_SECONDS,
+        shareProcessNamespace, hostIPC, hostPID, labels, host,
+    };
+}
+
+export function checkFiles(problems: Problems, path: string, c: Container, mountTargets: Set<string>): FileSpec[] {
+    const seen = new Set<string>();
+    return (c.files ?? []).flatMap((f, i) => {
+        const at = `${path}[${i}]`;
+        if (!pathCheck(problems, `${at}.path`, f?.path, "file path")) return [];
+        if (f.path.endsWith("/")) problems.add(`${at}.path`, "names a directory: name the file");
+        if (seen.has(f.path)) problems.add(`${at}.path`, `"${f.path}" is written twice`);
+        seen.add(f.path);
+        if ([...mountTargets].some((t) => f.path === t || f.path.startsWith(`${t}/`))) {
+            problems.add(`${at}.path`, `"${f.path}" lies in a mounted volume: files are written into the container's own filesystem`);
+        }
+        if (f.content === undefined || f.content === null) problems.add(`${at}.content`, "is required");
+        const mode = intCheck(problems, `${at}.mode`, f.mode, 0, 0o7777) ?? 0o644;
+        return [{ path: f.path, content: f.content, permissions: `0${mode.toString(8).padStart(3, "0")}` }];
+    });
+}
+
+/** Checks the pod's volumes and maps each name to its Docker source. */
+export function checkVolumes(problems: Problems, podName: string, volumes: Volume[] | undefined): Map<string, VolumeSpec> {
+    const result = new Map<string, VolumeSpec>();
+    (volumes ?? []).forEach((v, i) => {
+        const at = `volumes[${i}]`;
+        if (!nameCheck(problems, `${at}.name`, v?.name, "volume name")) return;
+        if (result.has(v.name)) problems.add(`${at}.name`, `"${v.name}" is declared twice`);
+        if ((v.emptyDir === undefined) === (v.hostPath === undefined)) {
+            problems.add(at, "set exactly one of emptyDir or hostPath");
+            return;
+        }
+        if (v.emptyDir !== undefined) {
+            if (v.emptyDir.medium !== undefined && v.emptyDir.medium !== "") {
+                problems.add(`${at}.emptyDir.medium`, `"${v.emptyDir.medium}" is not supported: leave medium out (disk)`);
+            }
+            result.set(v.name, { name: v.name, source: volumeName(podName, v.name), type: "volume" });
+        } else if (pathCheck(problems, `${at}.hostPath.path`, v.hostPath?.path, "host path")) {
+            result.set(v.name, { name: v.name, source: v.hostPath!.path, type: "bind" });
+        }
+    });
+    return result;
+}

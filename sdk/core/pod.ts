@@ -1,0 +1,159 @@
+// The pure core: checks a pod's input and normalizes it into a PodSpec that
+// the Pulumi layer turns into resources. Nothing here touches Pulumi's engine.
+// A pod is checked as its parts are: the slice's, the sandbox's and each
+// payload's checks are the ones PodSlice, SandboxContainer and
+// PayloadContainer apply on their own; what is left here spans the parts.
+import { DockerPodArgs } from "../types";
+import { Problems } from "./errors";
+import { checkPodName, imageCheck, intCheck } from "./checks";
+import {
+    ContainerSpec, DEFAULT_GRACE_SECONDS, PayloadSpec, PortSpec, VolumeSpec, checkPayload, checkSecurity, checkSecurityCombination, checkVolumes,
+} from "./container";
+import { SandboxSpec, checkSandbox } from "./sandbox";
+import { SliceSpec, checkSlice } from "./slice";
+
+export const DEFAULT_GUARDIAN_IMAGE = "docker:28-cli";
+export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+
+export interface PodSpec {
+    podName: string;
+    slice: SliceSpec;
+    /** The sandbox, with every port of every container. */
+    sandbox: SandboxSpec;
+    graceSeconds: number;
+    /** The guardian's image, when the pod heals itself. */
+    guardianImage?: string;
+    /** The daemon's socket on the host, mounted into the guardian. */
+    dockerSocket: string;
+    volumes: VolumeSpec[];
+    initContainers: ContainerSpec[];
+    containers: ContainerSpec[];
+    warnings: string[];
+}
+
+/**
+ * Checks a DockerPod's input and returns its normalized spec, or throws one
+ * PodSpecError listing every problem with its field path and fix.
+ */
+export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
+    const problems = new Problems();
+    if (args === undefined || args === null || typeof args !== "object") {
+        problems.add("args", "a DockerPod needs args with at least `containers`");
+        problems.throwIfAny(resourceName);
+    }
+    // Names below derive from the pod name: a bad one is reported once, and the other
+    // fields are still checked, under a stand-in name that derives nothing wrong.
+    const podName = checkPodName(problems, args.podName !== undefined ? "podName" : "name", args.podName ?? resourceName);
+    const slice = checkSlice(problems, podName, args.resources, args.host);
+    const sandbox = checkSandbox(problems, podName, {
+        image: args.sandboxImage, hostname: args.hostname, networks: args.networks, dnsConfig: args.dnsConfig,
+        hostAliases: args.hostAliases, hostNetwork: args.hostNetwork, hostIPC: args.hostIPC, hostPID: args.hostPID,
+        shareProcessNamespace: args.shareProcessNamespace, restartPolicy: args.restartPolicy, labels: args.labels,
+    }, { image: "sandboxImage" });
+    const grace = intCheck(problems, "terminationGracePeriodSeconds", args.terminationGracePeriodSeconds, 0, 86400);
+    const volumes = checkVolumes(problems, podName, args.volumes);
+    if (!Array.isArray(args.containers) || args.containers.length === 0) {
+        problems.add("containers", "a pod needs at least one container");
+    }
+    checkSecurity(problems, "securityContext", args.securityContext, slice.host.allowPrivileged);
+    if (args.securityContext) checkSecurityCombination(problems, "securityContext", args.securityContext);
+    if (args.heal !== undefined && typeof args.heal !== "boolean") problems.add("heal", "must be true or false");
+    const context = {
+        volumes, hostNetwork: sandbox.hostNetwork, podSecurity: args.securityContext, allowPrivileged: slice.host.allowPrivileged,
+        heal: args.heal === true, portsOnSandbox: true,
+    };
+    const containers = (Array.isArray(args.containers) ? args.containers : [])
+        .map((c, i) => checkPayload(problems, `containers[${i}]`, podName, c, { ...context, initContainer: false }));
+    const initContainers = (Array.isArray(args.initContainers) ? args.initContainers : [])
+        .map((c, i) => checkPayload(problems, `initContainers[${i}]`, podName, c, { ...context, initContainer: true }));
+
+    const seen = new Map<string, string>();
+    const check = (list: (ContainerSpec | undefined)[], field: string) => list.forEach((c, i) => {
+        if (!c || typeof c.name !== "string") return;
+        const other = seen.get(c.name);
+        if (other) problems.add(`${field}[${i}].name`, `"${c.name}" is already the name of ${other}: names must be unique in the pod`);
+        else seen.set(c.name, `${field}[${i}]`);
+    });
+    check(containers, "containers");
+    check(initContainers, "initContainers");
+    const ports = checkPodPorts(problems, containers);
+    // A container may not exceed the pod; containers that only add up past it overcommit, with a warning.
+    const warnings: string[] = [];
+    for (const key of ["memoryBytes", "cpuMillis"] as const) {
+        const podLimit = slice.limits[key];
+        if (podLimit === undefined) continue;
+        const field = key === "memoryBytes" ? "memory" : "cpu";
+        let sum = 0;
+        containers.forEach((c, i) => {
+            const limit = c?.limits[key];
+            if (limit === undefined) return;
+            sum += limit;
+            if (limit > podLimit) {
+                problems.add(`containers[${i}].resources.limits.${field}`, `"${c!.limitsText[field]}" is above the pod's limit ` +
+                    `"${args.resources!.limits![field]}": lower it or raise resources.limits.${field}`);
+            }
+        });
+        if (sum > podLimit) {
+            warnings.push(`dockerpod: the containers' ${field} limits add up past the pod's limit ("${args.resources!.limits![field]}"): ` +
+                `they overcommit inside the pod, which enforces its own limit`);
+        }
+    }
+    if (args.guardianImage !== undefined) imageCheck(problems, "guardianImage", args.guardianImage);
+    problems.throwIfAny(resourceName);
+    return {
+        podName,
+        slice,
+        sandbox: { ...sandbox, ports },
+        graceSeconds: grace ?? DEFAULT_GRACE_SECONDS,
+        guardianImage: args.heal === true ? args.guardianImage ?? DEFAULT_GUARDIAN_IMAGE : undefined,
+        dockerSocket: slice.host.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
+        volumes: [...volumes.values()],
+        initContainers: initContainers as ContainerSpec[],
+        containers: containers as ContainerSpec[],
+        warnings,
+    };
+}
+
+/** Ports live on the sandbox: no two containers may claim one inside the pod, nor one port on the host. */
+function checkPodPorts(problems: Problems, containers: (ContainerSpec | undefined)[]): PortSpec[] {
+    const ports: PortSpec[] = [];
+    const byContainerPort = new Map<string, string>();
+    const byHostPort = new Map<string, string>();
+    containers.forEach((c, i) => c?.ports.forEach((p, j) => {
+        const at = `containers[${i}].ports[${j}]`;
+        const inside = `${p.containerPort}/${p.protocol}`;
+        if (byContainerPort.has(inside)) {
+            problems.add(`${at}.containerPort`, `${inside} is already used by ${byContainerPort.get(inside)}: containers of a pod share one network, use another port`);
+        } else byContainerPort.set(inside, at);
+        if (p.hostPort !== undefined) {
+            // A port on every address (no hostIP, 0.0.0.0 or ::) also takes it on each single address.
+            const all = p.hostIP === undefined || p.hostIP === "0.0.0.0" || p.hostIP === "::";
+            const outside = `${all ? "*" : p.hostIP}:${p.hostPort}/${p.protocol}`;
+            const clash = byHostPort.get(outside) ?? byHostPort.get(`*:${p.hostPort}/${p.protocol}`) ??
+                (all ? [...byHostPort.entries()].find(([k]) => k.endsWith(`:${p.hostPort}/${p.protocol}`))?.[1] : undefined);
+            if (clash) {
+                problems.add(`${at}.hostPort`, `${p.hostIP ?? "every address"}:${p.hostPort}/${p.protocol} would bind the host port ` +
+                    `${clash} already publishes: use another hostPort`);
+            } else byHostPort.set(outside, at);
+        }
+        ports.push(p);
+    }));
+    return ports;
+}
+
+/** Each payload of a checked pod, with the pod-wide settings it is made with. */
+export function podPayloads(spec: PodSpec): PayloadSpec[] {
+    const payload = (container: ContainerSpec, initContainer: boolean): PayloadSpec => ({
+        podName: spec.podName,
+        container,
+        initContainer,
+        restartPolicy: spec.sandbox.restartPolicy,
+        graceSeconds: spec.graceSeconds,
+        shareProcessNamespace: spec.sandbox.shareProcessNamespace,
+        hostIPC: spec.sandbox.hostIPC,
+        hostPID: spec.sandbox.hostPID,
+        labels: spec.sandbox.labels,
+        host: spec.slice.host,
+    });
+    return [...spec.initContainers.map((c) => payload(c, true)), ...spec.containers.map((c) => payload(c, false))];
+}
