@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { PayloadSpec } from "../core/container";
 import { manifestFromArgs, podArgsFromManifest } from "../core/manifest";
-import { PodSpec, checkPod, podPayloads } from "../core/pod";
+import { Problems } from "../core/errors";
+import { PodSpec, checkPod, podChildren, podPayloads } from "../core/pod";
 import { renderSummary } from "../core/summary";
 import { SandboxSpec } from "../core/sandbox";
 import { SliceSpec } from "../core/slice";
@@ -55,6 +56,7 @@ export class DockerPod extends pulumi.ComponentResource {
         args = fromManifest?.args ?? args;
         // Checked before anything is registered: bad input creates nothing.
         const spec = checkPod(name, args);
+        claimNames(name, spec);
         for (const warning of [...fromManifest?.warnings ?? [], ...spec.warnings]) pulumi.log.warn(warning, this);
         const children = buildPod(name, spec, this);
         childrenOf.set(this, children);
@@ -101,6 +103,45 @@ function readManifest(args: DockerPodArgs): { args: DockerPodArgs; warnings: str
         throw new Error("dockerpod: manifest must be YAML text known at preview (not a computed value)");
     }
     return podArgsFromManifest(manifest, overrides);
+}
+
+/** What the DockerPods of one program have taken: pod names and their direct children, to the pod that took each. */
+interface Taken {
+    podNames: Map<string, string>;
+    children: Map<string, { pod: string; field: string }>;
+}
+
+// Per deployment: each run of a program (and each test's mocks) has its own monitor.
+const takenByProgram = new WeakMap<object, Taken>();
+const NO_MONITOR = {};
+
+/**
+ * Refuses a pod whose pod name another DockerPod of this program has (two
+ * pods on one host would fight over one slice and its containers), or whose
+ * children would take a URN another pod's children take. Both before
+ * anything is registered.
+ */
+function claimNames(resourceName: string, spec: PodSpec): void {
+    const program = pulumi.runtime.getMonitor() ?? NO_MONITOR;
+    let taken = takenByProgram.get(program);
+    if (!taken) takenByProgram.set(program, taken = { podNames: new Map(), children: new Map() });
+    const problems = new Problems();
+    const other = taken.podNames.get(spec.podName);
+    if (other !== undefined) {
+        problems.add("podName", `"${spec.podName}" is already the pod name of DockerPod "${other}" in this program: ` +
+            "every pod on a host needs a pod name of its own; set podName (or rename one of the pods)");
+    }
+    const children = podChildren(resourceName, spec);
+    for (const child of children) {
+        const owner = taken.children.get(`${child.type}::${child.name}`);
+        if (owner !== undefined) {
+            problems.add(child.field, `makes a ${child.type.split(":").pop()} named "${child.name}", which DockerPod "${owner.pod}" ` +
+                `(its ${owner.field}) makes too: rename this one, that one, or one of the pods`);
+        }
+    }
+    problems.throwIfAny(resourceName);
+    taken.podNames.set(spec.podName, resourceName);
+    for (const child of children) taken.children.set(`${child.type}::${child.name}`, { pod: resourceName, field: child.field });
 }
 
 // Kept outside the class: every class property would become a schema output.

@@ -157,3 +157,42 @@ export function podPayloads(spec: PodSpec): PayloadSpec[] {
     });
     return [...spec.initContainers.map((c) => payload(c, true)), ...spec.containers.map((c) => payload(c, false))];
 }
+
+/** One resource a DockerPod registers directly under itself: its type, its name, and the field it comes from. */
+export interface PodChild {
+    type: string;
+    name: string;
+    /** The field of the pod's args that names it (`name` for the pod's own). */
+    field: string;
+}
+
+/**
+ * The resources a DockerPod named `resourceName` registers directly under
+ * itself. Below them every name is unique once these are: each part owns its
+ * own children. Two pods of one program whose lists share a type and a name
+ * would register one URN twice (`web` + container `api-x` and `web-api` +
+ * `x` both make a PayloadContainer `web-api-x`), so the program is refused.
+ */
+export function podChildren(resourceName: string, spec: PodSpec): PodChild[] {
+    const remote = spec.slice.host.connection !== undefined;
+    const children: PodChild[] = [
+        { type: "dockerpod:index:SandboxContainer", name: `${resourceName}-sandbox`, field: "name" },
+        ...spec.initContainers.map((c, i) => ({ type: "dockerpod:index:PayloadContainer", name: `${resourceName}-${c.name}`, field: `initContainers[${i}].name` })),
+        ...spec.containers.map((c, i) => ({ type: "dockerpod:index:PayloadContainer", name: `${resourceName}-${c.name}`, field: `containers[${i}].name` })),
+    ];
+    if (spec.guardianImage !== undefined) {
+        children.push({ type: "docker:index/remoteImage:RemoteImage", name: `${resourceName}-guardian-image`, field: "name" });
+    }
+    const emptyDirs = spec.volumes.filter((v) => v.type === "volume");
+    children.push(...emptyDirs.map((v) => ({
+        type: "docker:index/volume:Volume", name: `${resourceName}-${v.name}`, field: `volumes[${spec.volumes.indexOf(v)}].name`,
+    })));
+    if (emptyDirs.length > 0) {
+        children.push({ type: remote ? "command:remote:Command" : "command:local:Command", name: `${resourceName}-volumes`, field: "name" });
+    }
+    children.push({ type: "dockerpod:index:PodSlice", name: `${resourceName}-slice`, field: "name" });
+    if (spec.guardianImage !== undefined) {
+        children.push({ type: "docker:index/container:Container", name: `${resourceName}-guardian`, field: "name" });
+    }
+    return children;
+}
