@@ -6,25 +6,13 @@ import { MIB, cfsQuota, goDuration, memoryMiB } from "../core/quantity";
 import { imageReferenceProblem } from "../core/reference";
 import { renderImageUserCheck, renderVolumeModes } from "../core/render";
 import { hostCommand } from "./hostCommand";
-import { guardianName } from "../core/names";
+import { LABEL_CONTAINER, LABEL_NAMESPACES, LABEL_ROLE, guardianName } from "../core/names";
 import { renderGuardianScript } from "../core/guardian";
 import { ContainerSpec, PayloadSpec, dockerCapabilities } from "../core/container";
 import { PodSpec } from "../core/pod";
 import { SandboxSpec, dockerRestart } from "../core/sandbox";
 import { HostSpec } from "../core/slice";
 import { ImagePullPolicy, RestartPolicy } from "../types";
-
-/** Labels that mark every Docker object of a pod. */
-export const LABEL_POD = "dockerpod.pod";
-export const LABEL_ROLE = "dockerpod.role";
-export const LABEL_CONTAINER = "dockerpod.container";
-export const LABEL_NAMESPACES = "dockerpod.namespaces";
-/**
- * The slice Command's id, on every container of the pod. The id only changes
- * when the slice is replaced, and this reference makes the engine replace the
- * containers first: a slice cannot be removed while they run in it.
- */
-export const LABEL_SLICE = "dockerpod.slice";
 
 /** pulumi-docker's labels list, sorted so the order never churns. */
 export function dockerLabels(labels: Record<string, pulumi.Input<string>>): docker.types.input.ContainerLabel[] {

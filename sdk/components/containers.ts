@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { PayloadSpec, checkPayloadArgs } from "../core/container";
 import { SandboxSpec, checkSandboxArgs } from "../core/sandbox";
 import { PayloadContainerArgs, SandboxContainerArgs } from "../types";
-import { LABEL_POD, buildImage, buildPayload, buildSandbox, buildUserCheck } from "./build";
+import { LABEL_POD, childName } from "../core/names";
+import { buildImage, buildPayload, buildSandbox, buildUserCheck } from "./build";
 import { checked, childOptions, fromPod, recordPart } from "./wiring";
 
 /** The sandbox container on its own: it owns a pod's network and IPC namespaces. */
@@ -17,7 +18,7 @@ export class SandboxContainer extends pulumi.ComponentResource {
         const given = fromPod<SandboxSpec>(args);
         const spec = given?.spec ?? checked(name, (problems) => checkSandboxArgs(problems, args));
         const own = childOptions(this, given);
-        const image = buildImage(`${name}-image`, spec.image, spec.pullPolicy, own, given?.imageField ?? "image");
+        const image = buildImage(childName(name, "image"), spec.image, spec.pullPolicy, own, given?.imageField ?? "image");
         const container = buildSandbox(name, spec, {
             image: image.image,
             cgroupParent: args.cgroupParent,
@@ -42,9 +43,9 @@ export class PayloadContainer extends pulumi.ComponentResource {
         const given = fromPod<PayloadSpec>(args);
         const spec = given?.spec ?? checked(name, (problems) => checkPayloadArgs(problems, args));
         const own = childOptions(this, given);
-        const image = buildImage(`${name}-image`, spec.container.image, spec.container.pullPolicy, own, given?.imageField ?? "container.image");
+        const image = buildImage(childName(name, "image"), spec.container.image, spec.container.pullPolicy, own, given?.imageField ?? "container.image");
         // `runAsNonRoot` without a user: the image's user is checked on the Docker host first.
-        const userCheck = buildUserCheck(`${name}-user-check`, spec.container, image.image, spec.host, own);
+        const userCheck = buildUserCheck(childName(name, "user-check"), spec.container, image.image, spec.host, own);
         const waitFor = pulumi.output(given?.dependsOn ?? []).apply((deps) => [...deps, ...(userCheck ? [userCheck] : [])]);
         const container = buildPayload(name, spec, {
             image: image.image,

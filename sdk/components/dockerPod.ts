@@ -9,7 +9,8 @@ import { renderSummary } from "../core/summary";
 import { SandboxSpec } from "../core/sandbox";
 import { SliceSpec } from "../core/slice";
 import { DockerPodArgs, ImagePullPolicy, PayloadContainerArgs, PodSliceArgs, SandboxContainerArgs } from "../types";
-import { LABEL_POD, LABEL_SLICE, buildGuardian, buildImage, buildVolumeModes, initSucceeded } from "./build";
+import { CHILD, LABEL_POD, LABEL_SLICE, LABEL_VOLUME, childName } from "../core/names";
+import { buildGuardian, buildImage, buildVolumeModes, initSucceeded } from "./build";
 import { PayloadContainer, SandboxContainer } from "./containers";
 import { PodSlice } from "./podSlice";
 import { handToPart, resourcesOf } from "./wiring";
@@ -164,7 +165,7 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
         [LABEL_SLICE]: pulumi.output(sliceCommand).apply((c) => c.id),
     };
     try {
-        const sandbox = new SandboxContainer(`${name}-sandbox`, handToPart<SandboxContainerArgs, SandboxSpec>({
+        const sandbox = new SandboxContainer(childName(name, CHILD.sandbox), handToPart<SandboxContainerArgs, SandboxSpec>({
             podName: spec.podName, cgroupParent: spec.slice.cgroupParent,
         }, { spec: spec.sandbox, dependsOn: sliceCommand.then((c) => [c]), labels: podLabels, imageField: "sandboxImage", pod }), { parent: pod });
         const sandboxContainer = resourcesOf(sandbox).container!;
@@ -177,7 +178,7 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
             ...spec.containers.map((c, i) => [c, `containers[${i}]`] as const),
         ]);
         const parts = podPayloads(spec).map((payload) => {
-            const part = new PayloadContainer(`${name}-${payload.container.name}`, handToPart<PayloadContainerArgs, PayloadSpec>({
+            const part = new PayloadContainer(childName(name, payload.container.name), handToPart<PayloadContainerArgs, PayloadSpec>({
                 podName: spec.podName, container: { name: payload.container.name, image: payload.container.image },
                 sandboxId: sandbox.containerId, cgroupParent: spec.slice.cgroupParent,
             }, { spec: payload, dependsOn: ready, labels: podLabels, imageField: `${fields.get(payload.container)}.image`, pod }), { parent: pod });
@@ -189,7 +190,7 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
         });
         const images = [sandbox, ...parts.map((p) => p.part)].flatMap((part) => resourcesOf(part).image ?? []);
         const guardianImage = spec.guardianImage === undefined ? undefined
-            : buildImage(`${name}-guardian-image`, spec.guardianImage, ImagePullPolicy.IfNotPresent, { parent: pod }, "guardianImage");
+            : buildImage(childName(name, CHILD.guardianImage), spec.guardianImage, ImagePullPolicy.IfNotPresent, { parent: pod }, "guardianImage");
         if (guardianImage?.resource) images.push(guardianImage.resource);
 
         const emptyDirs = spec.volumes.filter((v) => v.type === "volume");
@@ -197,13 +198,13 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
         // would hand back that pod's volume of the same name, and this pod would take it over.
         const afterSlice: Promise<pulumi.Resource[]> = sliceCommand.then((c) => [...images, c]);
         const volumes = emptyDirs.map((v) =>
-            new docker.Volume(`${name}-${v.name}`, {
+            new docker.Volume(childName(name, v.name), {
                 name: v.source,
-                labels: [{ label: LABEL_POD, value: spec.podName }, { label: "dockerpod.volume", value: v.name }],
+                labels: [{ label: LABEL_POD, value: spec.podName }, { label: LABEL_VOLUME, value: v.name }],
             }, { parent: pod, deleteBeforeReplace: true, dependsOn: afterSlice }));
-        const volumeModes = buildVolumeModes(`${name}-volumes`, emptyDirs.map((v) => v.source), volumes, spec.slice.host, pod);
+        const volumeModes = buildVolumeModes(childName(name, CHILD.volumeModes), emptyDirs.map((v) => v.source), volumes, spec.slice.host, pod);
 
-        const slice = new PodSlice(`${name}-slice`, handToPart<PodSliceArgs, SliceSpec>({ podName: spec.podName },
+        const slice = new PodSlice(childName(name, CHILD.slice), handToPart<PodSliceArgs, SliceSpec>({ podName: spec.podName },
             { spec: spec.slice, dependsOn: images, labels: {}, pod }), { parent: pod });
         const command = resourcesOf(slice).command!;
         settle({ slice, base: [command, sandboxContainer, ...volumes, ...(volumeModes ? [volumeModes] : [])] });
@@ -211,7 +212,7 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
         const containerOf = (part: pulumi.ComponentResource) => resourcesOf(part).container!;
         const initContainers = parts.filter((p) => p.payload.initContainer).map((p) => containerOf(p.part));
         const containers = parts.filter((p) => !p.payload.initContainer).map((p) => containerOf(p.part));
-        const guardian = guardianImage === undefined ? undefined : buildGuardian(`${name}-guardian`, spec, guardianImage.image,
+        const guardian = guardianImage === undefined ? undefined : buildGuardian(childName(name, CHILD.guardian), spec, guardianImage.image,
             { ...podLabels, [LABEL_POD]: spec.podName }, { parent: pod, dependsOn: [command, sandboxContainer, ...initContainers, ...containers] });
         return {
             slice: command, sandbox: sandboxContainer, initContainers, containers, images, volumes, volumeModes, guardian,

@@ -11,7 +11,7 @@
 // what is missing is Pulumi's to recreate. Rendered here, as text, so the
 // script is snapshot-tested; every name in it was validated, every probe
 // argument is quoted.
-import { sandboxName, shellQuote } from "./names";
+import { LABEL_POD, sandboxName, shellQuote } from "./names";
 import { PodSpec } from "./pod";
 
 /** Seconds between reconciles when no Docker event wakes the guardian first. */
@@ -117,7 +117,7 @@ while :; do
   reconcile
 ${probes.map((p) => `  ${p.call}`).join("\n")}
   # Wake on the pod's container events, or after PERIOD seconds: nothing is missed while either was down.
-  timeout "$PERIOD" docker events --filter "label=dockerpod.pod=$POD" --filter type=container \\
+  timeout "$PERIOD" docker events --filter "label=${LABEL_POD}=$POD" --filter type=container \\
     --filter event=die --filter event=start --filter event=restart --format '{{.Action}}' 2>/dev/null | head -n 1 >/dev/null &
   wait $!
 done

@@ -74,6 +74,38 @@ export function volumeName(podName: string, volume: string): string {
     return `${podName}${NAME_SEPARATOR}${volume}`;
 }
 
+/** Labels that mark every Docker object of a pod. */
+export const LABEL_POD = "dockerpod.pod";
+export const LABEL_ROLE = "dockerpod.role";
+export const LABEL_CONTAINER = "dockerpod.container";
+export const LABEL_NAMESPACES = "dockerpod.namespaces";
+/**
+ * The slice Command's id, on every container of the pod. The id only changes
+ * when the slice is replaced, and this reference makes the engine replace the
+ * containers first: a slice cannot be removed while they run in it.
+ */
+export const LABEL_SLICE = "dockerpod.slice";
+/** The pod-level name of an emptyDir volume, on its Docker volume. */
+export const LABEL_VOLUME = "dockerpod.volume";
+
+/**
+ * Names of a DockerPod's children in the program: `<resource name>-<member>`,
+ * as Pulumi names children. Each part's own resources take its name plus a
+ * suffix (`foo-app-image`, `foo-app-user-check`).
+ */
+export const CHILD = {
+    slice: "slice",
+    sandbox: SANDBOX_MEMBER,
+    guardian: GUARDIAN_MEMBER,
+    guardianImage: `${GUARDIAN_MEMBER}-image`,
+    volumeModes: "volumes",
+} as const;
+
+/** The name of a child of the pod (or of a part) named `resourceName`. */
+export function childName(resourceName: string, member: string): string {
+    return `${resourceName}-${member}`;
+}
+
 /** Quotes a string for POSIX sh. Used on top of validation, never instead of it. */
 export function shellQuote(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;

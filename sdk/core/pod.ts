@@ -10,6 +10,7 @@ import {
     ContainerSpec, DEFAULT_GRACE_SECONDS, PayloadSpec, PortSpec, VolumeSpec, checkPayload, checkSecurity, checkSecurityCombination, checkVolumes,
 } from "./container";
 import { SandboxSpec, checkSandbox } from "./sandbox";
+import { CHILD, childName } from "./names";
 import { SliceSpec, checkSlice } from "./slice";
 
 export const DEFAULT_GUARDIAN_IMAGE = "docker:28-cli";
@@ -176,23 +177,23 @@ export interface PodChild {
 export function podChildren(resourceName: string, spec: PodSpec): PodChild[] {
     const remote = spec.slice.host.connection !== undefined;
     const children: PodChild[] = [
-        { type: "dockerpod:index:SandboxContainer", name: `${resourceName}-sandbox`, field: "name" },
-        ...spec.initContainers.map((c, i) => ({ type: "dockerpod:index:PayloadContainer", name: `${resourceName}-${c.name}`, field: `initContainers[${i}].name` })),
-        ...spec.containers.map((c, i) => ({ type: "dockerpod:index:PayloadContainer", name: `${resourceName}-${c.name}`, field: `containers[${i}].name` })),
+        { type: "dockerpod:index:SandboxContainer", name: childName(resourceName, CHILD.sandbox), field: "name" },
+        ...spec.initContainers.map((c, i) => ({ type: "dockerpod:index:PayloadContainer", name: childName(resourceName, c.name), field: `initContainers[${i}].name` })),
+        ...spec.containers.map((c, i) => ({ type: "dockerpod:index:PayloadContainer", name: childName(resourceName, c.name), field: `containers[${i}].name` })),
     ];
     if (spec.guardianImage !== undefined) {
-        children.push({ type: "docker:index/remoteImage:RemoteImage", name: `${resourceName}-guardian-image`, field: "name" });
+        children.push({ type: "docker:index/remoteImage:RemoteImage", name: childName(resourceName, CHILD.guardianImage), field: "name" });
     }
     const emptyDirs = spec.volumes.filter((v) => v.type === "volume");
     children.push(...emptyDirs.map((v) => ({
-        type: "docker:index/volume:Volume", name: `${resourceName}-${v.name}`, field: `volumes[${spec.volumes.indexOf(v)}].name`,
+        type: "docker:index/volume:Volume", name: childName(resourceName, v.name), field: `volumes[${spec.volumes.indexOf(v)}].name`,
     })));
     if (emptyDirs.length > 0) {
-        children.push({ type: remote ? "command:remote:Command" : "command:local:Command", name: `${resourceName}-volumes`, field: "name" });
+        children.push({ type: remote ? "command:remote:Command" : "command:local:Command", name: childName(resourceName, CHILD.volumeModes), field: "name" });
     }
-    children.push({ type: "dockerpod:index:PodSlice", name: `${resourceName}-slice`, field: "name" });
+    children.push({ type: "dockerpod:index:PodSlice", name: childName(resourceName, CHILD.slice), field: "name" });
     if (spec.guardianImage !== undefined) {
-        children.push({ type: "docker:index/container:Container", name: `${resourceName}-guardian`, field: "name" });
+        children.push({ type: "docker:index/container:Container", name: childName(resourceName, CHILD.guardian), field: "name" });
     }
     return children;
 }

@@ -1,5 +1,5 @@
 // Renders the PodSlice's unit file and shell scripts from a checked SliceSpec.
-// Every value that reaches the text was validated by spec.ts; it is quoted too.
+// Every value that reaches the text was validated by the checks (checks.ts and the part checks); it is quoted too.
 import { CgroupDriver } from "../types";
 import { shellQuote } from "./names";
 import { cpuQuotaPercent } from "./quantity";
