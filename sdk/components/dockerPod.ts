@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { PayloadSpec } from "../core/container";
-import { manifestFromArgs, podArgsFromManifest } from "../core/manifest";
+import { manifestFromSpec, podArgsFromManifest } from "../core/manifest";
 import { Problems } from "../core/errors";
 import { PodSpec, checkPod, podChildren, podPayloads } from "../core/pod";
 import { renderSummary } from "../core/summary";
@@ -69,7 +69,7 @@ export class DockerPod extends pulumi.ComponentResource {
         this.containerIds = pulumi.all(resources.map((r) => r.id)).apply((ids) =>
             Object.fromEntries(ids.map((id, i) => [all[i].name, id])));
         this.summary = renderSummary(spec);
-        this.manifest = manifestFromArgs(name, args);
+        this.manifest = manifestFromSpec(spec);
         this.registerOutputs({
             podName: this.podName, cgroupParent: this.cgroupParent, sandboxId: this.sandboxId,
             containerIds: this.containerIds, summary: this.summary, manifest: this.manifest,

@@ -19,6 +19,8 @@ export interface VolumeSpec {
 }
 
 export interface PortSpec {
+    /** The port's name, for the manifest (Docker has no use for it). */
+    name?: string;
     containerPort: number;
     hostPort?: number;
     hostIP?: string;
@@ -51,15 +53,17 @@ export interface ContainerSpec {
     env: { name: string; value: pulumi.Input<string> }[];
     readinessProbe?: ProbeSpec;
     livenessProbe?: ProbeSpec;
-    /** The limits as written, for messages that quote them. */
+    /** The limits and requests as written (checked), for messages and the manifest. */
     limitsText: { memory?: string; cpu?: string };
+    requestsText: { memory?: string; cpu?: string };
     /** The container's security settings over the pod's defaults. */
     security: SecurityContext;
     files: FileSpec[];
     pullPolicy: ImagePullPolicy;
     limits: Limits;
     requests: Limits;
-    mounts: { target: string; source: string; type: "volume" | "bind"; readOnly: boolean }[];
+    /** Each mount: the pod's volume it mounts, and where Docker finds it. */
+    mounts: { volume: string; target: string; source: string; type: "volume" | "bind"; readOnly: boolean }[];
     ports: PortSpec[];
     /**
      * The working directory without a trailing '/': Docker stores it so and the
@@ -114,6 +118,7 @@ export function checkPorts(problems: Problems, path: string, ports: ContainerPor
             hostPort: hostNetwork ? undefined : hostPort,
             hostIP: port.hostIP,
             protocol: protocol === Protocol.UDP ? "udp" as const : "tcp" as const,
+            ...(typeof port.name === "string" ? { name: port.name } : {}),
         }];
     });
 }
@@ -195,7 +200,7 @@ export function checkContainer(
             else if (targets.has(target)) problems.add(`${at}.mountPath`, `"${m.mountPath}" is mounted twice`);
             targets.add(target);
         }
-        if (volume) mounts.push({ target, source: volume.source, type: volume.type, readOnly: m.readOnly === true });
+        if (volume) mounts.push({ volume: volume.name, target, source: volume.source, type: volume.type, readOnly: m.readOnly === true });
     });
     checkCommand(problems, `${path}.command`, c.command);
     checkCommand(problems, `${path}.args`, c.args);
@@ -226,6 +231,7 @@ export function checkContainer(
         readinessProbe: probeSpec(c.readinessProbe),
         livenessProbe: probeSpec(c.livenessProbe),
         limitsText: { memory: quantityText(c.resources?.limits?.memory), cpu: quantityText(c.resources?.limits?.cpu) },
+        requestsText: { memory: quantityText(c.resources?.requests?.memory), cpu: quantityText(c.resources?.requests?.cpu) },
         security,
         files,
         pullPolicy,

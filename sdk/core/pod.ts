@@ -3,7 +3,7 @@
 // A pod is checked as its parts are: the slice's, the sandbox's and each
 // payload's checks are the ones PodSlice, SandboxContainer and
 // PayloadContainer apply on their own; what is left here spans the parts.
-import { DockerPodArgs } from "../types";
+import { DockerPodArgs, SecurityContext } from "../types";
 import { Problems } from "./errors";
 import { checkPodName, imageCheck, intCheck } from "./checks";
 import {
@@ -27,6 +27,8 @@ export interface PodSpec {
     /** The daemon's socket on the host, mounted into the guardian. */
     dockerSocket: string;
     volumes: VolumeSpec[];
+    /** The pod-wide security defaults (each container's `security` already has them under its own). */
+    podSecurity: SecurityContext;
     initContainers: ContainerSpec[];
     containers: ContainerSpec[];
     warnings: string[];
@@ -109,6 +111,7 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
         guardianImage: args.heal === true ? args.guardianImage ?? DEFAULT_GUARDIAN_IMAGE : undefined,
         dockerSocket: slice.host.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
         volumes: [...volumes.values()],
+        podSecurity: { ...args.securityContext },
         initContainers: initContainers as ContainerSpec[],
         containers: containers as ContainerSpec[],
         warnings,

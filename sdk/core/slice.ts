@@ -24,6 +24,8 @@ export interface SliceSpec {
     /** The value Docker's `--cgroup-parent` takes: a slice name or a path. */
     cgroupParent: string;
     limits: Limits;
+    /** The limits as written (checked), for messages and the manifest. */
+    limitsText: { memory?: string; cpu?: string };
 }
 
 /** Slices and cgroup trees that systemd, logind, machined and kubelets make and manage. */
@@ -84,7 +86,9 @@ export function checkSlice(
         problems.add(at("host.parentSlice"), `makes the pod's slice name ${cgroupParent.length} characters long, over systemd's 255: ` +
             "use a shorter parent or pod name");
     }
-    return { podName, host: hostSpec, cgroupParent, limits };
+    const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
+    const limitsText = { memory: text(resources?.limits?.memory), cpu: text(resources?.limits?.cpu) };
+    return { podName, host: hostSpec, cgroupParent, limits, limitsText };
 }
 
 /**

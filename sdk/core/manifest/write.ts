@@ -7,14 +7,16 @@ import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
+import type { IHostAlias } from "kubernetes-models/v1/HostAlias";
 import type { IPodSecurityContext } from "kubernetes-models/v1/PodSecurityContext";
-import { Container, DockerPodArgs, EnvVar, Probe, ResourceList, SecurityContext } from "../../types";
-import { checkPod } from "../pod";
+import { Container, DockerPodArgs, ImagePullPolicy, RestartPolicy, SecurityContext } from "../../types";
+import { ContainerSpec, DEFAULT_GRACE_SECONDS, ProbeSpec } from "../container";
+import { PodSpec, checkPod } from "../pod";
 import { compact, manifestSecretKey, manifestSecretName } from "./common";
 
 
 /** One env var: a secret value becomes a reference to the pod's env Secret, never text. */
-function envManifest(podName: string, container: string, e: EnvVar): pulumi.Output<IEnvVar> {
+function envManifest(podName: string, container: string, e: ContainerSpec["env"][0]): pulumi.Output<IEnvVar> {
     const value = pulumi.output(e.value);
     const ref: IEnvVar = { name: e.name, valueFrom: { secretKeyRef: { name: manifestSecretName(podName), key: manifestSecretKey(container, e.name) } } };
     // The reference does not depend on the value, so the manifest does not become secret through it.
@@ -22,12 +24,13 @@ function envManifest(podName: string, container: string, e: EnvVar): pulumi.Outp
         .apply((secret) => (secret ? ref : value.apply((v): IEnvVar => ({ name: e.name, value: v })))) as pulumi.Output<IEnvVar>;
 }
 
-function probeManifest(p: Probe): IProbe {
-    return compact({
-        exec: { command: p.exec.command },
+/** A probe, every field written (the spec holds Kubernetes' defaults, so a cluster reads the same probe). */
+function probeManifest(p: ProbeSpec): IProbe {
+    return {
+        exec: { command: [...p.command] },
         initialDelaySeconds: p.initialDelaySeconds, periodSeconds: p.periodSeconds,
         timeoutSeconds: p.timeoutSeconds, failureThreshold: p.failureThreshold,
-    });
+    };
 }
 
 /**
@@ -69,52 +72,66 @@ export const MANIFEST_CONTAINER_FIELDS: { [K in keyof Container]-?: string } = {
     files: "not carried: Docker-host only, named in the manifest's first line",
 };
 
-/** Pod-level security fields that a Kubernetes Pod has only per container. */
-const PER_CONTAINER_SECURITY = ["privileged", "readOnlyRootFilesystem", "allowPrivilegeEscalation", "capabilities"] as const;
-
 /** A resource list with its fields in one order. */
-function resourceListManifest(list: ResourceList): Record<string, string> {
-    return compact({ memory: list.memory, cpu: list.cpu }) as Record<string, string>;
+function resourceListManifest(list: { memory?: string; cpu?: string }): Record<string, string> | undefined {
+    const result = compact({ memory: list.memory, cpu: list.cpu }) as Record<string, string>;
+    return Object.keys(result).length > 0 ? result : undefined;
 }
 
 /** A securityContext with its fields in one order, so that the same settings always give the same text. */
-function securityManifest(sc: SecurityContext): ISecurityContext {
-    return compact({
+function securityManifest(sc: SecurityContext): ISecurityContext | undefined {
+    const result = compact({
         runAsUser: sc.runAsUser, runAsGroup: sc.runAsGroup, runAsNonRoot: sc.runAsNonRoot, privileged: sc.privileged,
         readOnlyRootFilesystem: sc.readOnlyRootFilesystem, allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
         capabilities: sc.capabilities && compact({ add: sc.capabilities.add, drop: sc.capabilities.drop }),
     });
+    return Object.keys(result).length > 0 ? result : undefined;
 }
 
-function containerManifest(podName: string, c: Container, podSecurity: SecurityContext | undefined): pulumi.Output<IContainer> {
-    const env = c.env?.map((e) => envManifest(podName, c.name, e));
-    // The pod's defaults for fields a Pod has only per container; the container's own win, as in checkPod.
-    const inherited = compact(Object.fromEntries(PER_CONTAINER_SECURITY.map((key) => [key, podSecurity?.[key]])));
-    const security = (c.securityContext !== undefined || Object.keys(inherited).length > 0)
-        ? { ...inherited, ...c.securityContext } as SecurityContext
-        : undefined;
-    return pulumi.all([c.image, c.command && pulumi.all(c.command), c.args && pulumi.all(c.args), env && pulumi.all(env)])
+/**
+ * Kubernetes pulls an image without a tag, or tagged `latest`, on every start
+ * unless told otherwise; a DockerPod's default is IfNotPresent for every image.
+ * The policy is written wherever the two would differ, or when it is not IfNotPresent.
+ */
+function pullPolicyManifest(policy: ImagePullPolicy, image: string): string | undefined {
+    const lastPart = image.split("@")[0].split("/").pop() ?? "";
+    const clusterPullsAlways = image.includes("@") ? false : !lastPart.includes(":") || lastPart.endsWith(":latest");
+    return policy === ImagePullPolicy.IfNotPresent && !clusterPullsAlways ? undefined : policy;
+}
+
+/** What a Pod has at pod level of a securityContext; the rest it has only per container. */
+const POD_LEVEL_SECURITY = ["runAsUser", "runAsGroup", "runAsNonRoot"] as const;
+
+function containerManifest(podName: string, c: ContainerSpec, podSecurity: SecurityContext): pulumi.Output<IContainer> {
+    // The pod-level fields are written once, at the pod; a container writes them only where it differs.
+    const own: SecurityContext = { ...c.security };
+    for (const key of POD_LEVEL_SECURITY) if (podSecurity[key] !== undefined && own[key] === podSecurity[key]) delete own[key];
+    const env = c.env.map((e) => envManifest(podName, c.name, e));
+    return pulumi.all([c.image, c.command && pulumi.all(c.command), c.args && pulumi.all(c.args), pulumi.all(env)])
         .apply(([image, command, args, envList]) => compact({
             name: c.name,
             image,
-            imagePullPolicy: c.imagePullPolicy,
+            imagePullPolicy: pullPolicyManifest(c.pullPolicy, image),
             command,
             args,
-            env: envList,
+            env: envList.length > 0 ? envList : undefined,
             // Fields in one order (the order they are read in), so that the same pod always gives the same text.
-            ports: c.ports?.map((p) => compact({
-                containerPort: p.containerPort, hostPort: p.hostPort, hostIP: p.hostIP, protocol: p.protocol, name: p.name,
-            })),
-            resources: c.resources && compact({
-                limits: c.resources.limits && resourceListManifest(c.resources.limits),
-                requests: c.resources.requests && resourceListManifest(c.resources.requests),
-            }),
-            volumeMounts: c.volumeMounts?.map((m) => compact({ name: m.name, mountPath: m.mountPath, readOnly: m.readOnly })),
+            ports: c.ports.length > 0 ? c.ports.map((p) => compact({
+                containerPort: p.containerPort, hostPort: p.hostPort, hostIP: p.hostIP,
+                protocol: p.protocol === "udp" ? "UDP" : undefined, name: p.name,
+            })) : undefined,
+            resources: (() => {
+                const resources = compact({ limits: resourceListManifest(c.limitsText), requests: resourceListManifest(c.requestsText) });
+                return Object.keys(resources).length > 0 ? resources : undefined;
+            })(),
+            volumeMounts: c.mounts.length > 0
+                ? c.mounts.map((m) => compact({ name: m.volume, mountPath: m.target, readOnly: m.readOnly || undefined }))
+                : undefined,
             workingDir: c.workingDir,
             readinessProbe: c.readinessProbe && probeManifest(c.readinessProbe),
             livenessProbe: c.livenessProbe && probeManifest(c.livenessProbe),
-            startupProbe: c.startupProbe && probeManifest(c.startupProbe),
-            securityContext: security && securityManifest(security),
+            // The container's settings over the pod's, whole: a Pod has some of them only per container.
+            securityContext: securityManifest(own),
         } as IContainer));
 }
 
@@ -142,73 +159,84 @@ export function manifestYaml(value: unknown): string {
     return doc.toString({ lineWidth: 0 });
 }
 
-/** The Docker-host-only fields set in the args, which the manifest leaves out (none when empty). */
-export function fieldsNotCarried(args: DockerPodArgs): string[] {
-    const files = (list: Container[] | undefined, field: string) =>
-        (list ?? []).flatMap((c, i) => ((c.files ?? []).length > 0 ? [`${field}[${i}].files`] : []));
+/** The Docker-host-only fields of a pod, which the manifest leaves out (none when empty). */
+export function fieldsNotCarried(spec: PodSpec): string[] {
+    const files = (list: ContainerSpec[], field: string) =>
+        list.flatMap((c, i) => (c.files.length > 0 ? [`${field}[${i}].files`] : []));
     return [
-        ...((args.networks ?? []).length > 0 ? ["networks"] : []),
-        ...files(args.initContainers, "initContainers"),
-        ...files(args.containers, "containers"),
+        ...(spec.sandbox.networks.length > 0 ? ["networks"] : []),
+        ...files(spec.initContainers, "initContainers"),
+        ...files(spec.containers, "containers"),
     ];
 }
 
+/** `/etc/hosts` entries grouped by address, in the order they came. */
+function hostAliasesManifest(hosts: { host: string; ip: string }[]): IHostAlias[] | undefined {
+    const byIp = new Map<string, string[]>();
+    for (const { host, ip } of hosts) byIp.set(ip, [...byIp.get(ip) ?? [], host]);
+    return byIp.size > 0 ? [...byIp].map(([ip, hostnames]) => ({ ip, hostnames })) : undefined;
+}
+
 /**
- * The Kubernetes v1 Pod manifest (YAML) of a DockerPod's args: metadata.name
- * is the pod name, labels become metadata.labels, pod-wide limits become the
- * pod-level `spec.resources.limits` (Kubernetes 1.32+). Only fields set in the
- * args are written. `host`, `sandboxImage`, `heal` and `guardianImage` have no
- * Pod field and are left out: pass them as overrides when the manifest is read back. `networks` and
- * containers' `files` have no Pod field either: when set, the first line is a
- * YAML comment naming them (`# dockerpod: not carried: ...`). Secret env
- * values become `secretKeyRef`s to `manifestSecretName(pod)`. Throws
- * PodSpecError for args checkPod refuses.
+ * The Kubernetes v1 Pod manifest (YAML) of a checked pod, written from its
+ * spec alone: metadata.name is the pod name, labels become metadata.labels,
+ * pod-wide limits become the pod-level `spec.resources.limits` (Kubernetes
+ * 1.32+). A value that is Kubernetes' default too is left out (restartPolicy
+ * Always, a grace of 30 s, ...). Each container's securityContext is the
+ * one it runs with (its own fields over the pod's). `host`, `sandboxImage`,
+ * `heal` and `guardianImage` have no Pod field and are left out: pass them as
+ * overrides when the manifest is read back. `networks` and containers' `files`
+ * have no Pod field either: when set, the first line is a YAML comment naming
+ * them (`# dockerpod: not carried: ...`). Secret env values become
+ * `secretKeyRef`s to `manifestSecretName(pod)`.
  */
-export function manifestFromArgs(name: string, args: DockerPodArgs): pulumi.Output<string> {
-    // Checked first, so that a manifest is only ever written for a valid pod.
-    const podName = checkPod(name, args).podName;
-    const podSecurity = args.securityContext;
-    const containers = pulumi.all((args.containers ?? []).map((c) => containerManifest(podName, c, podSecurity)));
-    const initContainers = args.initContainers && pulumi.all(args.initContainers.map((c) => containerManifest(podName, c, podSecurity)));
-    const podLevelSecurity = podSecurity && compact({
-        runAsUser: podSecurity.runAsUser, runAsGroup: podSecurity.runAsGroup, runAsNonRoot: podSecurity.runAsNonRoot,
-    }) as IPodSecurityContext;
-    const dns = args.dnsConfig;
-    const notCarried = fieldsNotCarried(args);
+export function manifestFromSpec(spec: PodSpec): pulumi.Output<string> {
+    const podName = spec.podName;
+    const sandbox = spec.sandbox;
+    const containers = pulumi.all(spec.containers.map((c) => containerManifest(podName, c, spec.podSecurity)));
+    const initContainers = pulumi.all(spec.initContainers.map((c) => containerManifest(podName, c, spec.podSecurity)));
+    const podLevelSecurity = compact(Object.fromEntries(POD_LEVEL_SECURITY.map((key) => [key, spec.podSecurity[key]]))) as IPodSecurityContext;
+    const notCarried = fieldsNotCarried(spec);
+    const dns = sandbox.dns;
     return pulumi.all([containers, initContainers]).apply(([cs, inits]) => {
-        const spec: IPodSpec = compact({
-            initContainers: inits,
+        const podSpec: IPodSpec = compact({
+            initContainers: inits.length > 0 ? inits : undefined,
             containers: cs,
-            volumes: args.volumes?.map((v) => compact({
-                name: v.name,
-                emptyDir: v.emptyDir && compact({ ...v.emptyDir }),
-                hostPath: v.hostPath && { path: v.hostPath.path },
-            })),
-            hostname: args.hostname,
-            shareProcessNamespace: args.shareProcessNamespace,
-            hostNetwork: args.hostNetwork,
-            hostIPC: args.hostIPC,
-            hostPID: args.hostPID,
-            restartPolicy: args.restartPolicy,
-            terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
-            resources: args.resources && compact({ limits: args.resources.limits && resourceListManifest(args.resources.limits) }),
-            securityContext: podLevelSecurity && Object.keys(podLevelSecurity).length > 0 ? podLevelSecurity : undefined,
+            volumes: spec.volumes.length > 0 ? spec.volumes.map((v) => (v.type === "volume"
+                ? { name: v.name, emptyDir: {} }
+                : { name: v.name, hostPath: { path: v.source } })) : undefined,
+            hostname: sandbox.hostname !== undefined && sandbox.hostname !== podName ? sandbox.hostname : undefined,
+            shareProcessNamespace: sandbox.shareProcessNamespace || undefined,
+            hostNetwork: sandbox.hostNetwork || undefined,
+            hostIPC: sandbox.hostIPC || undefined,
+            hostPID: sandbox.hostPID || undefined,
+            restartPolicy: sandbox.restartPolicy !== RestartPolicy.Always ? sandbox.restartPolicy : undefined,
+            terminationGracePeriodSeconds: spec.graceSeconds !== DEFAULT_GRACE_SECONDS ? spec.graceSeconds : undefined,
+            resources: (() => {
+                const limits = resourceListManifest(spec.slice.limitsText);
+                return limits && { limits };
+            })(),
+            securityContext: Object.keys(podLevelSecurity).length > 0 ? podLevelSecurity : undefined,
             // Docker uses only the given name servers, not the host's: Kubernetes' dnsPolicy None.
-            dnsPolicy: (dns?.nameservers ?? []).length > 0 ? "None" : undefined,
-            dnsConfig: dns && compact({
-                nameservers: dns.nameservers && [...dns.nameservers],
-                searches: dns.searches && [...dns.searches],
-                options: dns.options?.map((o) => compact({ name: o.name, value: o.value })),
-            }),
-            hostAliases: args.hostAliases?.map((h) => ({ ip: h.ip, hostnames: [...h.hostnames] })),
+            dnsPolicy: dns.nameservers.length > 0 ? "None" : undefined,
+            dnsConfig: dns.nameservers.length + dns.searches.length + dns.options.length > 0 ? compact({
+                nameservers: dns.nameservers.length > 0 ? [...dns.nameservers] : undefined,
+                searches: dns.searches.length > 0 ? [...dns.searches] : undefined,
+                options: dns.options.length > 0 ? dns.options.map((o) => {
+                    const colon = o.indexOf(":");
+                    return colon < 0 ? { name: o } : { name: o.slice(0, colon), value: o.slice(colon + 1) };
+                }) : undefined,
+            }) : undefined,
+            hostAliases: hostAliasesManifest(sandbox.hosts),
         });
-        const pod: IPod = {
-            apiVersion: "v1",
-            kind: "Pod",
-            metadata: compact({ name: podName, labels: args.labels }),
-            spec,
-        };
+        const labels = Object.keys(sandbox.labels).length > 0 ? { ...sandbox.labels } : undefined;
+        const pod: IPod = { apiVersion: "v1", kind: "Pod", metadata: compact({ name: podName, labels }), spec: podSpec };
         const text = manifestYaml(pod);
         return notCarried.length > 0 ? `# dockerpod: not carried: ${notCarried.join(", ")} (Docker-host only)\n${text}` : text;
     });
+}
+
+/** The manifest of a DockerPod's args: checked first, so a manifest is only ever written for a valid pod (PodSpecError otherwise). */
+export function manifestFromArgs(name: string, args: DockerPodArgs): pulumi.Output<string> {
+    return manifestFromSpec(checkPod(name, args));
 }

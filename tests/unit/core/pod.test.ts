@@ -26,6 +26,7 @@ describe("checkPod: the seed pod", () => {
             host: { driver: "systemd", parent: "dockerpod.slice", sudo: false, remote: false, allowPrivileged: false },
             cgroupParent: "dockerpod-foo.slice",
             limits: { memoryBytes: 512 * 2 ** 20, cpuMillis: 500 },
+            limitsText: { memory: "512Mi", cpu: "500m" },
         });
         expect(spec.containers.map((c) => [c.dockerName, c.limits])).toEqual([
             ["foo_app", { memoryBytes: 256 * 2 ** 20 }],
