@@ -63,9 +63,11 @@ function inputsError(resource: string, problems: InputProblem[]): pulumi.InputPr
     });
 }
 
-const UNKNOWN = "is not known yet (it is computed from another resource): dockerpod plans the pod from it in preview; " +
+const UNKNOWN =
+    "is not known yet (it is computed from another resource): dockerpod plans the pod from it in preview; " +
     "give a value known before the update, or compute only fields that take an Input (image, command, args, env values, file contents)";
-const SECRET_SCALAR = "is secret, but dockerpod writes it in plain into Docker names, labels or arguments: only fields that take " +
+const SECRET_SCALAR =
+    "is secret, but dockerpod writes it in plain into Docker names, labels or arguments: only fields that take " +
     "an Input (env values, file contents, images, commands, args, the SSH connection) stay secret; move the secret there";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -117,8 +119,17 @@ export class InputPreparer {
     }
 
     /** An Output where a plain value is needed: awaited, its secrecy and dependencies carried below. */
-    private async resolve(path: string, output: pulumi.Output<unknown>, spec: PropertySpec, carrier: pulumi.Output<unknown> | undefined): Promise<unknown> {
-        const internal = output as unknown as { promise(withUnknowns?: boolean): Promise<unknown>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+    private async resolve(
+        path: string,
+        output: pulumi.Output<unknown>,
+        spec: PropertySpec,
+        carrier: pulumi.Output<unknown> | undefined,
+    ): Promise<unknown> {
+        const internal = output as unknown as {
+            promise(withUnknowns?: boolean): Promise<unknown>;
+            isKnown: Promise<boolean>;
+            isSecret: Promise<boolean>;
+        };
         const value = await internal.promise(true);
         if (pulumi.isUnknown(value) || (value === undefined && !(await internal.isKnown))) {
             this.problems.push({ path, reason: UNKNOWN });
@@ -131,9 +142,11 @@ export class InputPreparer {
             return undefined;
         }
         if (secret) {
-            this.warnings.push(`dockerpod: ${path} arrived secret as a whole (a value inside it is secret, and the engine does not say which): ` +
-                "its fields that take an Input (env values, file contents, images, commands, args, the SSH connection) stay secret; " +
-                "its plain fields (names, ports, paths, ...) are written in plain");
+            this.warnings.push(
+                `dockerpod: ${path} arrived secret as a whole (a value inside it is secret, and the engine does not say which): ` +
+                    "its fields that take an Input (env values, file contents, images, commands, args, the SSH connection) stay secret; " +
+                    "its plain fields (names, ports, paths, ...) are written in plain",
+            );
         }
         const dependencies = await (output as unknown as { allResources?: () => Promise<Set<pulumi.Resource>> }).allResources?.();
         const carries = secret || (dependencies !== undefined && dependencies.size > 0);
@@ -141,7 +154,12 @@ export class InputPreparer {
     }
 
     /** A plain value: an object of a schema type, a list, a map, or a scalar. */
-    private async structure(path: string, value: unknown, spec: PropertySpec, carrier: pulumi.Output<unknown> | undefined): Promise<unknown> {
+    private async structure(
+        path: string,
+        value: unknown,
+        spec: PropertySpec,
+        carrier: pulumi.Output<unknown> | undefined,
+    ): Promise<unknown> {
         if (spec.$ref !== undefined) {
             const type = this.schema.types[spec.$ref.replace(/^#\/types\//, "")];
             if (type?.type !== "object" || !isObject(value)) return value;
@@ -200,10 +218,16 @@ export class DockerPodProvider extends ComponentProvider {
      * secret; the other inputs override its fields, as in DockerPod.
      */
     private async secretManifest(
-        preparer: InputPreparer, manifest: pulumi.Output<unknown>, rest: Record<string, unknown>,
+        preparer: InputPreparer,
+        manifest: pulumi.Output<unknown>,
+        rest: Record<string, unknown>,
     ): Promise<Record<string, unknown>> {
         const overrides = await preparer.inputs(DOCKER_POD, rest);
-        const internal = manifest as unknown as { promise(withUnknowns?: boolean): Promise<unknown>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+        const internal = manifest as unknown as {
+            promise(withUnknowns?: boolean): Promise<unknown>;
+            isKnown: Promise<boolean>;
+            isSecret: Promise<boolean>;
+        };
         const text = await internal.promise(true);
         if (!(await internal.isKnown) || typeof text !== "string") {
             preparer.problems.push({ path: "manifest", reason: UNKNOWN });

@@ -24,9 +24,15 @@ const SIDECAR = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done";
 
 function served(port: number): Promise<boolean> {
     return new Promise((resolve) => {
-        const req = http.get(`http://127.0.0.1:${port}/`, (res) => { res.resume(); resolve(res.statusCode === 200); });
+        const req = http.get(`http://127.0.0.1:${port}/`, (res) => {
+            res.resume();
+            resolve(res.statusCode === 200);
+        });
         req.on("error", () => resolve(false));
-        req.setTimeout(1000, () => { req.destroy(); resolve(false); });
+        req.setTimeout(1000, () => {
+            req.destroy();
+            resolve(false);
+        });
     });
 }
 
@@ -43,12 +49,27 @@ function partsProgram(pod: string, port: number): auto.PulumiFn {
     return async () => {
         const cgroupParent = `${PARENT}/${pod}`;
         const sandbox = new SandboxContainer(`${pod}-sandbox`, {
-            podName: pod, image: PAUSE, cgroupParent, ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
+            podName: pod,
+            image: PAUSE,
+            cgroupParent,
+            ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
         });
-        for (const [name, script, memory] of [["app", APP, "256Mi"], ["sidecar", SIDECAR, "128Mi"]]) {
+        for (const [name, script, memory] of [
+            ["app", APP, "256Mi"],
+            ["sidecar", SIDECAR, "128Mi"],
+        ]) {
             new PayloadContainer(`${pod}-${name}`, {
-                podName: pod, sandboxId: sandbox.containerId, cgroupParent, terminationGracePeriodSeconds: 10,
-                container: { name, image: BUSYBOX, imagePullPolicy: "Never", command: ["sh", "-c", script], resources: { limits: { memory } } },
+                podName: pod,
+                sandboxId: sandbox.containerId,
+                cgroupParent,
+                terminationGracePeriodSeconds: 10,
+                container: {
+                    name,
+                    image: BUSYBOX,
+                    imagePullPolicy: "Never",
+                    command: ["sh", "-c", script],
+                    resources: { limits: { memory } },
+                },
             });
         }
     };
@@ -60,22 +81,48 @@ function rawProgram(pod: string, port: number): auto.PulumiFn {
         const cgroupParent = `${PARENT}/${pod}`;
         const pause = new docker.RemoteImage(`${pod}-pause`, { name: PAUSE, keepLocally: true });
         const sandbox = new docker.Container(`${pod}-sandbox`, {
-            name: `${pod}-sandbox`, image: pause.imageId, ipcMode: "shareable", hostname: pod, cgroupParent,
-            ports: [{ internal: 80, external: port, ip: "127.0.0.1" }], restart: "unless-stopped", destroyGraceSeconds: 10,
+            name: `${pod}-sandbox`,
+            image: pause.imageId,
+            ipcMode: "shareable",
+            hostname: pod,
+            cgroupParent,
+            ports: [{ internal: 80, external: port, ip: "127.0.0.1" }],
+            restart: "unless-stopped",
+            destroyGraceSeconds: 10,
         });
         const join = pulumi.interpolate`container:${sandbox.id}`;
-        for (const [name, script, memory] of [["app", APP, 256], ["sidecar", SIDECAR, 128]] as const) {
+        for (const [name, script, memory] of [
+            ["app", APP, 256],
+            ["sidecar", SIDECAR, 128],
+        ] as const) {
             new docker.Container(`${pod}-${name}`, {
-                name: `${pod}-${name}`, image: BUSYBOX, entrypoints: ["sh", "-c", script], networkMode: join, ipcMode: join,
-                cgroupParent, memory, memorySwap: memory, restart: "unless-stopped", destroyGraceSeconds: 10,
+                name: `${pod}-${name}`,
+                image: BUSYBOX,
+                entrypoints: ["sh", "-c", script],
+                networkMode: join,
+                ipcMode: join,
+                cgroupParent,
+                memory,
+                memorySwap: memory,
+                restart: "unless-stopped",
+                destroyGraceSeconds: 10,
             });
         }
     };
 }
 
-interface Sample { up: number; preview: number; destroy: number }
+interface Sample {
+    up: number;
+    preview: number;
+    destroy: number;
+}
 
-async function measure(stacks: RealStacks, kind: string, program: (pod: string, port: number) => auto.PulumiFn, run: number): Promise<Sample> {
+async function measure(
+    stacks: RealStacks,
+    kind: string,
+    program: (pod: string, port: number) => auto.PulumiFn,
+    run: number,
+): Promise<Sample> {
     const pod = `${kind}-${process.pid.toString(36)}${run}`;
     const port = await freePort();
     const stack = await stacks.create("dockerpod-bench", `${kind}${run}`, program(pod, port));
@@ -104,13 +151,17 @@ async function main(): Promise<void> {
     } finally {
         await stacks.destroyAll();
     }
-    const row = (name: string, s: Sample[]) => `  ${name.padEnd(44)} ${[s.map((x) => x.up), s.map((x) => x.preview), s.map((x) => x.destroy)]
-        .map((xs) => `${median(xs)} ms`.padStart(9)).join("   ")}`;
-    console.log([
-        `the real Pulumi engine (toolchain/), ${RUNS} run(s), median:  up-to-served   no-change preview   destroy`,
-        row("dockerpod parts (SandboxContainer, PayloadContainer)", results.parts),
-        row("raw pulumi-docker resources, one program", results.raw),
-    ].join("\n"));
+    const row = (name: string, s: Sample[]) =>
+        `  ${name.padEnd(44)} ${[s.map((x) => x.up), s.map((x) => x.preview), s.map((x) => x.destroy)]
+            .map((xs) => `${median(xs)} ms`.padStart(9))
+            .join("   ")}`;
+    console.log(
+        [
+            `the real Pulumi engine (toolchain/), ${RUNS} run(s), median:  up-to-served   no-change preview   destroy`,
+            row("dockerpod parts (SandboxContainer, PayloadContainer)", results.parts),
+            row("raw pulumi-docker resources, one program", results.raw),
+        ].join("\n"),
+    );
 }
 
 main().catch((err) => {

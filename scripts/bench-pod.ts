@@ -60,16 +60,30 @@ function seedPod(port: number): DockerPodArgs {
         resources: { limits: { memory: "512Mi", cpu: "500m" } },
         containers: [
             {
-                name: "app", image: BUSYBOX, imagePullPolicy: "IfNotPresent", command: ["sh", "-c", APP],
+                name: "app",
+                image: BUSYBOX,
+                imagePullPolicy: "IfNotPresent",
+                command: ["sh", "-c", APP],
                 ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
                 resources: { limits: { memory: "256Mi" } },
             },
-            { name: "sidecar", image: BUSYBOX, imagePullPolicy: "IfNotPresent", command: ["sh", "-c", SIDECAR], resources: { limits: { memory: "128Mi" } } },
+            {
+                name: "sidecar",
+                image: BUSYBOX,
+                imagePullPolicy: "IfNotPresent",
+                command: ["sh", "-c", SIDECAR],
+                resources: { limits: { memory: "128Mi" } },
+            },
         ],
     };
 }
 
-interface Sample { ready: number; destroy: number; sandboxBytes: number; statsBytes: number }
+interface Sample {
+    ready: number;
+    destroy: number;
+    sandboxBytes: number;
+    statsBytes: number;
+}
 
 async function sandboxMemory(container: string): Promise<{ cgroup: number; stats: number }> {
     const cgroup = Number(readCgroup("memory", procCgroup(await hostPid(container), "memory"), "memory.usage_in_bytes"));
@@ -104,12 +118,57 @@ async function viaDockerRun(run: number): Promise<Sample> {
     for (const c of ["memory", "cpu", "pids"]) fs.mkdirSync(cgroupDir(c, parent), { recursive: true });
     fs.writeFileSync(`${cgroupDir("memory", parent)}/memory.limit_in_bytes`, String(512 * 2 ** 20));
     fs.writeFileSync(`${cgroupDir("cpu", parent)}/cpu.cfs_quota_us`, "50000");
-    sh(["run", "-d", "--name", `${pod}_sandbox`, "--cgroup-parent", parent, "--ipc", "shareable", "--hostname", pod,
-        "-p", `127.0.0.1:${port}:80`, PAUSE]);
-    sh(["run", "-d", "--name", `${pod}_app`, "--cgroup-parent", parent, "--network", `container:${pod}_sandbox`,
-        "--ipc", `container:${pod}_sandbox`, "--memory", "256m", BUSYBOX, "sh", "-c", APP]);
-    sh(["run", "-d", "--name", `${pod}_sidecar`, "--cgroup-parent", parent, "--network", `container:${pod}_sandbox`,
-        "--ipc", `container:${pod}_sandbox`, "--memory", "128m", BUSYBOX, "sh", "-c", SIDECAR]);
+    sh([
+        "run",
+        "-d",
+        "--name",
+        `${pod}_sandbox`,
+        "--cgroup-parent",
+        parent,
+        "--ipc",
+        "shareable",
+        "--hostname",
+        pod,
+        "-p",
+        `127.0.0.1:${port}:80`,
+        PAUSE,
+    ]);
+    sh([
+        "run",
+        "-d",
+        "--name",
+        `${pod}_app`,
+        "--cgroup-parent",
+        parent,
+        "--network",
+        `container:${pod}_sandbox`,
+        "--ipc",
+        `container:${pod}_sandbox`,
+        "--memory",
+        "256m",
+        BUSYBOX,
+        "sh",
+        "-c",
+        APP,
+    ]);
+    sh([
+        "run",
+        "-d",
+        "--name",
+        `${pod}_sidecar`,
+        "--cgroup-parent",
+        parent,
+        "--network",
+        `container:${pod}_sandbox`,
+        "--ipc",
+        `container:${pod}_sandbox`,
+        "--memory",
+        "128m",
+        BUSYBOX,
+        "sh",
+        "-c",
+        SIDECAR,
+    ]);
     const ready = await untilServed(port, started);
     const memory = await sandboxMemory(`${pod}_sandbox`);
     const t = Date.now();
@@ -140,7 +199,12 @@ async function healRecovery(kills: number): Promise<{ recovery: number[]; guardi
             const killed = Date.now();
             await docker.getContainer(`${pod}-sandbox`).kill();
             // The old namespace dies with the sandbox: wait for the page to fail first, then to come back.
-            while (await get(`http://127.0.0.1:${port}/`).then(() => Date.now() - killed < 2000, () => false)) {
+            while (
+                await get(`http://127.0.0.1:${port}/`).then(
+                    () => Date.now() - killed < 2000,
+                    () => false,
+                )
+            ) {
                 await new Promise((r) => setTimeout(r, 20));
             }
             recovery.push(await untilServed(port, killed));
@@ -158,11 +222,17 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 
 function report(name: string, samples: Sample[]): string[] {
     const col = (f: (s: Sample) => number, fmt: (n: number) => string) =>
-        `${fmt(median(samples.map(f)))} (min ${fmt(Math.min(...samples.map(f)))}, max ${fmt(Math.max(...samples.map(f))) })`;
+        `${fmt(median(samples.map(f)))} (min ${fmt(Math.min(...samples.map(f)))}, max ${fmt(Math.max(...samples.map(f)))})`;
     return [
         `${name}`,
-        `  create-to-ready   ${col((s) => s.ready, (n) => `${n} ms`)}`,
-        `  destroy           ${col((s) => s.destroy, (n) => `${n} ms`)}`,
+        `  create-to-ready   ${col(
+            (s) => s.ready,
+            (n) => `${n} ms`,
+        )}`,
+        `  destroy           ${col(
+            (s) => s.destroy,
+            (n) => `${n} ms`,
+        )}`,
         `  sandbox memory    ${col((s) => s.sandboxBytes, mib)} (cgroup memory.usage_in_bytes)`,
         `                    ${col((s) => s.statsBytes, mib)} (docker stats memory_stats.usage)`,
     ];
@@ -178,14 +248,16 @@ async function main(): Promise<void> {
         raw.push(await viaDockerRun(i));
     }
     const heal = await healRecovery(Math.max(RUNS, 5));
-    console.log([
-        `seed pod (app: busybox httpd, sidecar: sleep loop), ${RUNS} run(s), median (min, max):`,
-        ...report("DockerPod via the realizer (RemoteImages, slice Command, sandbox, payloads)", realizer),
-        ...report("tutorial's raw docker run commands", raw),
-        `heal: true, sandbox killed ${heal.recovery.length} times (raw docker run never recovers: the app keeps a dead namespace)`,
-        `  kill-to-served    ${median(heal.recovery)} ms median (min ${Math.min(...heal.recovery)}, max ${Math.max(...heal.recovery)})`,
-        `  guardian memory   ${mib(heal.guardianBytes)} at most (cgroup memory.usage_in_bytes)`,
-    ].join("\n"));
+    console.log(
+        [
+            `seed pod (app: busybox httpd, sidecar: sleep loop), ${RUNS} run(s), median (min, max):`,
+            ...report("DockerPod via the realizer (RemoteImages, slice Command, sandbox, payloads)", realizer),
+            ...report("tutorial's raw docker run commands", raw),
+            `heal: true, sandbox killed ${heal.recovery.length} times (raw docker run never recovers: the app keeps a dead namespace)`,
+            `  kill-to-served    ${median(heal.recovery)} ms median (min ${Math.min(...heal.recovery)}, max ${Math.max(...heal.recovery)})`,
+            `  guardian memory   ${mib(heal.guardianBytes)} at most (cgroup memory.usage_in_bytes)`,
+        ].join("\n"),
+    );
 }
 
 main().catch((err) => {

@@ -21,7 +21,13 @@ function sh(cmd: string, args: string[]): string {
 }
 
 async function pulumiCli(): Promise<{ command: auto.PulumiCommand; env: Record<string, string> }> {
-    const onPath = (() => { try { return sh("sh", ["-c", "command -v pulumi"]); } catch { return ""; } })();
+    const onPath = (() => {
+        try {
+            return sh("sh", ["-c", "command -v pulumi"]);
+        } catch {
+            return "";
+        }
+    })();
     if (onPath) {
         return { command: await auto.PulumiCommand.get({ root: path.dirname(path.dirname(onPath)), skipVersionCheck: true }), env: {} };
     }
@@ -50,15 +56,20 @@ async function main(): Promise<void> {
         fs.mkdirSync(path.dirname(link), { recursive: true });
         fs.symlinkSync(ROOT, link);
     }
+    // The compiled example, loaded at run time (its path is only known here).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = async () => ({ ...require(path.join(__dirname, "../examples/seed-pod/index.js")) });
     env.PULUMI_BACKEND_URL = process.env.PULUMI_BACKEND_URL ?? `file://${state}`;
     // The project is the root Pulumi.yaml (its config: Pulumi.dev.yaml beside it); the inline
     // program stands in for its `main`.
-    const stack = await auto.LocalWorkspace.createOrSelectStack({ projectName: "dockerpod-example", stackName: "dev", program }, {
-        pulumiCommand: command,
-        workDir: ROOT,
-        envVars: env,
-    });
+    const stack = await auto.LocalWorkspace.createOrSelectStack(
+        { projectName: "dockerpod-example", stackName: "dev", program },
+        {
+            pulumiCommand: command,
+            workDir: ROOT,
+            envVars: env,
+        },
+    );
     const config = await stack.getAllConfig();
     if (config["dockerpod-example:cgroupDriver"] === undefined) {
         const driver = sh("docker", ["info", "--format", "{{.CgroupDriver}}"]);
@@ -72,8 +83,10 @@ async function main(): Promise<void> {
 main().catch((err) => {
     const text = String((err as Error).message ?? err);
     if (/no resource plugin 'command/.test(text) || /pulumi-resource-command/.test(text)) {
-        console.error("deploy: the `command` plugin (pulumi-resource-command 1.2.1) is not installed: a normal `pulumi` " +
-            "install fetches it; offline, install it with `npm run pulumi -- plugin install resource command 1.2.1 --file <binary>`");
+        console.error(
+            "deploy: the `command` plugin (pulumi-resource-command 1.2.1) is not installed: a normal `pulumi` " +
+                "install fetches it; offline, install it with `npm run pulumi -- plugin install resource command 1.2.1 --file <binary>`",
+        );
     }
     console.error(text);
     process.exit(1);

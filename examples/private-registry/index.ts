@@ -23,21 +23,27 @@ const registryAccess = new docker.Provider("registry", {
     registryAuth: [{ address: `${scheme}://${registry}`, username, password }],
 });
 
-const pod = new DockerPod("web", {
-    containers: [{
-        name: "app",
-        image,
-        // Re-pulled when the tag moves in the registry, and only then.
-        imagePullPolicy: "Always",
-        ports: [{ containerPort: 8080, hostPort: config.getNumber("hostPort") ?? 8080 }],
-        resources: { limits: { memory: "128Mi" } },
-    }],
-    resources: { limits: { memory: "256Mi", cpu: "500m" } },
-    host: {
-        cgroupDriver: config.get<CgroupDriver>("cgroupDriver") ?? CgroupDriver.Systemd,
-        parentSlice: config.get("parentSlice"),
+const pod = new DockerPod(
+    "web",
+    {
+        containers: [
+            {
+                name: "app",
+                image,
+                // Re-pulled when the tag moves in the registry, and only then.
+                imagePullPolicy: "Always",
+                ports: [{ containerPort: 8080, hostPort: config.getNumber("hostPort") ?? 8080 }],
+                resources: { limits: { memory: "128Mi" } },
+            },
+        ],
+        resources: { limits: { memory: "256Mi", cpu: "500m" } },
+        host: {
+            cgroupDriver: config.get<CgroupDriver>("cgroupDriver") ?? CgroupDriver.Systemd,
+            parentSlice: config.get("parentSlice"),
+        },
     },
-}, { providers: { docker: registryAccess } });
+    { providers: { docker: registryAccess } },
+);
 
 export const summary = pod.summary;
 export const containerIds = pod.containerIds;

@@ -21,30 +21,38 @@ const remote = new docker.Provider("remote", {
     sshOpts: ["-o", "BatchMode=yes"],
 });
 
-const pod = new DockerPod("web", {
-    containers: [
-        {
-            name: "app", image: "nginx:alpine", ports: [{ containerPort: 80, hostPort: 8080 }],
-            resources: { limits: { memory: "256Mi", cpu: "500m" } },
-            readinessProbe: { exec: { command: ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"] }, periodSeconds: 5 },
+const pod = new DockerPod(
+    "web",
+    {
+        containers: [
+            {
+                name: "app",
+                image: "nginx:alpine",
+                ports: [{ containerPort: 80, hostPort: 8080 }],
+                resources: { limits: { memory: "256Mi", cpu: "500m" } },
+                readinessProbe: { exec: { command: ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"] }, periodSeconds: 5 },
+            },
+            {
+                name: "sidecar",
+                image: "curlimages/curl:8.3.0",
+                command: ["/bin/sleep", "3650d"],
+                resources: { limits: { memory: "64Mi" } },
+            },
+        ],
+        resources: { limits: { memory: "512Mi", cpu: "1" } },
+        host: {
+            // The slice's Command runs on the same host, over SSH; `sudo -n` needs password-less sudo there.
+            connection: { host: sshHost, port: sshPort, user: sshUser, privateKey: sshPrivateKey },
+            sudo: true,
+            cgroupDriver: config.get<CgroupDriver>("cgroupDriver") ?? CgroupDriver.Systemd,
         },
-        {
-            name: "sidecar", image: "curlimages/curl:8.3.0", command: ["/bin/sleep", "3650d"],
-            resources: { limits: { memory: "64Mi" } },
-        },
-    ],
-    resources: { limits: { memory: "512Mi", cpu: "1" } },
-    host: {
-        // The slice's Command runs on the same host, over SSH; `sudo -n` needs password-less sudo there.
-        connection: { host: sshHost, port: sshPort, user: sshUser, privateKey: sshPrivateKey },
-        sudo: true,
-        cgroupDriver: config.get<CgroupDriver>("cgroupDriver") ?? CgroupDriver.Systemd,
     },
-}, {
-    // Every docker resource of the pod (images, volumes, containers) goes through `remote`:
-    // a component's providers pass down to its children.
-    providers: { docker: remote },
-});
+    {
+        // Every docker resource of the pod (images, volumes, containers) goes through `remote`:
+        // a component's providers pass down to its children.
+        providers: { docker: remote },
+    },
+);
 
 export const summary = pod.summary;
 export const manifest = pod.manifest;

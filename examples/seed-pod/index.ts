@@ -14,12 +14,15 @@ const pod = new DockerPod("foo", {
     sandboxImage: config.get("sandboxImage"),
     containers: [
         {
-            name: "app", image: config.get("appImage") ?? "nginx:alpine",
+            name: "app",
+            image: config.get("appImage") ?? "nginx:alpine",
             ports: [{ containerPort: 80, hostPort: config.getNumber("hostPort") ?? 8080 }],
             resources: { limits: { memory: "256Mi" } },
         },
         {
-            name: "sidecar", image: config.get("sidecarImage") ?? "curlimages/curl:8.3.0", command: ["/bin/sleep", "3650d"],
+            name: "sidecar",
+            image: config.get("sidecarImage") ?? "curlimages/curl:8.3.0",
+            command: ["/bin/sleep", "3650d"],
             resources: { limits: { memory: "128Mi" } },
         },
     ],

@@ -16,7 +16,9 @@ import { ImagePullPolicy, RestartPolicy } from "../types";
 
 /** pulumi-docker's labels list, sorted so the order never churns. */
 export function dockerLabels(labels: Record<string, pulumi.Input<string>>): docker.types.input.ContainerLabel[] {
-    return Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
+    return Object.keys(labels)
+        .sort()
+        .map((label) => ({ label, value: labels[label] }));
 }
 
 /**
@@ -33,15 +35,26 @@ export function dockerLabels(labels: Record<string, pulumi.Input<string>>): dock
  * id is replaced with it. An unmoved digest changes nothing.
  */
 export function buildImage(
-    name: string, computed: pulumi.Input<string>, policy: ImagePullPolicy, opts: pulumi.CustomResourceOptions, field: string,
+    name: string,
+    computed: pulumi.Input<string>,
+    policy: ImagePullPolicy,
+    opts: pulumi.CustomResourceOptions,
+    field: string,
 ): { image: pulumi.Input<string>; resource?: docker.RemoteImage } {
     const image = checkedImage(computed, field);
     if (policy === ImagePullPolicy.Never) return { image };
-    const pullName = policy === ImagePullPolicy.Always
-        ? pulumi.output(image).apply((ref) => (isDigestPinned(ref)
-            ? pulumi.output(ref)
-            : docker.getRegistryImageOutput({ name: ref }, { parent: opts.parent }).sha256Digest.apply((digest) => `${ref}@${digest}`)))
-        : image;
+    const pullName =
+        policy === ImagePullPolicy.Always
+            ? pulumi
+                  .output(image)
+                  .apply((ref) =>
+                      isDigestPinned(ref)
+                          ? pulumi.output(ref)
+                          : docker
+                                .getRegistryImageOutput({ name: ref }, { parent: opts.parent })
+                                .sha256Digest.apply((digest) => `${ref}@${digest}`),
+                  )
+            : image;
     const resource = new docker.RemoteImage(name, { name: pullName, keepLocally: true }, opts);
     return { image: resource.imageId, resource };
 }
@@ -55,7 +68,9 @@ function checkedImage(image: pulumi.Input<string>, field: string): pulumi.Input<
     return pulumi.output(image).apply((ref) => {
         const problem = typeof ref === "string" ? imageReferenceProblem(ref) : "it is not a string";
         if (problem !== undefined) {
-            throw new Error(`dockerpod: ${field}: the computed image ${JSON.stringify(String(ref).slice(0, 80))} is not an image reference (${problem})`);
+            throw new Error(
+                `dockerpod: ${field}: the computed image ${JSON.stringify(String(ref).slice(0, 80))} is not an image reference (${problem})`,
+            );
         }
         return ref;
     });
@@ -71,7 +86,17 @@ function isDigestPinned(image: string): boolean {
  * container: a change to one must replace the container to take effect.
  */
 export const STATE_ONLY_FIELDS = [
-    "healthcheck", "wait", "waitTimeout", "attach", "logs", "start", "rm", "init", "tmpfs", "cpuPeriod", "cpuQuota",
+    "healthcheck",
+    "wait",
+    "waitTimeout",
+    "attach",
+    "logs",
+    "start",
+    "rm",
+    "init",
+    "tmpfs",
+    "cpuPeriod",
+    "cpuQuota",
 ];
 
 /** What a checked part is joined to: its image, its cgroup parent, and the pod's own labels. */
@@ -89,38 +114,44 @@ export function sharedNamespaces(s: Pick<SandboxSpec, "hostNetwork" | "hostIPC" 
         s.hostNetwork ? "host-net" : "net",
         s.hostIPC ? "host-ipc" : "ipc",
         s.hostPID ? "host-pid" : s.shareProcessNamespace ? "pid" : undefined,
-    ].filter(Boolean).join(",");
+    ]
+        .filter(Boolean)
+        .join(",");
 }
 
 /** The sandbox: owns the pod's network and IPC namespaces and publishes every port. */
-export function buildSandbox(
-    name: string, s: SandboxSpec, wiring: PartWiring, opts: pulumi.CustomResourceOptions,
-): docker.Container {
-    return new docker.Container(name, {
-        name: s.containerName,
-        image: wiring.image,
-        hostname: s.hostname,
-        // With networksAdvanced the provider leaves the default bridge and connects each network with
-        // its aliases (naming a network here too would make Docker drop the aliases).
-        networkMode: s.hostNetwork ? "host" : "bridge",
-        networksAdvanced: s.networks.length > 0 ? s.networks.map((n) => ({ name: n.name, aliases: n.aliases })) : undefined,
-        dns: s.dns.nameservers.length > 0 ? s.dns.nameservers : undefined,
-        dnsSearches: s.dns.searches.length > 0 ? s.dns.searches : undefined,
-        dnsOpts: s.dns.options.length > 0 ? s.dns.options : undefined,
-        hosts: s.hosts.length > 0 ? s.hosts : undefined,
-        ipcMode: s.hostIPC ? "host" : "shareable",
-        pidMode: s.hostPID ? "host" : undefined,
-        cgroupParent: wiring.cgroupParent,
-        ports: s.hostNetwork ? undefined : s.ports
-            .filter((p) => p.hostPort !== undefined)
-            .map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIP, protocol: p.protocol })),
-        labels: dockerLabels({ ...s.labels, ...wiring.labels, [LABEL_ROLE]: "sandbox", [LABEL_NAMESPACES]: sharedNamespaces(s) }),
-        restart: s.restartPolicy === RestartPolicy.Never ? "no" : "unless-stopped",
-        // The sandbox only holds namespaces and exits promptly on SIGTERM.
-        destroyGraceSeconds: 10,
-        memory: 16,
-        memorySwap: 16,
-    }, { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS });
+export function buildSandbox(name: string, s: SandboxSpec, wiring: PartWiring, opts: pulumi.CustomResourceOptions): docker.Container {
+    return new docker.Container(
+        name,
+        {
+            name: s.containerName,
+            image: wiring.image,
+            hostname: s.hostname,
+            // With networksAdvanced the provider leaves the default bridge and connects each network with
+            // its aliases (naming a network here too would make Docker drop the aliases).
+            networkMode: s.hostNetwork ? "host" : "bridge",
+            networksAdvanced: s.networks.length > 0 ? s.networks.map((n) => ({ name: n.name, aliases: n.aliases })) : undefined,
+            dns: s.dns.nameservers.length > 0 ? s.dns.nameservers : undefined,
+            dnsSearches: s.dns.searches.length > 0 ? s.dns.searches : undefined,
+            dnsOpts: s.dns.options.length > 0 ? s.dns.options : undefined,
+            hosts: s.hosts.length > 0 ? s.hosts : undefined,
+            ipcMode: s.hostIPC ? "host" : "shareable",
+            pidMode: s.hostPID ? "host" : undefined,
+            cgroupParent: wiring.cgroupParent,
+            ports: s.hostNetwork
+                ? undefined
+                : s.ports
+                      .filter((p) => p.hostPort !== undefined)
+                      .map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIP, protocol: p.protocol })),
+            labels: dockerLabels({ ...s.labels, ...wiring.labels, [LABEL_ROLE]: "sandbox", [LABEL_NAMESPACES]: sharedNamespaces(s) }),
+            restart: s.restartPolicy === RestartPolicy.Never ? "no" : "unless-stopped",
+            // The sandbox only holds namespaces and exits promptly on SIGTERM.
+            destroyGraceSeconds: 10,
+            memory: 16,
+            memorySwap: 16,
+        },
+        { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS },
+    );
 }
 
 /** Seconds `up` waits for a readiness probe to pass before it fails. */
@@ -132,63 +163,77 @@ export function readinessTimeoutSeconds(spec: ContainerSpec): number | undefined
 
 /** A payload container, joined to the sandbox by its id (never its name). */
 export function buildPayload(
-    name: string, p: PayloadSpec, wiring: PartWiring & { sandboxId: pulumi.Input<string> }, opts: pulumi.CustomResourceOptions,
+    name: string,
+    p: PayloadSpec,
+    wiring: PartWiring & { sandboxId: pulumi.Input<string> },
+    opts: pulumi.CustomResourceOptions,
 ): docker.Container {
     const c = p.container;
     const sc = c.security;
     const join = pulumi.interpolate`container:${wiring.sandboxId}`;
     const probe = c.readinessProbe;
     const memory = c.limits.memoryBytes !== undefined ? memoryMiB(c.limits.memoryBytes) : undefined;
-    const user = sc?.runAsUser !== undefined ? (sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : `${sc.runAsUser}`) : undefined;
-    return new docker.Container(name, {
-        name: c.dockerName,
-        image: wiring.image,
-        entrypoints: c.command,
-        command: c.args,
-        envs: c.env.length > 0 ? c.env.map((e) => pulumi.interpolate`${e.name}=${e.value}`) : undefined,
-        workingDir: c.workingDir,
-        networkMode: join,
-        ipcMode: p.hostIPC ? "host" : join,
-        pidMode: p.hostPID ? "host" : p.shareProcessNamespace ? join : undefined,
-        cgroupParent: wiring.cgroupParent,
-        // No swap, as the kubelet does; it also lets `docker update` raise the limit in place.
-        memory,
-        memorySwap: memory,
-        memoryReservation: c.requests.memoryBytes !== undefined ? Math.ceil(c.requests.memoryBytes / MIB) : undefined,
-        ...(c.limits.cpuMillis !== undefined ? cfsQuota(c.limits.cpuMillis) : {}),
-        cpuShares: c.requests.cpuMillis !== undefined ? Math.max(2, Math.round(c.requests.cpuMillis * 1024 / 1000)) : undefined,
-        // No `volumeOptions` (emptyDir's noCopy): the docker provider refuses any of them when the
-        // daemon's API is below 1.45 (Docker < 26), so every pod with an emptyDir failed at `up`
-        // there (seen on the real engine with Docker 20.10). The README's field table says what that means.
-        mounts: c.mounts.map((m) => ({ target: m.target, source: m.source, type: m.type, readOnly: m.readOnly })),
-        labels: dockerLabels({ ...p.labels, ...wiring.labels, [LABEL_ROLE]: p.initContainer ? "init" : "app", [LABEL_CONTAINER]: c.name }),
-        restart: p.initContainer ? "no" : dockerRestart(p.restartPolicy),
-        user,
-        readOnly: sc?.readOnlyRootFilesystem,
-        capabilities: sc?.capabilities
-            ? { adds: dockerCapabilities(sc.capabilities.add), drops: dockerCapabilities(sc.capabilities.drop) }
-            : undefined,
-        securityOpts: sc?.allowPrivilegeEscalation === false ? ["no-new-privileges:true"] : undefined,
-        privileged: sc?.privileged === true ? true : undefined,
-        // Written by the provider after create and before start.
-        uploads: c.files.length > 0
-            ? c.files.map((f) => ({ file: f.path, content: f.content, permissions: f.permissions }))
-            : undefined,
-        healthcheck: probe ? {
-            tests: ["CMD", ...probe.command],
-            interval: goDuration(probe.periodSeconds),
-            timeout: goDuration(probe.timeoutSeconds),
-            retries: probe.failureThreshold,
-            startPeriod: goDuration(probe.initialDelaySeconds),
-        } : undefined,
-        wait: probe ? true : undefined,
-        waitTimeout: readinessTimeoutSeconds(c),
-        // An init container runs once: create waits for its exit, and later `up`s leave it be.
-        mustRun: p.initContainer ? false : undefined,
-        attach: p.initContainer ? true : undefined,
-        logs: p.initContainer ? true : undefined,
-        destroyGraceSeconds: p.graceSeconds,
-    }, { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS });
+    const user =
+        sc?.runAsUser !== undefined ? (sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : `${sc.runAsUser}`) : undefined;
+    return new docker.Container(
+        name,
+        {
+            name: c.dockerName,
+            image: wiring.image,
+            entrypoints: c.command,
+            command: c.args,
+            envs: c.env.length > 0 ? c.env.map((e) => pulumi.interpolate`${e.name}=${e.value}`) : undefined,
+            workingDir: c.workingDir,
+            networkMode: join,
+            ipcMode: p.hostIPC ? "host" : join,
+            pidMode: p.hostPID ? "host" : p.shareProcessNamespace ? join : undefined,
+            cgroupParent: wiring.cgroupParent,
+            // No swap, as the kubelet does; it also lets `docker update` raise the limit in place.
+            memory,
+            memorySwap: memory,
+            memoryReservation: c.requests.memoryBytes !== undefined ? Math.ceil(c.requests.memoryBytes / MIB) : undefined,
+            ...(c.limits.cpuMillis !== undefined ? cfsQuota(c.limits.cpuMillis) : {}),
+            cpuShares: c.requests.cpuMillis !== undefined ? Math.max(2, Math.round((c.requests.cpuMillis * 1024) / 1000)) : undefined,
+            // No `volumeOptions` (emptyDir's noCopy): the docker provider refuses any of them when the
+            // daemon's API is below 1.45 (Docker < 26), so every pod with an emptyDir failed at `up`
+            // there (seen on the real engine with Docker 20.10). The README's field table says what that means.
+            mounts: c.mounts.map((m) => ({ target: m.target, source: m.source, type: m.type, readOnly: m.readOnly })),
+            labels: dockerLabels({
+                ...p.labels,
+                ...wiring.labels,
+                [LABEL_ROLE]: p.initContainer ? "init" : "app",
+                [LABEL_CONTAINER]: c.name,
+            }),
+            restart: p.initContainer ? "no" : dockerRestart(p.restartPolicy),
+            user,
+            readOnly: sc?.readOnlyRootFilesystem,
+            capabilities: sc?.capabilities
+                ? { adds: dockerCapabilities(sc.capabilities.add), drops: dockerCapabilities(sc.capabilities.drop) }
+                : undefined,
+            securityOpts: sc?.allowPrivilegeEscalation === false ? ["no-new-privileges:true"] : undefined,
+            privileged: sc?.privileged === true ? true : undefined,
+            // Written by the provider after create and before start.
+            uploads:
+                c.files.length > 0 ? c.files.map((f) => ({ file: f.path, content: f.content, permissions: f.permissions })) : undefined,
+            healthcheck: probe
+                ? {
+                      tests: ["CMD", ...probe.command],
+                      interval: goDuration(probe.periodSeconds),
+                      timeout: goDuration(probe.timeoutSeconds),
+                      retries: probe.failureThreshold,
+                      startPeriod: goDuration(probe.initialDelaySeconds),
+                  }
+                : undefined,
+            wait: probe ? true : undefined,
+            waitTimeout: readinessTimeoutSeconds(c),
+            // An init container runs once: create waits for its exit, and later `up`s leave it be.
+            mustRun: p.initContainer ? false : undefined,
+            attach: p.initContainer ? true : undefined,
+            logs: p.initContainer ? true : undefined,
+            destroyGraceSeconds: p.graceSeconds,
+        },
+        { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS },
+    );
 }
 
 /**
@@ -199,8 +244,10 @@ export function buildPayload(
 export function initSucceeded(container: docker.Container, name: string): pulumi.Output<docker.Container[]> {
     return container.exitCode.apply((code) => {
         if (code !== 0) {
-            throw new Error(`dockerpod: init container "${name}" exited with code ${code}: ` +
-                `no app container was started; fix it and run up again (see the container's logs)`);
+            throw new Error(
+                `dockerpod: init container "${name}" exited with code ${code}: ` +
+                    `no app container was started; fix it and run up again (see the container's logs)`,
+            );
         }
         return [container];
     });
@@ -212,24 +259,42 @@ export function initSucceeded(container: docker.Container, name: string): pulumi
  * never created from such an image.
  */
 export function buildUserCheck(
-    name: string, spec: ContainerSpec, image: pulumi.Input<string>, host: HostSpec, opts: pulumi.CustomResourceOptions,
+    name: string,
+    spec: ContainerSpec,
+    image: pulumi.Input<string>,
+    host: HostSpec,
+    opts: pulumi.CustomResourceOptions,
 ): pulumi.Resource | undefined {
     if (spec.security.runAsNonRoot !== true || spec.security.runAsUser !== undefined) return undefined;
-    return hostCommand(name, {
-        create: pulumi.output(image).apply((i) => renderImageUserCheck(spec.dockerName, i, host.sudo, host.dockerSocket)),
-    }, host, opts);
+    return hostCommand(
+        name,
+        {
+            create: pulumi.output(image).apply((i) => renderImageUserCheck(spec.dockerName, i, host.sudo, host.dockerSocket)),
+        },
+        host,
+        opts,
+    );
 }
 
 /** Opens the pod's emptyDir volumes to every user once they exist (see renderVolumeModes). */
 export function buildVolumeModes(
-    name: string, volumeNames: string[], volumes: docker.Volume[], host: HostSpec, parent: pulumi.Resource,
+    name: string,
+    volumeNames: string[],
+    volumes: docker.Volume[],
+    host: HostSpec,
+    parent: pulumi.Resource,
 ): pulumi.CustomResource | undefined {
     if (volumes.length === 0) return undefined;
-    return hostCommand(name, {
-        create: renderVolumeModes(volumeNames, host.sudo, host.dockerSocket),
-        // A new volume (a replaced one) is opened again.
-        triggers: volumes.map((v) => v.id),
-    }, host, { parent, dependsOn: volumes });
+    return hostCommand(
+        name,
+        {
+            create: renderVolumeModes(volumeNames, host.sudo, host.dockerSocket),
+            // A new volume (a replaced one) is opened again.
+            triggers: volumes.map((v) => v.id),
+        },
+        host,
+        { parent, dependsOn: volumes },
+    );
 }
 
 /**
@@ -239,21 +304,29 @@ export function buildVolumeModes(
  * destroy never races it.
  */
 export function buildGuardian(
-    name: string, spec: PodSpec, image: pulumi.Input<string>, labels: Record<string, pulumi.Input<string>>, opts: pulumi.CustomResourceOptions,
+    name: string,
+    spec: PodSpec,
+    image: pulumi.Input<string>,
+    labels: Record<string, pulumi.Input<string>>,
+    opts: pulumi.CustomResourceOptions,
 ): docker.Container {
-    return new docker.Container(name, {
-        name: guardianName(spec.podName),
-        image,
-        entrypoints: ["/bin/sh", "-c", renderGuardianScript(spec)],
-        networkMode: "none",
-        cgroupParent: spec.slice.cgroupParent,
-        mounts: [{ target: "/var/run/docker.sock", source: spec.dockerSocket, type: "bind" }],
-        labels: dockerLabels({ ...labels, [LABEL_ROLE]: "guardian" }),
-        restart: "always",
-        memory: GUARDIAN_MEMORY_MIB,
-        memorySwap: GUARDIAN_MEMORY_MIB,
-        destroyGraceSeconds: 5,
-    }, { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS });
+    return new docker.Container(
+        name,
+        {
+            name: guardianName(spec.podName),
+            image,
+            entrypoints: ["/bin/sh", "-c", renderGuardianScript(spec)],
+            networkMode: "none",
+            cgroupParent: spec.slice.cgroupParent,
+            mounts: [{ target: "/var/run/docker.sock", source: spec.dockerSocket, type: "bind" }],
+            labels: dockerLabels({ ...labels, [LABEL_ROLE]: "guardian" }),
+            restart: "always",
+            memory: GUARDIAN_MEMORY_MIB,
+            memorySwap: GUARDIAN_MEMORY_MIB,
+            destroyGraceSeconds: 5,
+        },
+        { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS },
+    );
 }
 
 /** The guardian's memory limit: its shell loop plus one Docker CLI call at a time. */

@@ -19,11 +19,16 @@ export class SandboxContainer extends pulumi.ComponentResource {
         const spec = given?.spec ?? checked(name, (problems) => checkSandboxArgs(problems, args));
         const own = childOptions(this, given);
         const image = buildImage(childName(name, "image"), spec.image, spec.pullPolicy, own, given?.imageField ?? "image");
-        const container = buildSandbox(name, spec, {
-            image: image.image,
-            cgroupParent: args.cgroupParent,
-            labels: { ...given?.labels, [LABEL_POD]: spec.podName },
-        }, { ...own, dependsOn: given?.dependsOn });
+        const container = buildSandbox(
+            name,
+            spec,
+            {
+                image: image.image,
+                cgroupParent: args.cgroupParent,
+                labels: { ...given?.labels, [LABEL_POD]: spec.podName },
+            },
+            { ...own, dependsOn: given?.dependsOn },
+        );
         recordPart(this, { image: image.resource, container });
         this.containerId = container.id;
         this.containerName = container.name;
@@ -43,16 +48,27 @@ export class PayloadContainer extends pulumi.ComponentResource {
         const given = fromPod<PayloadSpec>(args);
         const spec = given?.spec ?? checked(name, (problems) => checkPayloadArgs(problems, args));
         const own = childOptions(this, given);
-        const image = buildImage(childName(name, "image"), spec.container.image, spec.container.pullPolicy, own, given?.imageField ?? "container.image");
+        const image = buildImage(
+            childName(name, "image"),
+            spec.container.image,
+            spec.container.pullPolicy,
+            own,
+            given?.imageField ?? "container.image",
+        );
         // `runAsNonRoot` without a user: the image's user is checked on the Docker host first.
         const userCheck = buildUserCheck(childName(name, "user-check"), spec.container, image.image, spec.host, own);
         const waitFor = pulumi.output(given?.dependsOn ?? []).apply((deps) => [...deps, ...(userCheck ? [userCheck] : [])]);
-        const container = buildPayload(name, spec, {
-            image: image.image,
-            sandboxId: args.sandboxId,
-            cgroupParent: args.cgroupParent,
-            labels: { ...given?.labels, [LABEL_POD]: spec.podName },
-        }, { ...own, dependsOn: waitFor });
+        const container = buildPayload(
+            name,
+            spec,
+            {
+                image: image.image,
+                sandboxId: args.sandboxId,
+                cgroupParent: args.cgroupParent,
+                labels: { ...given?.labels, [LABEL_POD]: spec.podName },
+            },
+            { ...own, dependsOn: waitFor },
+        );
         recordPart(this, { image: image.resource, container, userCheck });
         this.containerId = container.id;
         this.containerName = container.name;

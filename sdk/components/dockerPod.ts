@@ -58,7 +58,7 @@ export class DockerPod extends pulumi.ComponentResource {
         // Checked before anything is registered: bad input creates nothing.
         const spec = checkPod(name, args);
         claimNames(name, spec);
-        for (const warning of [...fromManifest?.warnings ?? [], ...spec.warnings]) pulumi.log.warn(warning, this);
+        for (const warning of [...(fromManifest?.warnings ?? []), ...spec.warnings]) pulumi.log.warn(warning, this);
         const children = buildPod(name, spec, this);
         childrenOf.set(this, children);
         this.podName = pulumi.output(spec.podName);
@@ -66,13 +66,18 @@ export class DockerPod extends pulumi.ComponentResource {
         this.sandboxId = children.sandbox.id;
         const all = [...spec.initContainers, ...spec.containers];
         const resources = [...children.initContainers, ...children.containers];
-        this.containerIds = pulumi.all(resources.map((r) => r.id)).apply((ids) =>
-            Object.fromEntries(ids.map((id, i) => [all[i].name, id])));
+        this.containerIds = pulumi
+            .all(resources.map((r) => r.id))
+            .apply((ids) => Object.fromEntries(ids.map((id, i) => [all[i].name, id])));
         this.summary = renderSummary(spec);
         this.manifest = manifestFromSpec(spec);
         this.registerOutputs({
-            podName: this.podName, cgroupParent: this.cgroupParent, sandboxId: this.sandboxId,
-            containerIds: this.containerIds, summary: this.summary, manifest: this.manifest,
+            podName: this.podName,
+            cgroupParent: this.cgroupParent,
+            sandboxId: this.sandboxId,
+            containerIds: this.containerIds,
+            summary: this.summary,
+            manifest: this.manifest,
         });
     }
 
@@ -81,7 +86,10 @@ export class DockerPod extends pulumi.ComponentResource {
      * `overrides` set the Docker-host fields a Pod has no place for.
      */
     public static fromManifest(
-        name: string, manifest: string | object, overrides?: Omit<DockerPodArgs, "manifest">, opts?: pulumi.ComponentResourceOptions,
+        name: string,
+        manifest: string | object,
+        overrides?: Omit<DockerPodArgs, "manifest">,
+        opts?: pulumi.ComponentResourceOptions,
     ): DockerPod {
         const text = typeof manifest === "string" ? manifest : YAML.stringify(manifest);
         return new DockerPod(name, { ...overrides, manifest: text }, opts);
@@ -125,19 +133,25 @@ const NO_MONITOR = {};
 function claimNames(resourceName: string, spec: PodSpec): void {
     const program = pulumi.runtime.getMonitor() ?? NO_MONITOR;
     let taken = takenByProgram.get(program);
-    if (!taken) takenByProgram.set(program, taken = { podNames: new Map(), children: new Map() });
+    if (!taken) takenByProgram.set(program, (taken = { podNames: new Map(), children: new Map() }));
     const problems = new Problems();
     const other = taken.podNames.get(spec.podName);
     if (other !== undefined) {
-        problems.add("podName", `"${spec.podName}" is already the pod name of DockerPod "${other}" in this program: ` +
-            "every pod on a host needs a pod name of its own; set podName (or rename one of the pods)");
+        problems.add(
+            "podName",
+            `"${spec.podName}" is already the pod name of DockerPod "${other}" in this program: ` +
+                "every pod on a host needs a pod name of its own; set podName (or rename one of the pods)",
+        );
     }
     const children = podChildren(resourceName, spec);
     for (const child of children) {
         const owner = taken.children.get(`${child.type}::${child.name}`);
         if (owner !== undefined) {
-            problems.add(child.field, `makes a ${child.type.split(":").pop()} named "${child.name}", which DockerPod "${owner.pod}" ` +
-                `(its ${owner.field}) makes too: rename this one, that one, or one of the pods`);
+            problems.add(
+                child.field,
+                `makes a ${child.type.split(":").pop()} named "${child.name}", which DockerPod "${owner.pod}" ` +
+                    `(its ${owner.field}) makes too: rename this one, that one, or one of the pods`,
+            );
         }
     }
     problems.throwIfAny(resourceName);
@@ -158,16 +172,27 @@ const childrenOf = new WeakMap<DockerPod, DockerPodChildren>();
 export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): DockerPodChildren {
     let settle!: (made: { slice: PodSlice; base: pulumi.Resource[] }) => void;
     let fail!: (error: unknown) => void;
-    const later = new Promise<{ slice: PodSlice; base: pulumi.Resource[] }>((resolve, reject) => { settle = resolve; fail = reject; });
+    const later = new Promise<{ slice: PodSlice; base: pulumi.Resource[] }>((resolve, reject) => {
+        settle = resolve;
+        fail = reject;
+    });
     const sliceCommand = later.then(({ slice }) => resourcesOf(slice).command!);
     const podLabels: Record<string, pulumi.Input<string>> = {
         // The slice Command's id changes only when the slice is replaced: the containers are then replaced first.
         [LABEL_SLICE]: pulumi.output(sliceCommand).apply((c) => c.id),
     };
     try {
-        const sandbox = new SandboxContainer(childName(name, CHILD.sandbox), handToPart<SandboxContainerArgs, SandboxSpec>({
-            podName: spec.podName, cgroupParent: spec.slice.cgroupParent,
-        }, { spec: spec.sandbox, dependsOn: sliceCommand.then((c) => [c]), labels: podLabels, imageField: "sandboxImage", pod }), { parent: pod });
+        const sandbox = new SandboxContainer(
+            childName(name, CHILD.sandbox),
+            handToPart<SandboxContainerArgs, SandboxSpec>(
+                {
+                    podName: spec.podName,
+                    cgroupParent: spec.slice.cgroupParent,
+                },
+                { spec: spec.sandbox, dependsOn: sliceCommand.then((c) => [c]), labels: podLabels, imageField: "sandboxImage", pod },
+            ),
+            { parent: pod },
+        );
         const sandboxContainer = resourcesOf(sandbox).container!;
 
         // Init containers run in order; each waits for the one before it to exit 0.
@@ -178,10 +203,19 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
             ...spec.containers.map((c, i) => [c, `containers[${i}]`] as const),
         ]);
         const parts = podPayloads(spec).map((payload) => {
-            const part = new PayloadContainer(childName(name, payload.container.name), handToPart<PayloadContainerArgs, PayloadSpec>({
-                podName: spec.podName, container: { name: payload.container.name, image: payload.container.image },
-                sandboxId: sandbox.containerId, cgroupParent: spec.slice.cgroupParent,
-            }, { spec: payload, dependsOn: ready, labels: podLabels, imageField: `${fields.get(payload.container)}.image`, pod }), { parent: pod });
+            const part = new PayloadContainer(
+                childName(name, payload.container.name),
+                handToPart<PayloadContainerArgs, PayloadSpec>(
+                    {
+                        podName: spec.podName,
+                        container: { name: payload.container.name, image: payload.container.image },
+                        sandboxId: sandbox.containerId,
+                        cgroupParent: spec.slice.cgroupParent,
+                    },
+                    { spec: payload, dependsOn: ready, labels: podLabels, imageField: `${fields.get(payload.container)}.image`, pod },
+                ),
+                { parent: pod },
+            );
             if (payload.initContainer) {
                 const container = resourcesOf(part).container!;
                 ready = initSucceeded(container, payload.container.name).apply((done) => base.then((b) => [...b, ...done]));
@@ -189,33 +223,74 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
             return { payload, part };
         });
         const images = [sandbox, ...parts.map((p) => p.part)].flatMap((part) => resourcesOf(part).image ?? []);
-        const guardianImage = spec.guardianImage === undefined ? undefined
-            : buildImage(childName(name, CHILD.guardianImage), spec.guardianImage, ImagePullPolicy.IfNotPresent, { parent: pod }, "guardianImage");
+        const guardianImage =
+            spec.guardianImage === undefined
+                ? undefined
+                : buildImage(
+                      childName(name, CHILD.guardianImage),
+                      spec.guardianImage,
+                      ImagePullPolicy.IfNotPresent,
+                      { parent: pod },
+                      "guardianImage",
+                  );
         if (guardianImage?.resource) images.push(guardianImage.resource);
 
         const emptyDirs = spec.volumes.filter((v) => v.type === "volume");
         // After the slice, whose create refuses a pod of another stack: Docker's volume create
         // would hand back that pod's volume of the same name, and this pod would take it over.
         const afterSlice: Promise<pulumi.Resource[]> = sliceCommand.then((c) => [...images, c]);
-        const volumes = emptyDirs.map((v) =>
-            new docker.Volume(childName(name, v.name), {
-                name: v.source,
-                labels: [{ label: LABEL_POD, value: spec.podName }, { label: LABEL_VOLUME, value: v.name }],
-            }, { parent: pod, deleteBeforeReplace: true, dependsOn: afterSlice }));
-        const volumeModes = buildVolumeModes(childName(name, CHILD.volumeModes), emptyDirs.map((v) => v.source), volumes, spec.slice.host, pod);
+        const volumes = emptyDirs.map(
+            (v) =>
+                new docker.Volume(
+                    childName(name, v.name),
+                    {
+                        name: v.source,
+                        labels: [
+                            { label: LABEL_POD, value: spec.podName },
+                            { label: LABEL_VOLUME, value: v.name },
+                        ],
+                    },
+                    { parent: pod, deleteBeforeReplace: true, dependsOn: afterSlice },
+                ),
+        );
+        const volumeModes = buildVolumeModes(
+            childName(name, CHILD.volumeModes),
+            emptyDirs.map((v) => v.source),
+            volumes,
+            spec.slice.host,
+            pod,
+        );
 
-        const slice = new PodSlice(childName(name, CHILD.slice), handToPart<PodSliceArgs, SliceSpec>({ podName: spec.podName },
-            { spec: spec.slice, dependsOn: images, labels: {}, pod }), { parent: pod });
+        const slice = new PodSlice(
+            childName(name, CHILD.slice),
+            handToPart<PodSliceArgs, SliceSpec>({ podName: spec.podName }, { spec: spec.slice, dependsOn: images, labels: {}, pod }),
+            { parent: pod },
+        );
         const command = resourcesOf(slice).command!;
         settle({ slice, base: [command, sandboxContainer, ...volumes, ...(volumeModes ? [volumeModes] : [])] });
 
         const containerOf = (part: pulumi.ComponentResource) => resourcesOf(part).container!;
         const initContainers = parts.filter((p) => p.payload.initContainer).map((p) => containerOf(p.part));
         const containers = parts.filter((p) => !p.payload.initContainer).map((p) => containerOf(p.part));
-        const guardian = guardianImage === undefined ? undefined : buildGuardian(childName(name, CHILD.guardian), spec, guardianImage.image,
-            { ...podLabels, [LABEL_POD]: spec.podName }, { parent: pod, dependsOn: [command, sandboxContainer, ...initContainers, ...containers] });
+        const guardian =
+            guardianImage === undefined
+                ? undefined
+                : buildGuardian(
+                      childName(name, CHILD.guardian),
+                      spec,
+                      guardianImage.image,
+                      { ...podLabels, [LABEL_POD]: spec.podName },
+                      { parent: pod, dependsOn: [command, sandboxContainer, ...initContainers, ...containers] },
+                  );
         return {
-            slice: command, sandbox: sandboxContainer, initContainers, containers, images, volumes, volumeModes, guardian,
+            slice: command,
+            sandbox: sandboxContainer,
+            initContainers,
+            containers,
+            images,
+            volumes,
+            volumeModes,
+            guardian,
             parts: { slice, sandbox, payloads: parts.map((p) => p.part) },
         };
     } catch (error) {

@@ -6,7 +6,7 @@ export interface HostCommandArgs {
     create: pulumi.Input<string>;
     update?: pulumi.Input<string>;
     delete?: pulumi.Input<string>;
-    triggers?: pulumi.Input<any>[];
+    triggers?: pulumi.Input<unknown>[];
     // No `environment`: a remote Command sends it with SSH SetEnv, which sshd drops unless its
     // AcceptEnv allows it. Values go into the script text, validated and quoted.
 }
@@ -22,7 +22,9 @@ function boundedScript(name: string, script: pulumi.Input<string> | undefined): 
     return pulumi.output(script).apply((text) => {
         const bytes = Buffer.byteLength(text, "utf8");
         if (bytes >= MAX_SCRIPT_BYTES) {
-            throw new Error(`dockerpod: the host script of ${name} is ${bytes} bytes, over the kernel's ${MAX_SCRIPT_BYTES}-byte limit for one argument`);
+            throw new Error(
+                `dockerpod: the host script of ${name} is ${bytes} bytes, over the kernel's ${MAX_SCRIPT_BYTES}-byte limit for one argument`,
+            );
         }
         return text;
     });
@@ -30,7 +32,10 @@ function boundedScript(name: string, script: pulumi.Input<string> | undefined): 
 
 /** A Command on the Docker host: local, or over SSH when the host has a connection. */
 export function hostCommand(
-    name: string, given: HostCommandArgs, host: HostSpec | undefined, opts: pulumi.CustomResourceOptions,
+    name: string,
+    given: HostCommandArgs,
+    host: HostSpec | undefined,
+    opts: pulumi.CustomResourceOptions,
 ): command.local.Command | command.remote.Command {
     const args: HostCommandArgs = {
         ...given,
@@ -39,16 +44,20 @@ export function hostCommand(
         ...(given.delete !== undefined ? { delete: boundedScript(name, given.delete) } : {}),
     };
     if (host?.connection !== undefined) {
-        return new command.remote.Command(name, {
-            ...args,
-            connection: pulumi.secret({
-                host: host.connection.host,
-                port: host.connection.port ?? 22,
-                user: host.connection.user ?? "root",
-                privateKey: host.connection.privateKey,
-                password: host.connection.password,
-            }),
-        }, opts);
+        return new command.remote.Command(
+            name,
+            {
+                ...args,
+                connection: pulumi.secret({
+                    host: host.connection.host,
+                    port: host.connection.port ?? 22,
+                    user: host.connection.user ?? "root",
+                    privateKey: host.connection.privateKey,
+                    password: host.connection.password,
+                }),
+            },
+            opts,
+        );
     }
     return new command.local.Command(name, args, opts);
 }

@@ -34,15 +34,22 @@ export class PodSlice extends pulumi.ComponentResource {
 
 /** Registers the Command (named `name`) that creates, updates and deletes a checked slice. */
 export function buildSliceCommand(
-    name: string, spec: SliceSpec, opts: pulumi.CustomResourceOptions,
+    name: string,
+    spec: SliceSpec,
+    opts: pulumi.CustomResourceOptions,
 ): command.local.Command | command.remote.Command {
     const owner = ownerMark(pulumi.getProject(), pulumi.getStack(), spec.podName);
     const scripts = renderSliceScripts(spec, owner);
-    return hostCommand(name, {
-        create: scripts.apply,
-        update: scripts.apply,
-        delete: scripts.delete,
-        // The slice's identity: changing it makes a new slice and removes the old one.
-        triggers: [sliceIdentity(spec)],
-    }, spec.host, { ...opts, deleteBeforeReplace: true });
+    return hostCommand(
+        name,
+        {
+            create: scripts.apply,
+            update: scripts.apply,
+            delete: scripts.delete,
+            // The slice's identity: changing it makes a new slice and removes the old one.
+            triggers: [sliceIdentity(spec)],
+        },
+        spec.host,
+        { ...opts, deleteBeforeReplace: true },
+    );
 }

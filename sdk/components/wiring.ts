@@ -34,7 +34,7 @@ export function handToPart<Args extends object, Spec>(args: Args, given: FromPod
 
 /** What a DockerPod handed along with these args, when a DockerPod made the part. */
 export function fromPod<Spec>(args: object | undefined): FromPod<Spec> | undefined {
-    return args === undefined || args === null ? undefined : fromPods.get(args) as FromPod<Spec> | undefined;
+    return args === undefined || args === null ? undefined : (fromPods.get(args) as FromPod<Spec> | undefined);
 }
 
 /** Resource options of a part's own resources: the alias to the pod's old children when a pod made it. */

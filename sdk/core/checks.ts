@@ -13,9 +13,7 @@ export interface Limits {
     cpuMillis?: number;
 }
 
-export function enumCheck<T extends string>(
-    problems: Problems, path: string, value: unknown, allowed: Record<string, T>, fallback: T,
-): T {
+export function enumCheck<T extends string>(problems: Problems, path: string, value: unknown, allowed: Record<string, T>, fallback: T): T {
     if (value === undefined || value === null) return fallback;
     const values = Object.values(allowed);
     if (typeof value !== "string" || !values.includes(value as T)) {
@@ -36,12 +34,18 @@ export function intCheck(problems: Problems, path: string, value: unknown, min: 
 
 export function nameCheck(problems: Problems, path: string, name: unknown, what: string): name is string {
     if (pulumi.Output.isInstance(name)) {
-        problems.add(path, `is a computed value (an Output), but the ${what} names the pod's objects and must be known at preview: pass a plain string`);
+        problems.add(
+            path,
+            `is a computed value (an Output), but the ${what} names the pod's objects and must be known at preview: pass a plain string`,
+        );
         return false;
     }
     if (typeof name !== "string" || !isDns1123Label(name)) {
-        problems.add(path, `${JSON.stringify(name)} is not a valid ${what}: use a DNS-1123 label ` +
-            `(lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`);
+        problems.add(
+            path,
+            `${JSON.stringify(name)} is not a valid ${what}: use a DNS-1123 label ` +
+                `(lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`,
+        );
         return false;
     }
     return true;
@@ -55,7 +59,7 @@ export function checkPodName(problems: Problems, path: string, value: unknown): 
     return nameCheck(problems, path, value, "pod name") ? value : STAND_IN_POD_NAME;
 }
 
-export const ABSOLUTE_PATH = /^\/[A-Za-z0-9._@+=,\/-]*$/;
+export const ABSOLUTE_PATH = /^\/[A-Za-z0-9._@+=,/-]*$/;
 /** sun_path holds 108 bytes with its NUL. */
 export const MAX_SOCKET_PATH = 107;
 /**
@@ -64,25 +68,31 @@ export const MAX_SOCKET_PATH = 107;
  */
 export function imageCheck(problems: Problems, path: string, image: unknown): void {
     if (image === undefined || image === null || image === "") {
-        problems.add(path, "is required: name the image, e.g. \"nginx:alpine\" or \"registry.example.com:5000/team/app:1.4\"");
+        problems.add(path, 'is required: name the image, e.g. "nginx:alpine" or "registry.example.com:5000/team/app:1.4"');
         return;
     }
     if (pulumi.Output.isInstance(image)) return;
     if (typeof image !== "string") {
-        problems.add(path, "must be an image reference string, e.g. \"nginx:alpine\"");
+        problems.add(path, 'must be an image reference string, e.g. "nginx:alpine"');
         return;
     }
     const problem = imageReferenceProblem(image);
     if (problem !== undefined) {
-        problems.add(path, `${JSON.stringify(image.slice(0, 80))}${image.length > 80 ? "..." : ""} is not an image reference (${problem}): ` +
-            "write [registry[:port]/]repository[:tag][@sha256:digest] in lowercase, e.g. \"registry.example.com:5000/team/app:1.4\"");
+        problems.add(
+            path,
+            `${JSON.stringify(image.slice(0, 80))}${image.length > 80 ? "..." : ""} is not an image reference (${problem}): ` +
+                'write [registry[:port]/]repository[:tag][@sha256:digest] in lowercase, e.g. "registry.example.com:5000/team/app:1.4"',
+        );
     }
 }
 
 export function pathCheck(problems: Problems, path: string, value: unknown, what: string): value is string {
     if (typeof value !== "string" || !ABSOLUTE_PATH.test(value) || value.split("/").includes("..")) {
-        problems.add(path, `${JSON.stringify(value)} is not an accepted ${what}: use an absolute path of ` +
-            `letters, digits and . _ @ + = , / - without '..'`);
+        problems.add(
+            path,
+            `${JSON.stringify(value)} is not an accepted ${what}: use an absolute path of ` +
+                `letters, digits and . _ @ + = , / - without '..'`,
+        );
         return false;
     }
     return true;
@@ -125,15 +135,17 @@ export function checkLimits(problems: Problems, path: string, list: unknown, kin
         } else if (millis > MAX_CPU_MILLIS) {
             problems.add(`${path}.cpu`, `"${cpu}" is more than ${MAX_CPU_MILLIS / 1000} cores: lower it (leave it out for no limit)`);
         } else if (kind === "limits" && millis < MIN_CPU_MILLIS) {
-            problems.add(`${path}.cpu`, `"${cpu}" is below ${MIN_CPU_MILLIS}m, the smallest limit the kernel enforces ` +
-                `(a 1 ms quota per 100 ms): write at least "${MIN_CPU_MILLIS}m"`);
+            problems.add(
+                `${path}.cpu`,
+                `"${cpu}" is below ${MIN_CPU_MILLIS}m, the smallest limit the kernel enforces ` +
+                    `(a 1 ms quota per 100 ms): write at least "${MIN_CPU_MILLIS}m"`,
+            );
         } else {
             limits.cpuMillis = millis;
         }
     }
     return limits;
 }
-
 
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const CAPABILITY = /^(CAP_)?[A-Z][A-Z_]*$/;
@@ -150,13 +162,17 @@ export const MAX_ARG_LENGTH = 4096;
 export function checkCommand(problems: Problems, path: string, command: unknown): void {
     if (command === undefined) return;
     if (!Array.isArray(command)) {
-        problems.add(path, "must be a list of strings, e.g. [\"cat\", \"/tmp/healthy\"]");
+        problems.add(path, 'must be a list of strings, e.g. ["cat", "/tmp/healthy"]');
         return;
     }
     if (command.length > MAX_ARGS) problems.add(path, `has ${command.length} entries: at most ${MAX_ARGS}`);
     command.slice(0, MAX_ARGS).forEach((arg, i) => {
         // A computed argument (an Output or a Promise) reaches Docker as a string; the SDK checks its type.
-        if (pulumi.Output.isInstance(arg) || (typeof arg === "object" && arg !== null && typeof (arg as PromiseLike<unknown>).then === "function")) return;
+        if (
+            pulumi.Output.isInstance(arg) ||
+            (typeof arg === "object" && arg !== null && typeof (arg as PromiseLike<unknown>).then === "function")
+        )
+            return;
         if (typeof arg !== "string") {
             problems.add(`${path}[${i}]`, `${JSON.stringify(arg)} is not a string: quote it`);
         } else if (arg.includes("\0")) {
@@ -185,7 +201,6 @@ export function checkProbe(problems: Problems, path: string, given: unknown): vo
     intCheck(problems, `${path}.failureThreshold`, probe.failureThreshold, 1, 100);
 }
 
-
 /** Kubernetes' label syntax: a name (and a value, which may also be empty) of at most 63 characters. */
 export const LABEL_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 export const LABEL_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -201,19 +216,24 @@ export function checkLabels(problems: Problems, path: string, labels: Record<str
     const result: Record<string, string> = {};
     for (const [key, value] of Object.entries(labels ?? {})) {
         if (!isLabelKey(key)) {
-            problems.add(`${path}.${key}`, "is not a Kubernetes label key: [prefix/]name, the name at most 63 letters, digits, " +
-                "'.', '_', '-' (starting and ending with a letter or digit), the prefix a DNS subdomain");
+            problems.add(
+                `${path}.${key}`,
+                "is not a Kubernetes label key: [prefix/]name, the name at most 63 letters, digits, " +
+                    "'.', '_', '-' (starting and ending with a letter or digit), the prefix a DNS subdomain",
+            );
         } else if (key.startsWith("dockerpod.")) {
             problems.add(`${path}.${key}`, "the dockerpod. prefix is reserved for the pod's own labels");
         } else if (typeof value !== "string") {
             problems.add(`${path}.${key}`, "label values must be strings");
         } else if (value !== "" && !LABEL_NAME.test(value)) {
-            problems.add(`${path}.${key}`, `${JSON.stringify(value.slice(0, 80))} is not a Kubernetes label value: at most 63 letters, ` +
-                "digits, '.', '_', '-', starting and ending with a letter or digit (or empty)");
+            problems.add(
+                `${path}.${key}`,
+                `${JSON.stringify(value.slice(0, 80))} is not a Kubernetes label value: at most 63 letters, ` +
+                    "digits, '.', '_', '-', starting and ending with a letter or digit (or empty)",
+            );
         } else {
             result[key] = value;
         }
     }
     return result;
 }
-

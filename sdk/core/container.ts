@@ -1,10 +1,32 @@
 // One container of a pod: its checks and its normalized spec.
 import * as pulumi from "@pulumi/pulumi";
-import { Container, ContainerPort, ImagePullPolicy, PayloadContainerArgs, Probe, Protocol, RestartPolicy, SecurityContext, Volume } from "../types";
+import {
+    Container,
+    ContainerPort,
+    ImagePullPolicy,
+    PayloadContainerArgs,
+    Probe,
+    Protocol,
+    RestartPolicy,
+    SecurityContext,
+    Volume,
+} from "../types";
 import { Problems } from "./errors";
 import {
-    CAPABILITY, ENV_NAME, Limits, checkCommand, checkLabels, checkLimits, checkPodName, checkProbe, enumCheck, imageCheck, intCheck,
-    isIpAddress, nameCheck, pathCheck,
+    CAPABILITY,
+    ENV_NAME,
+    Limits,
+    checkCommand,
+    checkLabels,
+    checkLimits,
+    checkPodName,
+    checkProbe,
+    enumCheck,
+    imageCheck,
+    intCheck,
+    isIpAddress,
+    nameCheck,
+    pathCheck,
 } from "./checks";
 import { HostSpec, checkCgroupParent, checkHost } from "./slice";
 
@@ -75,14 +97,20 @@ export interface ContainerSpec {
 export function checkSecurity(problems: Problems, path: string, sc: SecurityContext | undefined, allowPrivileged = true): void {
     if (sc === undefined) return;
     if (sc.privileged === true && !allowPrivileged) {
-        problems.add(`${path}.privileged`, "a privileged container is root on the host: set host.allowPrivileged: true to allow it, or remove it");
+        problems.add(
+            `${path}.privileged`,
+            "a privileged container is root on the host: set host.allowPrivileged: true to allow it, or remove it",
+        );
     }
     intCheck(problems, `${path}.runAsUser`, sc.runAsUser, 0, 2 ** 31 - 1);
     intCheck(problems, `${path}.runAsGroup`, sc.runAsGroup, 0, 2 ** 31 - 1);
     for (const key of ["add", "drop"] as const) {
         (sc.capabilities?.[key] ?? []).forEach((cap, i) => {
             if (typeof cap !== "string" || !CAPABILITY.test(cap)) {
-                problems.add(`${path}.capabilities.${key}[${i}]`, `${JSON.stringify(cap)} is not a capability name: write e.g. "NET_ADMIN" or "ALL"`);
+                problems.add(
+                    `${path}.capabilities.${key}[${i}]`,
+                    `${JSON.stringify(cap)} is not a capability name: write e.g. "NET_ADMIN" or "ALL"`,
+                );
             }
         });
     }
@@ -109,17 +137,22 @@ export function checkPorts(problems: Problems, path: string, ports: ContainerPor
             problems.add(`${at}.hostIP`, `${JSON.stringify(port.hostIP)} is not an IP address`);
         }
         if (hostNetwork && hostPort !== undefined && hostPort !== containerPort) {
-            problems.add(`${at}.hostPort`, `with hostNetwork the process binds the host's port directly, so hostPort ` +
-                `(${hostPort}) must equal containerPort (${containerPort}) or be left out`);
+            problems.add(
+                `${at}.hostPort`,
+                `with hostNetwork the process binds the host's port directly, so hostPort ` +
+                    `(${hostPort}) must equal containerPort (${containerPort}) or be left out`,
+            );
         }
         if (containerPort === undefined) return [];
-        return [{
-            containerPort,
-            hostPort: hostNetwork ? undefined : hostPort,
-            hostIP: port.hostIP,
-            protocol: protocol === Protocol.UDP ? "udp" as const : "tcp" as const,
-            ...(typeof port.name === "string" ? { name: port.name } : {}),
-        }];
+        return [
+            {
+                containerPort,
+                hostPort: hostNetwork ? undefined : hostPort,
+                hostIP: port.hostIP,
+                protocol: protocol === Protocol.UDP ? ("udp" as const) : ("tcp" as const),
+                ...(typeof port.name === "string" ? { name: port.name } : {}),
+            },
+        ];
     });
 }
 
@@ -141,20 +174,30 @@ export interface ContainerContext {
  */
 export function checkSecurityCombination(problems: Problems, path: string, sc: SecurityContext): void {
     if (sc.runAsNonRoot === true && sc.runAsUser === 0) {
-        problems.add(`${path}.runAsUser`, "is 0 (root) but runAsNonRoot is set (here or in the pod's securityContext): choose a non-zero user id");
+        problems.add(
+            `${path}.runAsUser`,
+            "is 0 (root) but runAsNonRoot is set (here or in the pod's securityContext): choose a non-zero user id",
+        );
     }
     if (sc.runAsGroup !== undefined && sc.runAsUser === undefined) {
         problems.add(`${path}.runAsGroup`, "needs runAsUser too (here or in the pod's securityContext): Docker's --user takes uid:gid");
     }
     if (sc.privileged === true && sc.allowPrivilegeEscalation === false) {
-        problems.add(`${path}.allowPrivilegeEscalation`, "is false but the container is privileged (as Kubernetes, dockerpod refuses both): " +
-            "drop one of them, or set allowPrivilegeEscalation: true on the privileged container");
+        problems.add(
+            `${path}.allowPrivilegeEscalation`,
+            "is false but the container is privileged (as Kubernetes, dockerpod refuses both): " +
+                "drop one of them, or set allowPrivilegeEscalation: true on the privileged container",
+        );
     }
 }
 
 /** Checks one container of a pod. */
 export function checkContainer(
-    problems: Problems, path: string, podName: string, c: Container, ctx: ContainerContext,
+    problems: Problems,
+    path: string,
+    podName: string,
+    c: Container,
+    ctx: ContainerContext,
 ): ContainerSpec | undefined {
     const { volumes, hostNetwork } = ctx;
     if (c === null || typeof c !== "object") {
@@ -162,13 +205,18 @@ export function checkContainer(
         return undefined;
     }
     nameCheck(problems, `${path}.name`, c.name, "container name");
-    if (c.name === SANDBOX_MEMBER) problems.add(`${path}.name`, `"${SANDBOX_MEMBER}" is the pod's own sandbox container: choose another name`);
-    if (c.name === GUARDIAN_MEMBER && ctx.heal) problems.add(`${path}.name`, `"${GUARDIAN_MEMBER}" is the healing pod's own guardian container: choose another name`);
+    if (c.name === SANDBOX_MEMBER)
+        problems.add(`${path}.name`, `"${SANDBOX_MEMBER}" is the pod's own sandbox container: choose another name`);
+    if (c.name === GUARDIAN_MEMBER && ctx.heal)
+        problems.add(`${path}.name`, `"${GUARDIAN_MEMBER}" is the healing pod's own guardian container: choose another name`);
     imageCheck(problems, `${path}.image`, c.image);
     const pullPolicy = enumCheck(problems, `${path}.imagePullPolicy`, c.imagePullPolicy, ImagePullPolicy, ImagePullPolicy.IfNotPresent);
     (c.env ?? []).forEach((e, i) => {
         if (typeof e?.name !== "string" || !ENV_NAME.test(e.name)) {
-            problems.add(`${path}.env[${i}].name`, `${JSON.stringify(e?.name)} is not a variable name: use letters, digits and '_', not starting with a digit`);
+            problems.add(
+                `${path}.env[${i}].name`,
+                `${JSON.stringify(e?.name)} is not a variable name: use letters, digits and '_', not starting with a digit`,
+            );
         }
     });
     const envNames = (c.env ?? []).map((e) => e?.name);
@@ -196,7 +244,8 @@ export function checkContainer(
         // "/data" and "/data/" are one mount point to Docker: compare and mount them without the '/'.
         const target = typeof m?.mountPath === "string" && m.mountPath.length > 1 ? m.mountPath.replace(/\/+$/, "") : m?.mountPath;
         if (pathCheck(problems, `${at}.mountPath`, m?.mountPath, "mount path")) {
-            if (target === "/") problems.add(`${at}.mountPath`, "\"/\" would hide the container's whole filesystem: mount the volume on a directory");
+            if (target === "/")
+                problems.add(`${at}.mountPath`, '"/" would hide the container\'s whole filesystem: mount the volume on a directory');
             else if (targets.has(target)) problems.add(`${at}.mountPath`, `"${m.mountPath}" is mounted twice`);
             targets.add(target);
         }
@@ -207,7 +256,11 @@ export function checkContainer(
     checkProbe(problems, `${path}.readinessProbe`, c.readinessProbe);
     if (c.livenessProbe !== undefined) {
         if (ctx.heal) checkProbe(problems, `${path}.livenessProbe`, c.livenessProbe);
-        else problems.add(`${path}.livenessProbe`, "needs heal: true: Docker never restarts an unhealthy container, the pod's guardian does; set heal: true or remove it");
+        else
+            problems.add(
+                `${path}.livenessProbe`,
+                "needs heal: true: Docker never restarts an unhealthy container, the pod's guardian does; set heal: true or remove it",
+            );
     }
     if (c.startupProbe !== undefined) {
         problems.add(`${path}.startupProbe`, "is not supported yet: remove it, or use a readinessProbe with initialDelaySeconds");
@@ -218,8 +271,11 @@ export function checkContainer(
     if (c.securityContext !== undefined) checkSecurityCombination(problems, `${path}.securityContext`, security);
     const files = checkFiles(problems, `${path}.files`, c, targets);
     if (files.length > 0 && security.readOnlyRootFilesystem === true) {
-        problems.add(`${path}.files`, "cannot be written into a read-only root filesystem (readOnlyRootFilesystem): " +
-            "drop readOnlyRootFilesystem, or put the files in a hostPath volume");
+        problems.add(
+            `${path}.files`,
+            "cannot be written into a read-only root filesystem (readOnlyRootFilesystem): " +
+                "drop readOnlyRootFilesystem, or put the files in a hostPath volume",
+        );
     }
     return {
         name: c.name,
@@ -291,14 +347,19 @@ export interface PayloadContext extends ContainerContext {
  * container of a DockerPod alike.
  */
 export function checkPayload(
-    problems: Problems, path: string, podName: string, c: Container, ctx: PayloadContext,
+    problems: Problems,
+    path: string,
+    podName: string,
+    c: Container,
+    ctx: PayloadContext,
 ): ContainerSpec | undefined {
     const spec = checkContainer(problems, path, podName, c, ctx);
     if (!spec) return undefined;
     if (ctx.initContainer) {
         if (spec.ports.length > 0) problems.add(`${path}.ports`, "init containers cannot publish ports: move them to an app container");
         for (const probe of ["readinessProbe", "livenessProbe"] as const) {
-            if (c[probe] !== undefined) problems.add(`${path}.${probe}`, "init containers run to completion and cannot have probes: remove it");
+            if (c[probe] !== undefined)
+                problems.add(`${path}.${probe}`, "init containers run to completion and cannot have probes: remove it");
         }
     } else if (!ctx.portsOnSandbox && spec.ports.length > 0) {
         problems.add(`${path}.ports`, "a payload joins the sandbox's network, where ports are published: put them on the SandboxContainer");
@@ -319,8 +380,9 @@ export function checkPayloadArgs(problems: Problems, args: PayloadContainerArgs)
         if (args[field] !== undefined && typeof args[field] !== "boolean") problems.add(field, "must be true or false");
         return args[field] === true;
     };
-    const [shareProcessNamespace, hostIPC, hostPID, initContainer, allowPrivileged] =
-        (["shareProcessNamespace", "hostIPC", "hostPID", "initContainer", "allowPrivileged"] as const).map(flag);
+    const [shareProcessNamespace, hostIPC, hostPID, initContainer, allowPrivileged] = (
+        ["shareProcessNamespace", "hostIPC", "hostPID", "initContainer", "allowPrivileged"] as const
+    ).map(flag);
     if (shareProcessNamespace && hostPID) {
         problems.add("shareProcessNamespace", "cannot be combined with hostPID (a cluster refuses it too): drop one");
     }
@@ -329,11 +391,23 @@ export function checkPayloadArgs(problems: Problems, args: PayloadContainerArgs)
     const labels = checkLabels(problems, "labels", args.labels);
     const volumes = checkVolumes(problems, podName, args.volumes);
     const container = checkPayload(problems, "container", podName, args.container, {
-        volumes, hostNetwork: false, allowPrivileged: allowPrivileged || host.allowPrivileged, initContainer, portsOnSandbox: false,
+        volumes,
+        hostNetwork: false,
+        allowPrivileged: allowPrivileged || host.allowPrivileged,
+        initContainer,
+        portsOnSandbox: false,
     });
     return {
-        podName, container: container!, initContainer, restartPolicy, graceSeconds: grace ?? DEFAULT_GRACE_SECONDS,
-        shareProcessNamespace, hostIPC, hostPID, labels, host,
+        podName,
+        container: container!,
+        initContainer,
+        restartPolicy,
+        graceSeconds: grace ?? DEFAULT_GRACE_SECONDS,
+        shareProcessNamespace,
+        hostIPC,
+        hostPID,
+        labels,
+        host,
     };
 }
 

@@ -12,10 +12,12 @@ export interface SpecProblem {
  * field path and reason, from a program and through the component provider alike.
  */
 export class PodSpecError extends pulumi.InputPropertiesError {
-    constructor(public readonly resource: string, public readonly problems: SpecProblem[]) {
+    constructor(
+        public readonly resource: string,
+        public readonly problems: SpecProblem[],
+    ) {
         super({
-            message: `dockerpod: invalid input for "${resource}":\n` +
-                problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+            message: `dockerpod: invalid input for "${resource}":\n` + problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
             errors: problems.map((p) => ({ propertyPath: p.path, reason: p.message })),
         });
         this.name = "PodSpecError";

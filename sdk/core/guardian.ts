@@ -24,24 +24,26 @@ export function renderGuardianScript(spec: PodSpec): string {
         if (!p) return [];
         const n = i + 1;
         const command = p.command.map(shellQuote).join(" ");
-        return [{
-            init: `NEXT_${n}=$(( $(date +%s) + ${p.initialDelaySeconds} )); FAIL_${n}=0`,
-            fn: [
-                `live_${n}() { # ${c.dockerName}`,
-                `  now=$(date +%s); [ "$now" -ge "$NEXT_${n}" ] || return 0`,
-                `  NEXT_${n}=$((now + ${p.periodSeconds}))`,
-                `  [ "$(docker inspect --format '{{.State.Running}}' ${c.dockerName} 2>/dev/null)" = true ] || return 0`,
-                `  if timeout ${p.timeoutSeconds} docker exec ${c.dockerName} ${command} >/dev/null 2>&1; then FAIL_${n}=0; return 0; fi`,
-                `  FAIL_${n}=$((FAIL_${n} + 1)); log "liveness probe of ${c.dockerName} failed ($FAIL_${n}/${p.failureThreshold})"`,
-                `  if [ "$FAIL_${n}" -ge ${p.failureThreshold} ]; then`,
-                `    log "restarting ${c.dockerName}: its liveness probe failed ${p.failureThreshold} times in a row"`,
-                `    docker restart -t "$GRACE" ${c.dockerName} >/dev/null || log "could not restart ${c.dockerName}"`,
-                `    FAIL_${n}=0; NEXT_${n}=$((now + ${p.initialDelaySeconds} + ${p.periodSeconds}))`,
-                `  fi`,
-                `}`,
-            ].join("\n"),
-            call: `live_${n}`,
-        }];
+        return [
+            {
+                init: `NEXT_${n}=$(( $(date +%s) + ${p.initialDelaySeconds} )); FAIL_${n}=0`,
+                fn: [
+                    `live_${n}() { # ${c.dockerName}`,
+                    `  now=$(date +%s); [ "$now" -ge "$NEXT_${n}" ] || return 0`,
+                    `  NEXT_${n}=$((now + ${p.periodSeconds}))`,
+                    `  [ "$(docker inspect --format '{{.State.Running}}' ${c.dockerName} 2>/dev/null)" = true ] || return 0`,
+                    `  if timeout ${p.timeoutSeconds} docker exec ${c.dockerName} ${command} >/dev/null 2>&1; then FAIL_${n}=0; return 0; fi`,
+                    `  FAIL_${n}=$((FAIL_${n} + 1)); log "liveness probe of ${c.dockerName} failed ($FAIL_${n}/${p.failureThreshold})"`,
+                    `  if [ "$FAIL_${n}" -ge ${p.failureThreshold} ]; then`,
+                    `    log "restarting ${c.dockerName}: its liveness probe failed ${p.failureThreshold} times in a row"`,
+                    `    docker restart -t "$GRACE" ${c.dockerName} >/dev/null || log "could not restart ${c.dockerName}"`,
+                    `    FAIL_${n}=0; NEXT_${n}=$((now + ${p.initialDelaySeconds} + ${p.periodSeconds}))`,
+                    `  fi`,
+                    `}`,
+                ].join("\n"),
+                call: `live_${n}`,
+            },
+        ];
     });
     return `#!/bin/sh
 # dockerpod guardian for pod ${spec.podName}: heals the pod as the kubelet would.

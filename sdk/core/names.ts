@@ -17,8 +17,12 @@ export function isSliceName(name: string): boolean {
 /** cgroupfs parent paths we accept: absolute, parts of `[A-Za-z0-9_.-]`, no `.` or `..`. */
 const CGROUP_PATH = /^(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$/;
 export function isCgroupPath(path: string): boolean {
-    return typeof path === "string" && path.length <= 200 && CGROUP_PATH.test(path)
-        && !path.split("/").some((part) => part === "." || part === "..");
+    return (
+        typeof path === "string" &&
+        path.length <= 200 &&
+        CGROUP_PATH.test(path) &&
+        !path.split("/").some((part) => part === "." || part === "..")
+    );
 }
 
 export const DEFAULT_PARENT_SLICE = "dockerpod.slice";

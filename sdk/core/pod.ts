@@ -7,7 +7,15 @@ import { DockerPodArgs, SecurityContext } from "../types";
 import { Problems } from "./errors";
 import { checkPodName, imageCheck, intCheck } from "./checks";
 import {
-    ContainerSpec, DEFAULT_GRACE_SECONDS, PayloadSpec, PortSpec, VolumeSpec, checkPayload, checkSecurity, checkSecurityCombination, checkVolumes,
+    ContainerSpec,
+    DEFAULT_GRACE_SECONDS,
+    PayloadSpec,
+    PortSpec,
+    VolumeSpec,
+    checkPayload,
+    checkSecurity,
+    checkSecurityCombination,
+    checkVolumes,
 } from "./container";
 import { SandboxSpec, checkSandbox } from "./sandbox";
 import { CHILD, childName } from "./names";
@@ -48,11 +56,24 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
     // fields are still checked, under a stand-in name that derives nothing wrong.
     const podName = checkPodName(problems, args.podName !== undefined ? "podName" : "name", args.podName ?? resourceName);
     const slice = checkSlice(problems, podName, args.resources, args.host);
-    const sandbox = checkSandbox(problems, podName, {
-        image: args.sandboxImage, hostname: args.hostname, networks: args.networks, dnsConfig: args.dnsConfig,
-        hostAliases: args.hostAliases, hostNetwork: args.hostNetwork, hostIPC: args.hostIPC, hostPID: args.hostPID,
-        shareProcessNamespace: args.shareProcessNamespace, restartPolicy: args.restartPolicy, labels: args.labels,
-    }, { image: "sandboxImage" });
+    const sandbox = checkSandbox(
+        problems,
+        podName,
+        {
+            image: args.sandboxImage,
+            hostname: args.hostname,
+            networks: args.networks,
+            dnsConfig: args.dnsConfig,
+            hostAliases: args.hostAliases,
+            hostNetwork: args.hostNetwork,
+            hostIPC: args.hostIPC,
+            hostPID: args.hostPID,
+            shareProcessNamespace: args.shareProcessNamespace,
+            restartPolicy: args.restartPolicy,
+            labels: args.labels,
+        },
+        { image: "sandboxImage" },
+    );
     const grace = intCheck(problems, "terminationGracePeriodSeconds", args.terminationGracePeriodSeconds, 0, 86400);
     const volumes = checkVolumes(problems, podName, args.volumes);
     if (!Array.isArray(args.containers) || args.containers.length === 0) {
@@ -62,21 +83,28 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
     if (args.securityContext) checkSecurityCombination(problems, "securityContext", args.securityContext);
     if (args.heal !== undefined && typeof args.heal !== "boolean") problems.add("heal", "must be true or false");
     const context = {
-        volumes, hostNetwork: sandbox.hostNetwork, podSecurity: args.securityContext, allowPrivileged: slice.host.allowPrivileged,
-        heal: args.heal === true, portsOnSandbox: true,
+        volumes,
+        hostNetwork: sandbox.hostNetwork,
+        podSecurity: args.securityContext,
+        allowPrivileged: slice.host.allowPrivileged,
+        heal: args.heal === true,
+        portsOnSandbox: true,
     };
-    const containers = (Array.isArray(args.containers) ? args.containers : [])
-        .map((c, i) => checkPayload(problems, `containers[${i}]`, podName, c, { ...context, initContainer: false }));
-    const initContainers = (Array.isArray(args.initContainers) ? args.initContainers : [])
-        .map((c, i) => checkPayload(problems, `initContainers[${i}]`, podName, c, { ...context, initContainer: true }));
+    const containers = (Array.isArray(args.containers) ? args.containers : []).map((c, i) =>
+        checkPayload(problems, `containers[${i}]`, podName, c, { ...context, initContainer: false }),
+    );
+    const initContainers = (Array.isArray(args.initContainers) ? args.initContainers : []).map((c, i) =>
+        checkPayload(problems, `initContainers[${i}]`, podName, c, { ...context, initContainer: true }),
+    );
 
     const seen = new Map<string, string>();
-    const check = (list: (ContainerSpec | undefined)[], field: string) => list.forEach((c, i) => {
-        if (!c || typeof c.name !== "string") return;
-        const other = seen.get(c.name);
-        if (other) problems.add(`${field}[${i}].name`, `"${c.name}" is already the name of ${other}: names must be unique in the pod`);
-        else seen.set(c.name, `${field}[${i}]`);
-    });
+    const check = (list: (ContainerSpec | undefined)[], field: string) =>
+        list.forEach((c, i) => {
+            if (!c || typeof c.name !== "string") return;
+            const other = seen.get(c.name);
+            if (other) problems.add(`${field}[${i}].name`, `"${c.name}" is already the name of ${other}: names must be unique in the pod`);
+            else seen.set(c.name, `${field}[${i}]`);
+        });
     check(containers, "containers");
     check(initContainers, "initContainers");
     const ports = checkPodPorts(problems, containers);
@@ -92,13 +120,18 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
             if (limit === undefined) return;
             sum += limit;
             if (limit > podLimit) {
-                problems.add(`containers[${i}].resources.limits.${field}`, `"${c!.limitsText[field]}" is above the pod's limit ` +
-                    `"${args.resources!.limits![field]}": lower it or raise resources.limits.${field}`);
+                problems.add(
+                    `containers[${i}].resources.limits.${field}`,
+                    `"${c!.limitsText[field]}" is above the pod's limit ` +
+                        `"${args.resources!.limits![field]}": lower it or raise resources.limits.${field}`,
+                );
             }
         });
         if (sum > podLimit) {
-            warnings.push(`dockerpod: the containers' ${field} limits add up past the pod's limit ("${args.resources!.limits![field]}"): ` +
-                `they overcommit inside the pod, which enforces its own limit`);
+            warnings.push(
+                `dockerpod: the containers' ${field} limits add up past the pod's limit ("${args.resources!.limits![field]}"): ` +
+                    `they overcommit inside the pod, which enforces its own limit`,
+            );
         }
     }
     if (args.guardianImage !== undefined) imageCheck(problems, "guardianImage", args.guardianImage);
@@ -108,7 +141,7 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
         slice,
         sandbox: { ...sandbox, ports },
         graceSeconds: grace ?? DEFAULT_GRACE_SECONDS,
-        guardianImage: args.heal === true ? args.guardianImage ?? DEFAULT_GUARDIAN_IMAGE : undefined,
+        guardianImage: args.heal === true ? (args.guardianImage ?? DEFAULT_GUARDIAN_IMAGE) : undefined,
         dockerSocket: slice.host.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
         volumes: [...volumes.values()],
         podSecurity: { ...args.securityContext },
@@ -123,25 +156,35 @@ function checkPodPorts(problems: Problems, containers: (ContainerSpec | undefine
     const ports: PortSpec[] = [];
     const byContainerPort = new Map<string, string>();
     const byHostPort = new Map<string, string>();
-    containers.forEach((c, i) => c?.ports.forEach((p, j) => {
-        const at = `containers[${i}].ports[${j}]`;
-        const inside = `${p.containerPort}/${p.protocol}`;
-        if (byContainerPort.has(inside)) {
-            problems.add(`${at}.containerPort`, `${inside} is already used by ${byContainerPort.get(inside)}: containers of a pod share one network, use another port`);
-        } else byContainerPort.set(inside, at);
-        if (p.hostPort !== undefined) {
-            // A port on every address (no hostIP, 0.0.0.0 or ::) also takes it on each single address.
-            const all = p.hostIP === undefined || p.hostIP === "0.0.0.0" || p.hostIP === "::";
-            const outside = `${all ? "*" : p.hostIP}:${p.hostPort}/${p.protocol}`;
-            const clash = byHostPort.get(outside) ?? byHostPort.get(`*:${p.hostPort}/${p.protocol}`) ??
-                (all ? [...byHostPort.entries()].find(([k]) => k.endsWith(`:${p.hostPort}/${p.protocol}`))?.[1] : undefined);
-            if (clash) {
-                problems.add(`${at}.hostPort`, `${p.hostIP ?? "every address"}:${p.hostPort}/${p.protocol} would bind the host port ` +
-                    `${clash} already publishes: use another hostPort`);
-            } else byHostPort.set(outside, at);
-        }
-        ports.push(p);
-    }));
+    containers.forEach((c, i) =>
+        c?.ports.forEach((p, j) => {
+            const at = `containers[${i}].ports[${j}]`;
+            const inside = `${p.containerPort}/${p.protocol}`;
+            if (byContainerPort.has(inside)) {
+                problems.add(
+                    `${at}.containerPort`,
+                    `${inside} is already used by ${byContainerPort.get(inside)}: containers of a pod share one network, use another port`,
+                );
+            } else byContainerPort.set(inside, at);
+            if (p.hostPort !== undefined) {
+                // A port on every address (no hostIP, 0.0.0.0 or ::) also takes it on each single address.
+                const all = p.hostIP === undefined || p.hostIP === "0.0.0.0" || p.hostIP === "::";
+                const outside = `${all ? "*" : p.hostIP}:${p.hostPort}/${p.protocol}`;
+                const clash =
+                    byHostPort.get(outside) ??
+                    byHostPort.get(`*:${p.hostPort}/${p.protocol}`) ??
+                    (all ? [...byHostPort.entries()].find(([k]) => k.endsWith(`:${p.hostPort}/${p.protocol}`))?.[1] : undefined);
+                if (clash) {
+                    problems.add(
+                        `${at}.hostPort`,
+                        `${p.hostIP ?? "every address"}:${p.hostPort}/${p.protocol} would bind the host port ` +
+                            `${clash} already publishes: use another hostPort`,
+                    );
+                } else byHostPort.set(outside, at);
+            }
+            ports.push(p);
+        }),
+    );
     return ports;
 }
 
@@ -181,18 +224,34 @@ export function podChildren(resourceName: string, spec: PodSpec): PodChild[] {
     const remote = spec.slice.host.connection !== undefined;
     const children: PodChild[] = [
         { type: "dockerpod:index:SandboxContainer", name: childName(resourceName, CHILD.sandbox), field: "name" },
-        ...spec.initContainers.map((c, i) => ({ type: "dockerpod:index:PayloadContainer", name: childName(resourceName, c.name), field: `initContainers[${i}].name` })),
-        ...spec.containers.map((c, i) => ({ type: "dockerpod:index:PayloadContainer", name: childName(resourceName, c.name), field: `containers[${i}].name` })),
+        ...spec.initContainers.map((c, i) => ({
+            type: "dockerpod:index:PayloadContainer",
+            name: childName(resourceName, c.name),
+            field: `initContainers[${i}].name`,
+        })),
+        ...spec.containers.map((c, i) => ({
+            type: "dockerpod:index:PayloadContainer",
+            name: childName(resourceName, c.name),
+            field: `containers[${i}].name`,
+        })),
     ];
     if (spec.guardianImage !== undefined) {
         children.push({ type: "docker:index/remoteImage:RemoteImage", name: childName(resourceName, CHILD.guardianImage), field: "name" });
     }
     const emptyDirs = spec.volumes.filter((v) => v.type === "volume");
-    children.push(...emptyDirs.map((v) => ({
-        type: "docker:index/volume:Volume", name: childName(resourceName, v.name), field: `volumes[${spec.volumes.indexOf(v)}].name`,
-    })));
+    children.push(
+        ...emptyDirs.map((v) => ({
+            type: "docker:index/volume:Volume",
+            name: childName(resourceName, v.name),
+            field: `volumes[${spec.volumes.indexOf(v)}].name`,
+        })),
+    );
     if (emptyDirs.length > 0) {
-        children.push({ type: remote ? "command:remote:Command" : "command:local:Command", name: childName(resourceName, CHILD.volumeModes), field: "name" });
+        children.push({
+            type: remote ? "command:remote:Command" : "command:local:Command",
+            name: childName(resourceName, CHILD.volumeModes),
+            field: "name",
+        });
     }
     children.push({ type: "dockerpod:index:PodSlice", name: childName(resourceName, CHILD.slice), field: "name" });
     if (spec.guardianImage !== undefined) {

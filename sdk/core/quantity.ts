@@ -1,9 +1,20 @@
 // Kubernetes resource quantities (the subset that means something to Docker):
 // binary suffixes Ki..Ei, decimal k..E, milli `m`, and plain or decimal numbers.
 const SUFFIX: Record<string, number> = {
-    "": 1, m: 1e-3,
-    k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    "": 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
 };
 const QUANTITY = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)|[eE]([0-9]+))?$/;
 
@@ -54,7 +65,7 @@ export const MAX_MEMORY_BYTES = Number.MAX_SAFE_INTEGER;
  * the provider records it without applying it.
  */
 export function cfsQuota(millis: number): { cpuPeriod: number; cpuQuota: number } {
-    return { cpuPeriod: CFS_PERIOD_US, cpuQuota: Math.round(millis * CFS_PERIOD_US / 1000) };
+    return { cpuPeriod: CFS_PERIOD_US, cpuQuota: Math.round((millis * CFS_PERIOD_US) / 1000) };
 }
 
 /**

@@ -49,7 +49,8 @@ export function imageReferenceProblem(ref: string): string | undefined {
     if (tagColon >= 0) {
         const tag = rest.slice(tagColon + 1);
         name = rest.slice(0, tagColon);
-        if (!TAG.test(tag)) return `the tag "${tag}" is not a tag (letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-')`;
+        if (!TAG.test(tag))
+            return `the tag "${tag}" is not a tag (letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-')`;
     }
     if (name.length === 0) return "it has no repository name";
     if (name.length > MAX_NAME_LENGTH) return `the repository name is longer than ${MAX_NAME_LENGTH} characters`;
@@ -63,8 +64,7 @@ export function imageReferenceProblem(ref: string): string | undefined {
     }
     for (const part of parts) {
         if (!PATH_COMPONENT.test(part)) {
-            return `"${part}" is not a repository path component (lowercase letters and digits, ` +
-                "joined by '.', '_', '__' or '-')";
+            return `"${part}" is not a repository path component (lowercase letters and digits, ` + "joined by '.', '_', '__' or '-')";
         }
     }
     return undefined;

@@ -41,9 +41,7 @@ export type SandboxFields = Omit<SandboxContainerArgs, "podName" | "cgroupParent
  * alike. `paths` names a field where the caller's args call it otherwise
  * (a DockerPod's `sandboxImage` is the sandbox's `image`).
  */
-export function checkSandbox(
-    problems: Problems, podName: string, f: SandboxFields, paths: { [field: string]: string } = {},
-): SandboxSpec {
+export function checkSandbox(problems: Problems, podName: string, f: SandboxFields, paths: { [field: string]: string } = {}): SandboxSpec {
     const at = (field: string) => paths[field] ?? field;
     const flag = (field: "hostNetwork" | "hostIPC" | "hostPID" | "shareProcessNamespace") => {
         if (f[field] !== undefined && typeof f[field] !== "boolean") problems.add(at(field), "must be true or false");
@@ -60,7 +58,10 @@ export function checkSandbox(
         if (hostNetwork) problems.add(at("hostname"), "cannot be set with hostNetwork: the pod then has the host's hostname");
     }
     if (shareProcessNamespace && hostPID) {
-        problems.add(at("shareProcessNamespace"), "cannot be combined with hostPID (a cluster refuses it too): the containers see the host's processes already; drop one");
+        problems.add(
+            at("shareProcessNamespace"),
+            "cannot be combined with hostPID (a cluster refuses it too): the containers see the host's processes already; drop one",
+        );
     }
     const ports = checkPorts(problems, at("ports"), f.ports, hostNetwork);
     const networking = checkNetworking(problems, f.networks, f.dnsConfig, f.hostAliases, hostNetwork);
@@ -74,7 +75,10 @@ export function checkSandbox(
         hostname: hostNetwork ? undefined : typeof f.hostname === "string" ? f.hostname : podName,
         ports,
         ...networking,
-        hostNetwork, hostIPC, hostPID, shareProcessNamespace,
+        hostNetwork,
+        hostIPC,
+        hostPID,
+        shareProcessNamespace,
         restartPolicy,
         labels,
     };
@@ -98,19 +102,26 @@ export const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.
 
 /** Checks networks, DNS and /etc/hosts entries, which all live on the sandbox. */
 export function checkNetworking(
-    problems: Problems, networks: PodNetwork[] | undefined, dnsConfig: PodDNSConfig | undefined,
-    hostAliases: HostAlias[] | undefined, hostNetwork: boolean,
+    problems: Problems,
+    networks: PodNetwork[] | undefined,
+    dnsConfig: PodDNSConfig | undefined,
+    hostAliases: HostAlias[] | undefined,
+    hostNetwork: boolean,
 ): { networks: PodNetwork[]; dns: DnsSpec; hosts: { host: string; ip: string }[] } {
     const names = new Set<string>();
     (networks ?? []).forEach((n, i) => {
         if (typeof n?.name !== "string" || !NETWORK_NAME.test(n.name) || ["host", "none"].includes(n.name)) {
-            problems.add(`networks[${i}].name`, `${JSON.stringify(n?.name)} is not a user-defined network name: name an existing Docker network (for the host's network use hostNetwork)`);
+            problems.add(
+                `networks[${i}].name`,
+                `${JSON.stringify(n?.name)} is not a user-defined network name: name an existing Docker network (for the host's network use hostNetwork)`,
+            );
         } else if (names.has(n.name)) {
             problems.add(`networks[${i}].name`, `"${n.name}" is listed twice`);
         }
         names.add(n?.name);
         (n?.aliases ?? []).forEach((a, j) => {
-            if (typeof a !== "string" || !DNS_NAME.test(a)) problems.add(`networks[${i}].aliases[${j}]`, `${JSON.stringify(a)} is not a DNS name`);
+            if (typeof a !== "string" || !DNS_NAME.test(a))
+                problems.add(`networks[${i}].aliases[${j}]`, `${JSON.stringify(a)} is not a DNS name`);
         });
     });
     if (hostNetwork && (networks ?? []).length > 0) {
@@ -118,11 +129,13 @@ export function checkNetworking(
     }
     const dns: DnsSpec = { nameservers: [], searches: [], options: [] };
     (dnsConfig?.nameservers ?? []).forEach((ns, i) => {
-        if (typeof ns !== "string" || !isIpAddress(ns)) problems.add(`dnsConfig.nameservers[${i}]`, `${JSON.stringify(ns)} is not an IP address`);
+        if (typeof ns !== "string" || !isIpAddress(ns))
+            problems.add(`dnsConfig.nameservers[${i}]`, `${JSON.stringify(ns)} is not an IP address`);
         else dns.nameservers.push(ns);
     });
     (dnsConfig?.searches ?? []).forEach((d, i) => {
-        if (typeof d !== "string" || !DNS_NAME.test(d)) problems.add(`dnsConfig.searches[${i}]`, `${JSON.stringify(d)} is not a domain name`);
+        if (typeof d !== "string" || !DNS_NAME.test(d))
+            problems.add(`dnsConfig.searches[${i}]`, `${JSON.stringify(d)} is not a domain name`);
         else dns.searches.push(d);
     });
     (dnsConfig?.options ?? []).forEach((o, i) => {
@@ -141,12 +154,16 @@ export function checkNetworking(
         } else if (h.ip.includes(":")) {
             // The docker provider splits `host:ip` on ':' when it reads the sandbox back, so an IPv6
             // alias would plan a new pod on every preview (seen on the real engine).
-            problems.add(`hostAliases[${i}].ip`, `"${h.ip}" is IPv6, which the docker provider cannot read back: ` +
-                "use an IPv4 address, or a DNS name the pod resolves (dnsConfig)");
+            problems.add(
+                `hostAliases[${i}].ip`,
+                `"${h.ip}" is IPv6, which the docker provider cannot read back: ` +
+                    "use an IPv4 address, or a DNS name the pod resolves (dnsConfig)",
+            );
         }
         if (!Array.isArray(h?.hostnames) || h.hostnames.length === 0) problems.add(`hostAliases[${i}].hostnames`, "name at least one host");
         (h?.hostnames ?? []).forEach((name, j) => {
-            if (typeof name !== "string" || !DNS_NAME.test(name)) problems.add(`hostAliases[${i}].hostnames[${j}]`, `${JSON.stringify(name)} is not a host name`);
+            if (typeof name !== "string" || !DNS_NAME.test(name))
+                problems.add(`hostAliases[${i}].hostnames[${j}]`, `${JSON.stringify(name)} is not a host name`);
             else if (typeof h.ip === "string") hosts.push({ host: name, ip: h.ip });
         });
     });
@@ -156,10 +173,11 @@ export function checkNetworking(
 /** Docker's restart policy for a Kubernetes one. */
 export function dockerRestart(policy: RestartPolicy): string {
     switch (policy) {
-        case RestartPolicy.Always: return "always";
-        case RestartPolicy.OnFailure: return "on-failure";
-        default: return "no";
+        case RestartPolicy.Always:
+            return "always";
+        case RestartPolicy.OnFailure:
+            return "on-failure";
+        default:
+            return "no";
     }
 }
-
-

@@ -30,7 +30,8 @@ export interface SliceSpec {
 
 /** Slices and cgroup trees that systemd, logind, machined and kubelets make and manage. */
 export const FOREIGN_SLICE = /^(-|system|user|machine|kubepods)([-.]|$)/;
-export const FOREIGN_CGROUP = /^\/(system\.slice|user\.slice|machine\.slice|init\.scope|kubepods|kubepods\.slice|kubelet|kubelet\.slice)(\/|$)/;
+export const FOREIGN_CGROUP =
+    /^\/(system\.slice|user\.slice|machine\.slice|init\.scope|kubepods|kubepods\.slice|kubelet|kubelet\.slice)(\/|$)/;
 
 export function isForeignParent(driver: CgroupDriver, parent: string): boolean {
     return driver === CgroupDriver.Systemd ? FOREIGN_SLICE.test(parent) : FOREIGN_CGROUP.test(parent);
@@ -42,28 +43,46 @@ export function checkHost(problems: Problems, host: HostArgs | undefined, path =
     const driver = enumCheck(problems, at("host.cgroupDriver"), host?.cgroupDriver, CgroupDriver, CgroupDriver.Systemd);
     let parent = host?.parentSlice ?? (driver === CgroupDriver.Systemd ? DEFAULT_PARENT_SLICE : DEFAULT_PARENT_PATH);
     if (driver === CgroupDriver.Systemd && !isSliceName(parent)) {
-        problems.add(at("host.parentSlice"), `"${parent}" is not a systemd slice name for the systemd driver: ` +
-            `write e.g. "dockerpod.slice" (parts of letters, digits and '_', joined by '-', ending in ".slice")`);
+        problems.add(
+            at("host.parentSlice"),
+            `"${parent}" is not a systemd slice name for the systemd driver: ` +
+                `write e.g. "dockerpod.slice" (parts of letters, digits and '_', joined by '-', ending in ".slice")`,
+        );
         parent = DEFAULT_PARENT_SLICE;
     } else if (driver === CgroupDriver.Cgroupfs && !isCgroupPath(parent)) {
-        problems.add(at("host.parentSlice"), `"${parent}" is not a cgroup path for the cgroupfs driver: ` +
-            `write an absolute path such as "/dockerpod" (parts of letters, digits, '_', '.', '-')`);
+        problems.add(
+            at("host.parentSlice"),
+            `"${parent}" is not a cgroup path for the cgroupfs driver: ` +
+                `write an absolute path such as "/dockerpod" (parts of letters, digits, '_', '.', '-')`,
+        );
         parent = DEFAULT_PARENT_PATH;
     }
     if (host?.allowForeignParent !== true && isForeignParent(driver, parent)) {
-        problems.add(at("host.parentSlice"), `"${parent}" is managed by systemd, logind, machined or a kubelet, and a pod's ` +
-            `slice there can take the name of one of theirs: use a parent of your own, e.g. "${driver === CgroupDriver.Systemd ? DEFAULT_PARENT_SLICE : DEFAULT_PARENT_PATH}" ` +
-            "(or set host.allowForeignParent: true if you mean it)");
+        problems.add(
+            at("host.parentSlice"),
+            `"${parent}" is managed by systemd, logind, machined or a kubelet, and a pod's ` +
+                `slice there can take the name of one of theirs: use a parent of your own, e.g. "${driver === CgroupDriver.Systemd ? DEFAULT_PARENT_SLICE : DEFAULT_PARENT_PATH}" ` +
+                "(or set host.allowForeignParent: true if you mean it)",
+        );
     }
     for (const flag of ["sudo", "allowPrivileged", "allowForeignParent"] as const) {
         if (host?.[flag] !== undefined && typeof host[flag] !== "boolean") problems.add(at(`host.${flag}`), "must be true or false");
     }
-    if (host?.dockerSocket !== undefined && pathCheck(problems, at("host.dockerSocket"), host.dockerSocket, "socket path") &&
-        Buffer.byteLength(host.dockerSocket) > MAX_SOCKET_PATH) {
-        problems.add(at("host.dockerSocket"), `is longer than ${MAX_SOCKET_PATH} bytes, the most a Unix socket path can be: use a shorter path`);
+    if (
+        host?.dockerSocket !== undefined &&
+        pathCheck(problems, at("host.dockerSocket"), host.dockerSocket, "socket path") &&
+        Buffer.byteLength(host.dockerSocket) > MAX_SOCKET_PATH
+    ) {
+        problems.add(
+            at("host.dockerSocket"),
+            `is longer than ${MAX_SOCKET_PATH} bytes, the most a Unix socket path can be: use a shorter path`,
+        );
     }
     return {
-        driver, parent, sudo: host?.sudo === true, remote: host?.connection !== undefined,
+        driver,
+        parent,
+        sudo: host?.sudo === true,
+        remote: host?.connection !== undefined,
         ...(typeof host?.dockerSocket === "string" ? { dockerSocket: host.dockerSocket } : {}),
         ...(host?.connection !== undefined ? { connection: host.connection } : {}),
         allowPrivileged: host?.allowPrivileged === true,
@@ -72,7 +91,10 @@ export function checkHost(problems: Problems, host: HostArgs | undefined, path =
 
 /** Checks the host settings and computes the pod's cgroup parent. */
 export function checkSlice(
-    problems: Problems, podName: string, resources: PodResources | undefined, host: HostArgs | undefined,
+    problems: Problems,
+    podName: string,
+    resources: PodResources | undefined,
+    host: HostArgs | undefined,
     path = "",
 ): SliceSpec {
     const at = (field: string) => (path ? `${path}.${field}` : field);
@@ -83,8 +105,10 @@ export function checkSlice(
     // systemd refuses unit names of 256 bytes or more (a long parent and a long pod name reach it;
     // cgroupfs parents of at most 200 characters always leave room for a 63-character pod name).
     if (driver === CgroupDriver.Systemd && cgroupParent.length >= 256) {
-        problems.add(at("host.parentSlice"), `makes the pod's slice name ${cgroupParent.length} characters long, over systemd's 255: ` +
-            "use a shorter parent or pod name");
+        problems.add(
+            at("host.parentSlice"),
+            `makes the pod's slice name ${cgroupParent.length} characters long, over systemd's 255: ` + "use a shorter parent or pod name",
+        );
     }
     const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
     const limitsText = { memory: text(resources?.limits?.memory), cpu: text(resources?.limits?.cpu) };
@@ -97,10 +121,17 @@ export function checkSlice(
  * name or an absolute cgroup path.
  */
 export function checkCgroupParent(problems: Problems, path: string, value: unknown): void {
-    if (pulumi.Output.isInstance(value) || (value !== null && typeof value === "object" && typeof (value as any).then === "function")) return;
+    if (
+        pulumi.Output.isInstance(value) ||
+        (value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function")
+    )
+        return;
     if (typeof value !== "string" || !(isSliceName(value) || isCgroupPath(value))) {
-        problems.add(path, `${JSON.stringify(value)} is not a cgroup parent: pass a PodSlice's cgroupParent, ` +
-            `a slice name such as "dockerpod-web.slice" (systemd) or an absolute path such as "/dockerpod/web" (cgroupfs)`);
+        problems.add(
+            path,
+            `${JSON.stringify(value)} is not a cgroup parent: pass a PodSlice's cgroupParent, ` +
+                `a slice name such as "dockerpod-web.slice" (systemd) or an absolute path such as "/dockerpod/web" (cgroupfs)`,
+        );
     }
 }
 

@@ -3,8 +3,21 @@
 import { DockerPodArgs } from "../../sdk/types";
 import { Realizer, T_IMAGE, changes, exec, hostPid, nsInode, procCgroup, readCgroup } from "../support/realizer";
 import {
-    BUSYBOX, HOST, IDLE, PARENT, PAUSE, Stacks, docker, freePort, httpGet, inspect, podName, podProgram, requireEngine,
-    upOk, value,
+    BUSYBOX,
+    HOST,
+    IDLE,
+    PARENT,
+    PAUSE,
+    Stacks,
+    docker,
+    freePort,
+    httpGet,
+    inspect,
+    podName,
+    podProgram,
+    requireEngine,
+    upOk,
+    value,
 } from "./helpers";
 
 jest.setTimeout(120_000);
@@ -22,14 +35,20 @@ function seedPod(port: number, extra: Partial<DockerPodArgs> = {}): DockerPodArg
         terminationGracePeriodSeconds: 1,
         resources: { limits: { memory: "128Mi", cpu: "500m" } },
         volumes: [{ name: "www", emptyDir: {} }],
-        initContainers: [{
-            name: "page", image: BUSYBOX, imagePullPolicy: "Never",
-            command: ["sh", "-c", `echo '${PAGE}' > /www/index.html`],
-            volumeMounts: [{ name: "www", mountPath: "/www" }],
-        }],
+        initContainers: [
+            {
+                name: "page",
+                image: BUSYBOX,
+                imagePullPolicy: "Never",
+                command: ["sh", "-c", `echo '${PAGE}' > /www/index.html`],
+                volumeMounts: [{ name: "www", mountPath: "/www" }],
+            },
+        ],
         containers: [
             {
-                name: "app", image: BUSYBOX, imagePullPolicy: "IfNotPresent",
+                name: "app",
+                image: BUSYBOX,
+                imagePullPolicy: "IfNotPresent",
                 command: ["httpd", "-f", "-p", "80", "-h", "/www"],
                 ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
                 volumeMounts: [{ name: "www", mountPath: "/www", readOnly: true }],

@@ -8,7 +8,18 @@ import { PodSpecError } from "../../sdk";
 import { DockerPodArgs } from "../../sdk/types";
 import { T_CONTAINER, exec } from "../support/realizer";
 import {
-    BUSYBOX, HOST, IDLE, Stacks, docker as engine, freePort, inspect, podName, podProgram, requireEngine, until, upOk,
+    BUSYBOX,
+    HOST,
+    IDLE,
+    Stacks,
+    docker as engine,
+    freePort,
+    inspect,
+    podName,
+    podProgram,
+    requireEngine,
+    until,
+    upOk,
 } from "./helpers";
 
 jest.setTimeout(60_000);
@@ -21,23 +32,37 @@ const MiB = 2 ** 20;
 
 test("env, workingDir, args, requests, limits and securityContext reach the container", async () => {
     const pod = podName("fields");
-    await upOk(stacks.create(), podProgram(pod, {
-        host: HOST,
-        terminationGracePeriodSeconds: 1,
-        restartPolicy: "OnFailure",
-        labels: { team: "tests" },
-        containers: [{
-            name: "app", image: BUSYBOX, imagePullPolicy: "Never",
-            command: ["sh", "-c"], args: [IDLE[2]],
-            env: [{ name: "GREETING", value: "hi" }, { name: "TOKEN", value: pulumi.secret("s3cret") }],
-            workingDir: "/tmp",
-            resources: { limits: { memory: "40Mi", cpu: "300m" }, requests: { memory: "20Mi", cpu: "250m" } },
-            securityContext: {
-                runAsUser: 65534, runAsGroup: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
-                capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
-            },
-        }],
-    }));
+    await upOk(
+        stacks.create(),
+        podProgram(pod, {
+            host: HOST,
+            terminationGracePeriodSeconds: 1,
+            restartPolicy: "OnFailure",
+            labels: { team: "tests" },
+            containers: [
+                {
+                    name: "app",
+                    image: BUSYBOX,
+                    imagePullPolicy: "Never",
+                    command: ["sh", "-c"],
+                    args: [IDLE[2]],
+                    env: [
+                        { name: "GREETING", value: "hi" },
+                        { name: "TOKEN", value: pulumi.secret("s3cret") },
+                    ],
+                    workingDir: "/tmp",
+                    resources: { limits: { memory: "40Mi", cpu: "300m" }, requests: { memory: "20Mi", cpu: "250m" } },
+                    securityContext: {
+                        runAsUser: 65534,
+                        runAsGroup: 65534,
+                        readOnlyRootFilesystem: true,
+                        allowPrivilegeEscalation: false,
+                        capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+                    },
+                },
+            ],
+        }),
+    );
     const c = await inspect(`${pod}_app`);
     expect(c.Config.Entrypoint).toEqual(["sh", "-c"]);
     expect(c.Config.Cmd).toEqual([IDLE[2]]);
@@ -46,8 +71,16 @@ test("env, workingDir, args, requests, limits and securityContext reach the cont
     expect(c.Config.User).toBe("65534:65534");
     expect(c.Config.Labels).toMatchObject({ team: "tests", "dockerpod.pod": pod, "dockerpod.role": "app", "dockerpod.container": "app" });
     expect(c.HostConfig).toMatchObject({
-        Memory: 40 * MiB, MemorySwap: 40 * MiB, MemoryReservation: 20 * MiB, CpuPeriod: 100_000, CpuQuota: 30_000, CpuShares: 256,
-        ReadonlyRootfs: true, CapDrop: ["ALL"], CapAdd: ["CAP_NET_BIND_SERVICE"], SecurityOpt: ["no-new-privileges:true"],
+        Memory: 40 * MiB,
+        MemorySwap: 40 * MiB,
+        MemoryReservation: 20 * MiB,
+        CpuPeriod: 100_000,
+        CpuQuota: 30_000,
+        CpuShares: 256,
+        ReadonlyRootfs: true,
+        CapDrop: ["ALL"],
+        CapAdd: ["CAP_NET_BIND_SERVICE"],
+        SecurityOpt: ["no-new-privileges:true"],
         RestartPolicy: { Name: "on-failure", MaximumRetryCount: 0 },
     });
     const id = await exec(`${pod}_app`, ["id", "-u"]);
@@ -65,7 +98,9 @@ describe("the realizer", () => {
     test("never reaches beyond 127.0.0.1: a missing image fails clearly and creates nothing", async () => {
         const stack = stacks.create();
         const run = await stack.up(() => new docker.RemoteImage("absent", { name: "dockerpod-test/absent:1", keepLocally: true }));
-        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/pull of "dockerpod-test\/absent:1" would reach docker\.io: tests only reach a registry on 127\.0\.0\.1/);
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(
+            /pull of "dockerpod-test\/absent:1" would reach docker\.io: tests only reach a registry on 127\.0\.0\.1/,
+        );
         expect(stack.state.size).toBe(0);
     });
 
@@ -84,10 +119,18 @@ describe("the realizer", () => {
     test("an init-style container (attach, mustRun false) reports its exit code and logs without failing", async () => {
         const stack = stacks.create();
         const name = podName("oneshot");
-        const run = await upOk(stack, () => new docker.Container("oneshot", {
-            name, image: BUSYBOX, command: ["sh", "-c", "echo out; echo err >&2; exit 5"],
-            attach: true, logs: true, mustRun: false,
-        }));
+        const run = await upOk(
+            stack,
+            () =>
+                new docker.Container("oneshot", {
+                    name,
+                    image: BUSYBOX,
+                    command: ["sh", "-c", "echo out; echo err >&2; exit 5"],
+                    attach: true,
+                    logs: true,
+                    mustRun: false,
+                }),
+        );
         expect(await (run.result.exitCode as any).promise()).toBe(5);
         expect(await (run.result.containerLogs as any).promise()).toBe("out\nerr\n");
         expect(stack.state.get(`${T_CONTAINER}::oneshot`)?.outputs.exitCode).toBe(5);
@@ -105,7 +148,9 @@ describe("the realizer", () => {
     test("getRegistryImage asks only a registry on 127.0.0.1 (tests/engine/registry.test.ts runs one)", async () => {
         const stack = stacks.create();
         const run = await stack.up(() => docker.getRegistryImageOutput({ name: BUSYBOX }).sha256Digest);
-        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/getRegistryImage of "dockerpod-test\/busybox:1" would reach docker\.io/);
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(
+            /getRegistryImage of "dockerpod-test\/busybox:1" would reach docker\.io/,
+        );
     });
 });
 
@@ -115,24 +160,31 @@ describe("files, networks, DNS and /etc/hosts", () => {
         await engine.createNetwork({ Name: network, Labels: { "dockerpod.test": "yes" } });
     });
     afterAll(async () => {
-        await engine.getNetwork(network).remove().catch(() => undefined);
+        await engine
+            .getNetwork(network)
+            .remove()
+            .catch(() => undefined);
     });
 
-    function netPod(pod: string): DockerPodArgs {
+    function netPod(): DockerPodArgs {
         return {
             host: HOST,
             terminationGracePeriodSeconds: 1,
             networks: [{ name: network, aliases: ["web-alias"] }],
             dnsConfig: { nameservers: ["192.0.2.53"], searches: ["example.test"], options: [{ name: "ndots", value: "2" }] },
             hostAliases: [{ ip: "192.0.2.10", hostnames: ["db.example.test"] }],
-            containers: [{
-                name: "web", image: BUSYBOX, imagePullPolicy: "Never",
-                command: ["sh", "-c", "mkdir -p /www; cp /etc/app/index.html /www/; exec httpd -f -p 8080 -h /www"],
-                files: [
-                    { path: "/etc/app/index.html", content: "from a file", mode: 0o640 },
-                    { path: "/etc/app/token", content: pulumi.secret("t0ken") },
-                ],
-            }],
+            containers: [
+                {
+                    name: "web",
+                    image: BUSYBOX,
+                    imagePullPolicy: "Never",
+                    command: ["sh", "-c", "mkdir -p /www; cp /etc/app/index.html /www/; exec httpd -f -p 8080 -h /www"],
+                    files: [
+                        { path: "/etc/app/index.html", content: "from a file", mode: 0o640 },
+                        { path: "/etc/app/token", content: pulumi.secret("t0ken") },
+                    ],
+                },
+            ],
         };
     }
 
@@ -151,7 +203,7 @@ describe("files, networks, DNS and /etc/hosts", () => {
 
     test("files are written before start; the pod is on the network; DNS and hosts reach every container", async () => {
         const pod = podName("net");
-        await upOk(stacks.create(), podProgram(pod, netPod(pod)));
+        await upOk(stacks.create(), podProgram(pod, netPod()));
         const web = `${pod}_web`;
         expect((await exec(web, ["cat", "/etc/app/token"])).stdout).toBe("t0ken");
         expect((await exec(web, ["stat", "-c", "%a %u", "/etc/app/index.html"])).stdout.trim()).toBe("640 0");
@@ -179,7 +231,7 @@ describe("files, networks, DNS and /etc/hosts", () => {
     // `test` once fixed.
     test("other containers on the network reach the pod by its aliases", async () => {
         const pod = podName("alias");
-        await upOk(stacks.create(), podProgram(pod, netPod(pod)));
+        await upOk(stacks.create(), podProgram(pod, netPod()));
         const sandbox = await inspect(`${pod}_sandbox`);
         expect(sandbox.NetworkSettings.Networks[network].Aliases).toEqual(expect.arrayContaining(["web-alias"]));
         const byAlias = await fromNetwork(["wget", "-qO-", "http://web-alias:8080/"]);
@@ -191,14 +243,21 @@ describe("files, networks, DNS and /etc/hosts", () => {
     // should refuse the combination up front; until then this test fails.
     test("files with readOnlyRootFilesystem are refused before anything is made", async () => {
         const stack = stacks.create();
-        const run = await stack.up(podProgram(podName("rofiles"), {
-            host: HOST,
-            containers: [{
-                name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
-                files: [{ path: "/etc/app.conf", content: "x" }],
-                securityContext: { readOnlyRootFilesystem: true },
-            }],
-        }));
+        const run = await stack.up(
+            podProgram(podName("rofiles"), {
+                host: HOST,
+                containers: [
+                    {
+                        name: "app",
+                        image: BUSYBOX,
+                        imagePullPolicy: "Never",
+                        command: IDLE,
+                        files: [{ path: "/etc/app.conf", content: "x" }],
+                        securityContext: { readOnlyRootFilesystem: true },
+                    },
+                ],
+            }),
+        );
         expect(run.errors[0]).toBeInstanceOf(PodSpecError);
         expect(stack.state.size).toBe(0);
     });
@@ -208,22 +267,27 @@ describe("runAsNonRoot", () => {
     test("an image that runs as root is refused at up; its container is never made", async () => {
         const pod = podName("nonroot");
         const stack = stacks.create();
-        const run = await stack.up(podProgram(pod, {
-            host: HOST,
-            terminationGracePeriodSeconds: 1,
-            containers: [{ name: "app", image: BUSYBOX, command: IDLE, securityContext: { runAsNonRoot: true } }],
-        }));
+        const run = await stack.up(
+            podProgram(pod, {
+                host: HOST,
+                terminationGracePeriodSeconds: 1,
+                containers: [{ name: "app", image: BUSYBOX, command: IDLE, securityContext: { runAsNonRoot: true } }],
+            }),
+        );
         expect(run.errors.map((e) => e.message).join("\n")).toMatch(/sets runAsNonRoot but its image .* runs as root/);
         await expect(engine.getContainer(`${pod}_app`).inspect()).rejects.toMatchObject({ statusCode: 404 });
     });
 
     test("with runAsUser the container runs as that user", async () => {
         const pod = podName("nonroot");
-        await upOk(stacks.create(), podProgram(pod, {
-            host: HOST,
-            terminationGracePeriodSeconds: 1,
-            containers: [{ name: "app", image: BUSYBOX, command: IDLE, securityContext: { runAsNonRoot: true, runAsUser: 65534 } }],
-        }));
+        await upOk(
+            stacks.create(),
+            podProgram(pod, {
+                host: HOST,
+                terminationGracePeriodSeconds: 1,
+                containers: [{ name: "app", image: BUSYBOX, command: IDLE, securityContext: { runAsNonRoot: true, runAsUser: 65534 } }],
+            }),
+        );
         expect((await exec(`${pod}_app`, ["id", "-u"])).stdout.trim()).toBe("65534");
     });
 });
@@ -245,24 +309,43 @@ describe("securityContext, seen from inside the containers", () => {
     // CAP_SYS_RESOURCE, so runc cannot give a container every capability here.
     test("the pod's default and a container's own user, root filesystem, capabilities and NoNewPrivs", async () => {
         const pod = podName("sec");
-        await upOk(stacks.create(), podProgram(pod, {
-            host: HOST,
-            terminationGracePeriodSeconds: 1,
-            // Pod-wide: every container runs as 65534 without privilege escalation, unless it says otherwise.
-            securityContext: { runAsUser: 65534, runAsGroup: 65534, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
-            volumes: [{ name: "scratch", emptyDir: {} }],
-            containers: [
-                { name: "plain", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE, volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] },
-                {
-                    name: "caps", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
-                    securityContext: { runAsUser: 0, runAsGroup: 0, capabilities: { drop: ["ALL"], add: ["CHOWN", "NET_BIND_SERVICE"] } },
-                },
-                {
-                    name: "open", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
-                    securityContext: { runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false },
-                },
-            ],
-        }));
+        await upOk(
+            stacks.create(),
+            podProgram(pod, {
+                host: HOST,
+                terminationGracePeriodSeconds: 1,
+                // Pod-wide: every container runs as 65534 without privilege escalation, unless it says otherwise.
+                securityContext: { runAsUser: 65534, runAsGroup: 65534, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+                volumes: [{ name: "scratch", emptyDir: {} }],
+                containers: [
+                    {
+                        name: "plain",
+                        image: BUSYBOX,
+                        imagePullPolicy: "Never",
+                        command: IDLE,
+                        volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+                    },
+                    {
+                        name: "caps",
+                        image: BUSYBOX,
+                        imagePullPolicy: "Never",
+                        command: IDLE,
+                        securityContext: {
+                            runAsUser: 0,
+                            runAsGroup: 0,
+                            capabilities: { drop: ["ALL"], add: ["CHOWN", "NET_BIND_SERVICE"] },
+                        },
+                    },
+                    {
+                        name: "open",
+                        image: BUSYBOX,
+                        imagePullPolicy: "Never",
+                        command: IDLE,
+                        securityContext: { runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false },
+                    },
+                ],
+            }),
+        );
         const [plain, caps, open] = ["plain", "caps", "open"].map((c) => `${pod}_${c}`);
 
         // id: the pod's user, or the container's own.
@@ -290,11 +373,17 @@ describe("securityContext, seen from inside the containers", () => {
     test("privileged without host.allowPrivileged is refused at preview, and nothing is made", async () => {
         const pod = podName("sec");
         const stack = stacks.create();
-        const run = await stack.up(podProgram(pod, {
-            host: HOST,
-            containers: [{ name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE, securityContext: { privileged: true } }],
-        }));
-        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/containers\[0\]\.securityContext\.privileged: a privileged container is root on the host: set host\.allowPrivileged: true/);
+        const run = await stack.up(
+            podProgram(pod, {
+                host: HOST,
+                containers: [
+                    { name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE, securityContext: { privileged: true } },
+                ],
+            }),
+        );
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(
+            /containers\[0\]\.securityContext\.privileged: a privileged container is root on the host: set host\.allowPrivileged: true/,
+        );
         expect(stack.state.size).toBe(0);
     });
 });
@@ -303,31 +392,51 @@ describe("ports", () => {
     test("a UDP port is published on its hostIP, and a datagram sent there reaches the pod's network namespace", async () => {
         const pod = podName("udp");
         const port = await freePort();
-        await upOk(stacks.create(), podProgram(pod, {
-            host: HOST, terminationGracePeriodSeconds: 1,
-            containers: [{
-                name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
-                ports: [{ containerPort: 5353, hostPort: port, hostIP: "127.0.0.1", protocol: "UDP" }],
-            }],
-        }));
+        await upOk(
+            stacks.create(),
+            podProgram(pod, {
+                host: HOST,
+                terminationGracePeriodSeconds: 1,
+                containers: [
+                    {
+                        name: "app",
+                        image: BUSYBOX,
+                        imagePullPolicy: "Never",
+                        command: IDLE,
+                        ports: [{ containerPort: 5353, hostPort: port, hostIP: "127.0.0.1", protocol: "UDP" }],
+                    },
+                ],
+            }),
+        );
         const sandbox = await inspect(`${pod}_sandbox`);
         expect(sandbox.NetworkSettings.Ports["5353/udp"]).toEqual([{ HostIp: "127.0.0.1", HostPort: String(port) }]);
         expect(sandbox.NetworkSettings.Ports["5353/tcp"]).toBeUndefined();
 
         // busybox has no UDP listener: a node listener runs in the pod's network namespace (nsenter, as root).
-        const listener = spawn("nsenter", ["-t", String(sandbox.State.Pid), "-n", process.execPath, "-e",
+        const listener = spawn("nsenter", [
+            "-t",
+            String(sandbox.State.Pid),
+            "-n",
+            process.execPath,
+            "-e",
             "const s = require('dgram').createSocket('udp4'); s.on('message', (m) => { console.log('got ' + m); process.exit(0); });" +
-            "s.bind(5353, '0.0.0.0', () => console.log('ready'));"]);
+                "s.bind(5353, '0.0.0.0', () => console.log('ready'));",
+        ]);
         let out = "";
         listener.stdout.on("data", (d) => (out += d));
         try {
             await until("the listener in the pod", async () => (out.includes("ready") ? true : undefined), 10_000, 50);
             const sender = dgram.createSocket("udp4");
             try {
-                await until("the datagram to arrive", async () => {
-                    sender.send("hello pod", port, "127.0.0.1");
-                    return out.includes("got hello pod") ? true : undefined;
-                }, 10_000, 200);
+                await until(
+                    "the datagram to arrive",
+                    async () => {
+                        sender.send("hello pod", port, "127.0.0.1");
+                        return out.includes("got hello pod") ? true : undefined;
+                    },
+                    10_000,
+                    200,
+                );
             } finally {
                 sender.close();
             }

@@ -5,7 +5,21 @@ import { DockerPodArgs } from "../../sdk/types";
 import { startDedicatedDaemon } from "../support/daemon";
 import { Realizer, T_CONTAINER, demux, exec, readCgroup } from "../support/realizer";
 import {
-    BUSYBOX, HOST, IDLE, PARENT, PAUSE, Stacks, docker, freePort, httpGet, inspect, podName, podProgram, requireEngine, until, upOk,
+    BUSYBOX,
+    HOST,
+    IDLE,
+    PARENT,
+    PAUSE,
+    Stacks,
+    docker,
+    freePort,
+    httpGet,
+    inspect,
+    podName,
+    podProgram,
+    requireEngine,
+    until,
+    upOk,
 } from "./helpers";
 
 jest.setTimeout(180_000);
@@ -13,25 +27,37 @@ const GUARDIAN = "docker:28-cli";
 const stacks = new Stacks();
 beforeAll(async () => {
     await requireEngine();
-    await docker.getImage(GUARDIAN).inspect().catch(() => { throw new Error(`test image ${GUARDIAN} is missing: run tests/images/build.sh`); });
+    await docker
+        .getImage(GUARDIAN)
+        .inspect()
+        .catch(() => {
+            throw new Error(`test image ${GUARDIAN} is missing: run tests/images/build.sh`);
+        });
 });
 afterAll(() => stacks.destroyAll());
 
 /** The seed pod with a guardian: init writes the page (and a line per run) into the shared emptyDir. */
 function healingPod(port: number, extra: Partial<DockerPodArgs> = {}): DockerPodArgs {
     return {
-        heal: true, guardianImage: GUARDIAN,
+        heal: true,
+        guardianImage: GUARDIAN,
         host: HOST,
         terminationGracePeriodSeconds: 2,
         volumes: [{ name: "www", emptyDir: {} }],
-        initContainers: [{
-            name: "page", image: BUSYBOX, imagePullPolicy: "Never",
-            command: ["sh", "-c", "echo run >> /www/runs && echo healthy > /www/index.html"],
-            volumeMounts: [{ name: "www", mountPath: "/www" }],
-        }],
+        initContainers: [
+            {
+                name: "page",
+                image: BUSYBOX,
+                imagePullPolicy: "Never",
+                command: ["sh", "-c", "echo run >> /www/runs && echo healthy > /www/index.html"],
+                volumeMounts: [{ name: "www", mountPath: "/www" }],
+            },
+        ],
         containers: [
             {
-                name: "app", image: BUSYBOX, imagePullPolicy: "Never",
+                name: "app",
+                image: BUSYBOX,
+                imagePullPolicy: "Never",
                 command: ["httpd", "-f", "-p", "80", "-h", "/www"],
                 ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
                 volumeMounts: [{ name: "www", mountPath: "/www" }],
@@ -57,7 +83,7 @@ async function initRuns(pod: string, d: Docker = docker): Promise<number> {
 /** Waits until the pod serves again; returns how long that took. */
 async function recovery(pod: string, port: number, d: Docker = docker, limitMs = 10_000): Promise<number> {
     const started = Date.now();
-    await until(`pod ${pod} to serve again`, async () => (await podWorks(pod, port, d)) ? true : undefined, limitMs, 100);
+    await until(`pod ${pod} to serve again`, async () => ((await podWorks(pod, port, d)) ? true : undefined), limitMs, 100);
     return Date.now() - started;
 }
 
@@ -66,7 +92,7 @@ async function startedAt(name: string, d: Docker = docker): Promise<string> {
 }
 
 async function guardianLog(pod: string, d: Docker = docker): Promise<string> {
-    const buf = await d.getContainer(`${pod}_guardian`).logs({ stdout: true, stderr: true }) as unknown as Buffer;
+    const buf = (await d.getContainer(`${pod}_guardian`).logs({ stdout: true, stderr: true })) as unknown as Buffer;
     return demux(buf).stdout;
 }
 
@@ -83,7 +109,7 @@ describe("a killed or restarted sandbox", () => {
     test("1: kill the sandbox: within 10 s the pod serves inside and on the published port; init ran again", async () => {
         await docker.getContainer(`${pod}_sandbox`).kill();
         // Give Docker a moment to see the death before polling (the old namespaces may still answer).
-        await until("the sandbox to restart", async () => (await inspect(`${pod}_sandbox`)).State.Running ? true : undefined, 10_000, 50);
+        await until("the sandbox to restart", async () => ((await inspect(`${pod}_sandbox`)).State.Running ? true : undefined), 10_000, 50);
         const ms = await recovery(pod, port);
         expect(ms).toBeLessThan(10_000);
         expect(await initRuns(pod)).toBe(2);
@@ -98,7 +124,8 @@ describe("a killed or restarted sandbox", () => {
     });
 
     test("3: killed three times in a row, the pod recovers each time; no duplicate containers, no growth in processes", async () => {
-        const count = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dockerpod.pod=${pod}`] }) })).length;
+        const count = async () =>
+            (await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dockerpod.pod=${pod}`] }) })).length;
         // Processes (not threads) of each container; the guardian's Docker CLI calls come and go, so take its fewest.
         const processes = async (member: string) => {
             const id = (await inspect(`${pod}_${member}`)).Id;
@@ -116,7 +143,12 @@ describe("a killed or restarted sandbox", () => {
         const before = await tasks();
         for (let i = 0; i < 3; i++) {
             await docker.getContainer(`${pod}_sandbox`).kill();
-            await until("the sandbox to restart", async () => (await inspect(`${pod}_sandbox`)).State.Running ? true : undefined, 10_000, 50);
+            await until(
+                "the sandbox to restart",
+                async () => ((await inspect(`${pod}_sandbox`)).State.Running ? true : undefined),
+                10_000,
+                50,
+            );
             expect(await recovery(pod, port)).toBeLessThan(10_000);
         }
         expect(await count()).toBe(containers);
@@ -132,14 +164,24 @@ test("4: a failing liveness probe restarts only that container", async () => {
     const port = await freePort();
     const args = healingPod(port);
     args.containers![1] = {
-        name: "sidecar", image: BUSYBOX, imagePullPolicy: "Never",
+        name: "sidecar",
+        image: BUSYBOX,
+        imagePullPolicy: "Never",
         command: ["sh", "-c", `touch /tmp/alive; ${IDLE[2]}`],
         livenessProbe: { exec: { command: ["test", "-f", "/tmp/alive"] }, periodSeconds: 1, failureThreshold: 2 },
     };
     await upOk(stacks.create(), podProgram(pod, args));
-    const before = { sandbox: await startedAt(`${pod}_sandbox`), app: await startedAt(`${pod}_app`), sidecar: await startedAt(`${pod}_sidecar`) };
+    const before = {
+        sandbox: await startedAt(`${pod}_sandbox`),
+        app: await startedAt(`${pod}_app`),
+        sidecar: await startedAt(`${pod}_sidecar`),
+    };
     await exec(`${pod}_sidecar`, ["rm", "/tmp/alive"]);
-    await until("the sidecar to be restarted", async () => (await startedAt(`${pod}_sidecar`)) !== before.sidecar ? true : undefined, 15_000);
+    await until(
+        "the sidecar to be restarted",
+        async () => ((await startedAt(`${pod}_sidecar`)) !== before.sidecar ? true : undefined),
+        15_000,
+    );
     expect(await startedAt(`${pod}_sandbox`)).toBe(before.sandbox);
     expect(await startedAt(`${pod}_app`)).toBe(before.app);
     expect((await exec(`${pod}_sidecar`, ["test", "-f", "/tmp/alive"])).exitCode).toBe(0);
@@ -152,7 +194,11 @@ test("6: restartPolicy Never: nothing is restarted; the guardian reports the pod
     await upOk(stacks.create(), podProgram(pod, healingPod(port, { restartPolicy: "Never" })));
     const app = await startedAt(`${pod}_app`);
     await docker.getContainer(`${pod}_sandbox`).kill();
-    await until("the guardian to report the pod down", async () => /pod down: sandbox .* is not running and restartPolicy is Never/.test(await guardianLog(pod)) ? true : undefined, 10_000);
+    await until(
+        "the guardian to report the pod down",
+        async () => (/pod down: sandbox .* is not running and restartPolicy is Never/.test(await guardianLog(pod)) ? true : undefined),
+        10_000,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     expect((await inspect(`${pod}_sandbox`)).State.Running).toBe(false);
     expect(await startedAt(`${pod}_app`)).toBe(app);
@@ -170,8 +216,16 @@ test("7: destroy while the guardian runs: nothing is restarted during destroy; n
     const until_ = Math.ceil(Date.now() / 1000) + 1;
     const deletes = steps.filter((s) => s.op === "delete").map((s) => s.key);
     expect(deletes.indexOf(`${T_CONTAINER}::${pod}-guardian`)).toBeLessThan(deletes.indexOf(`${T_CONTAINER}::${pod}-app`));
-    const events = await docker.getEvents({ since, until: until_, filters: JSON.stringify({ label: [`dockerpod.pod=${pod}`], event: ["start", "restart"] }) });
-    const text = await new Promise<string>((resolve) => { let s = ""; events.on("data", (d) => (s += d)); events.on("end", () => resolve(s)); });
+    const events = await docker.getEvents({
+        since,
+        until: until_,
+        filters: JSON.stringify({ label: [`dockerpod.pod=${pod}`], event: ["start", "restart"] }),
+    });
+    const text = await new Promise<string>((resolve) => {
+        let s = "";
+        events.on("data", (d) => (s += d));
+        events.on("end", () => resolve(s));
+    });
     expect(text).toBe("");
     const left = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dockerpod.pod=${pod}`] }) });
     expect(left).toEqual([]);
@@ -184,7 +238,7 @@ test("8: two pods on one host: healing one never touches the other", async () =>
     await upOk(stacks.create(), podProgram(b, healingPod(pb)));
     const other = await Promise.all(["sandbox", "app", "sidecar", "page"].map((m) => startedAt(`${b}_${m}`)));
     await docker.getContainer(`${a}_sandbox`).kill();
-    await until("the sandbox to restart", async () => (await inspect(`${a}_sandbox`)).State.Running ? true : undefined, 10_000, 50);
+    await until("the sandbox to restart", async () => ((await inspect(`${a}_sandbox`)).State.Running ? true : undefined), 10_000, 50);
     await recovery(a, pa, docker, 20_000);
     expect(await Promise.all(["sandbox", "app", "sidecar", "page"].map((m) => startedAt(`${b}_${m}`)))).toEqual(other);
     expect(await guardianLog(b)).not.toMatch(/starting|restarting|rerunning/);

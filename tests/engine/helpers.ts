@@ -22,16 +22,23 @@ export async function requireEngine(): Promise<void> {
     try {
         await docker.ping();
     } catch (err) {
-        throw new Error(`the Docker daemon does not answer on /var/run/docker.sock (run .ci/dockerd.sh): ${(err as Error).message}`);
+        throw new Error(`the Docker daemon does not answer on /var/run/docker.sock (run .ci/dockerd.sh): ${(err as Error).message}`, {
+            cause: err,
+        });
     }
     const info = await docker.info();
     if (info.CgroupDriver !== "cgroupfs" || String(info.CgroupVersion) !== "1") {
-        throw new Error(`these tests need Docker's cgroupfs driver on cgroup v1, the daemon has ${info.CgroupDriver} on v${info.CgroupVersion}`);
+        throw new Error(
+            `these tests need Docker's cgroupfs driver on cgroup v1, the daemon has ${info.CgroupDriver} on v${info.CgroupVersion}`,
+        );
     }
     for (const image of [BUSYBOX, PAUSE]) {
-        await docker.getImage(image).inspect().catch(() => {
-            throw new Error(`test image ${image} is missing: run tests/images/build.sh`);
-        });
+        await docker
+            .getImage(image)
+            .inspect()
+            .catch(() => {
+                throw new Error(`test image ${image} is missing: run tests/images/build.sh`);
+            });
     }
 }
 
@@ -98,8 +105,14 @@ export async function engineSnapshot(): Promise<{ containers: string[]; volumes:
 
 /** The pods' cgroup directories under the test parent, in every v1 hierarchy. */
 export function existingParentDirs(): string[] {
-    return existingCgroupDirs(PARENT).flatMap((d) => fs.readdirSync(d, { withFileTypes: true })
-        .filter((e) => e.isDirectory()).map((e) => `${d}/${e.name}`)).sort();
+    return existingCgroupDirs(PARENT)
+        .flatMap((d) =>
+            fs
+                .readdirSync(d, { withFileTypes: true })
+                .filter((e) => e.isDirectory())
+                .map((e) => `${d}/${e.name}`),
+        )
+        .sort();
 }
 
 export async function inspect(container: string): Promise<Docker.ContainerInspectInfo> {

@@ -16,21 +16,51 @@ const cases: [string, string, DockerPodArgs, string][] = [
     ["a shell-injecting pod name", "x; rm -rf /", valid(), "name"],
     ["a shell-injecting podName", "ok", valid({ podName: "x; rm -rf /" }), "podName"],
     ["no containers", "empty", valid({ containers: [] }), "containers"],
-    ["a memory quantity that is not one", "badmem", valid({ containers: [{ ...app, resources: { limits: { memory: "12Q" } } }] }), "containers[0].resources.limits.memory"],
+    [
+        "a memory quantity that is not one",
+        "badmem",
+        valid({ containers: [{ ...app, resources: { limits: { memory: "12Q" } } }] }),
+        "containers[0].resources.limits.memory",
+    ],
     ["a pod memory below Docker's minimum", "tiny", valid({ resources: { limits: { memory: "1Mi" } } }), "resources.limits.memory"],
-    ["duplicate ports", "dupports", valid({
-        containers: [
-            { ...app, ports: [{ containerPort: 80 }] },
-            { ...app, name: "other", ports: [{ containerPort: 80 }] },
-        ],
-    }), "containers[1].ports[0].containerPort"],
-    ["a mount of an undeclared volume", "novol", valid({ containers: [{ ...app, volumeMounts: [{ name: "data", mountPath: "/data" }] }] }), "containers[0].volumeMounts[0].name"],
-    ["a livenessProbe", "live", valid({ containers: [{ ...app, livenessProbe: { exec: { command: ["true"] } } }] }), "containers[0].livenessProbe"],
-    ["a relative cgroupfs parent", "relparent", valid({ host: { cgroupDriver: "cgroupfs", parentSlice: "dockerpod-test" } }), "host.parentSlice"],
-    ["a container above the pod's limit", "over", valid({
-        resources: { limits: { memory: "64Mi" } },
-        containers: [{ ...app, resources: { limits: { memory: "128Mi" } } }],
-    }), "containers[0].resources.limits.memory"],
+    [
+        "duplicate ports",
+        "dupports",
+        valid({
+            containers: [
+                { ...app, ports: [{ containerPort: 80 }] },
+                { ...app, name: "other", ports: [{ containerPort: 80 }] },
+            ],
+        }),
+        "containers[1].ports[0].containerPort",
+    ],
+    [
+        "a mount of an undeclared volume",
+        "novol",
+        valid({ containers: [{ ...app, volumeMounts: [{ name: "data", mountPath: "/data" }] }] }),
+        "containers[0].volumeMounts[0].name",
+    ],
+    [
+        "a livenessProbe",
+        "live",
+        valid({ containers: [{ ...app, livenessProbe: { exec: { command: ["true"] } } }] }),
+        "containers[0].livenessProbe",
+    ],
+    [
+        "a relative cgroupfs parent",
+        "relparent",
+        valid({ host: { cgroupDriver: "cgroupfs", parentSlice: "dockerpod-test" } }),
+        "host.parentSlice",
+    ],
+    [
+        "a container above the pod's limit",
+        "over",
+        valid({
+            resources: { limits: { memory: "64Mi" } },
+            containers: [{ ...app, resources: { limits: { memory: "128Mi" } } }],
+        }),
+        "containers[0].resources.limits.memory",
+    ],
     ["a container named sandbox", "sbx", valid({ containers: [{ ...app, name: "sandbox" }] }), "containers[0].name"],
 ];
 

@@ -21,20 +21,28 @@ function podWithInits(inits: Container[]): DockerPodArgs {
         terminationGracePeriodSeconds: 1,
         volumes: [{ name: "work", emptyDir: {} }],
         initContainers: inits,
-        containers: [{
-            name: "app", image: BUSYBOX, imagePullPolicy: "Never", volumeMounts: WORK,
-            command: ["sh", "-c", `echo app >> /work/order; ${IDLE_SCRIPT}`],
-        }],
+        containers: [
+            {
+                name: "app",
+                image: BUSYBOX,
+                imagePullPolicy: "Never",
+                volumeMounts: WORK,
+                command: ["sh", "-c", `echo app >> /work/order; ${IDLE_SCRIPT}`],
+            },
+        ],
     };
 }
 
 describe("init containers", () => {
     test("6: run to completion, in order, before the app starts", async () => {
         const pod = podName("init");
-        await upOk(stacks.create(), podProgram(pod, podWithInits([
-            init("first", "sleep 1; echo first >> /work/order"),
-            init("second", "echo second >> /work/order"),
-        ])));
+        await upOk(
+            stacks.create(),
+            podProgram(
+                pod,
+                podWithInits([init("first", "sleep 1; echo first >> /work/order"), init("second", "echo second >> /work/order")]),
+            ),
+        );
         const order = await exec(`${pod}_app`, ["cat", "/work/order"]);
         expect(order.stdout.split("\n").filter(Boolean)).toEqual(["first", "second", "app"]);
         const [first, second, app] = await Promise.all(["first", "second", "app"].map((n) => inspect(`${pod}_${n}`)));
@@ -74,7 +82,10 @@ describe("emptyDir", () => {
         terminationGracePeriodSeconds: 1,
         volumes: [{ name: "scratch", emptyDir: {} }],
         containers: ["writer", "reader"].map((name) => ({
-            name, image: BUSYBOX, imagePullPolicy: "Never" as const, command: IDLE,
+            name,
+            image: BUSYBOX,
+            imagePullPolicy: "Never" as const,
+            command: IDLE,
             volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
         })),
     };
@@ -99,20 +110,25 @@ describe("readinessProbe", () => {
         return {
             host: HOST,
             terminationGracePeriodSeconds: 1,
-            containers: [{
-                name: "app", image: BUSYBOX, imagePullPolicy: "Never", command,
-                readinessProbe: { exec: { command: probe }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold },
-            }],
+            containers: [
+                {
+                    name: "app",
+                    image: BUSYBOX,
+                    imagePullPolicy: "Never",
+                    command,
+                    readinessProbe: { exec: { command: probe }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold },
+                },
+            ],
         };
     }
 
     test("8: the up returns only once the container is healthy", async () => {
         const pod = podName("ready");
         const started = Date.now();
-        await upOk(stacks.create(), podProgram(pod, probed(
-            ["sh", "-c", `sleep 3; touch /tmp/ready; ${IDLE_SCRIPT}`],
-            ["test", "-f", "/tmp/ready"],
-        )));
+        await upOk(
+            stacks.create(),
+            podProgram(pod, probed(["sh", "-c", `sleep 3; touch /tmp/ready; ${IDLE_SCRIPT}`], ["test", "-f", "/tmp/ready"])),
+        );
         expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
         expect((await inspect(`${pod}_app`)).State.Health?.Status).toBe("healthy");
     });
@@ -134,7 +150,8 @@ describe("refresh and drift", () => {
     test("a container removed or stopped by hand is recreated by the next up", async () => {
         const pod = podName("drift");
         const args: DockerPodArgs = {
-            host: HOST, terminationGracePeriodSeconds: 1,
+            host: HOST,
+            terminationGracePeriodSeconds: 1,
             containers: ["one", "two"].map((name) => ({ name, image: BUSYBOX, imagePullPolicy: "Never" as const, command: IDLE })),
         };
         const stack = stacks.create();
@@ -147,8 +164,12 @@ describe("refresh and drift", () => {
         expect(stack.state.has(`${T_CONTAINER}::${pod}-two`)).toBe(false);
 
         const run = await upOk(stack, podProgram(pod, args));
-        expect(run.steps.filter((s) => s.op === "create").map((s) => s.key).sort())
-            .toEqual([`${T_CONTAINER}::${pod}-one`, `${T_CONTAINER}::${pod}-two`]);
+        expect(
+            run.steps
+                .filter((s) => s.op === "create")
+                .map((s) => s.key)
+                .sort(),
+        ).toEqual([`${T_CONTAINER}::${pod}-one`, `${T_CONTAINER}::${pod}-two`]);
         for (const n of ["one", "two"]) expect((await inspect(`${pod}_${n}`)).State.Running).toBe(true);
         expect((await inspect(`${pod}_sandbox`)).Id).toBe(sandboxId);
         expect((await podObjects(pod)).containers).toHaveLength(3);
@@ -164,7 +185,8 @@ describe("moving the pod's cgroup parent", () => {
     test("a changed host.parentSlice moves the running pod", async () => {
         const pod = podName("move");
         const args = (parentSlice: string): DockerPodArgs => ({
-            host: { cgroupDriver: "cgroupfs", parentSlice }, terminationGracePeriodSeconds: 1,
+            host: { cgroupDriver: "cgroupfs", parentSlice },
+            terminationGracePeriodSeconds: 1,
             containers: [{ name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE }],
         });
         const stack = stacks.create();

@@ -28,7 +28,10 @@ function hogPod(podLimit: string): DockerPodArgs {
         terminationGracePeriodSeconds: 0,
         resources: { limits: { memory: podLimit } },
         containers: ["a", "b"].map((name) => ({
-            name, image: BUSYBOX, imagePullPolicy: "Never" as const, command: HOG,
+            name,
+            image: BUSYBOX,
+            imagePullPolicy: "Never" as const,
+            command: HOG,
             resources: { limits: { memory: "48Mi" } },
         })),
     };
@@ -91,10 +94,12 @@ describe("limits change in place", () => {
 
         const run = await upOk(stack, podProgram(pod, args("64Mi", "256Mi", "1")));
         const changed = run.steps.filter((s) => s.op !== "same");
-        expect(changed.map((s) => [s.op, s.key])).toEqual(expect.arrayContaining([
-            ["update", `${T_CONTAINER}::${pod}-app`],
-            ["update", `${T_COMMAND}::${pod}-slice`],
-        ]));
+        expect(changed.map((s) => [s.op, s.key])).toEqual(
+            expect.arrayContaining([
+                ["update", `${T_CONTAINER}::${pod}-app`],
+                ["update", `${T_COMMAND}::${pod}-slice`],
+            ]),
+        );
         expect(changed.every((s) => s.op === "update")).toBe(true);
         const after = await inspect(`${pod}_app`);
         expect(after.Id).toBe(before.Id);

@@ -20,7 +20,20 @@ import { checkPod, podPayloads } from "../../sdk/core/pod";
 import { SandboxSpec } from "../../sdk/core/sandbox";
 import { Container, PayloadContainerArgs, SandboxContainerArgs } from "../../sdk/types";
 import { RealStacks, previewSteps } from "../support/pulumi";
-import { BUSYBOX, HOST, IDLE, PARENT, PAUSE, docker as engine, existingParentDirs, freePort, httpGet, inspect, podName, requireEngine } from "./helpers";
+import {
+    BUSYBOX,
+    HOST,
+    IDLE,
+    PARENT,
+    PAUSE,
+    docker as engine,
+    existingParentDirs,
+    freePort,
+    httpGet,
+    inspect,
+    podName,
+    requireEngine,
+} from "./helpers";
 
 jest.setTimeout(600_000);
 
@@ -57,27 +70,52 @@ function partsPod(pod: string, port: number, shape: Shape): auto.PulumiFn {
         const volumes = [{ name: "www", emptyDir: {} }];
         const data = new docker.Volume(`${pod}-www`, { name: `${pod}_www`, labels: [{ label: "dockerpod.pod", value: pod }] });
         const sandbox = new SandboxContainer(`${pod}-sandbox`, {
-            podName: pod, image: PAUSE, cgroupParent,
+            podName: pod,
+            image: PAUSE,
+            cgroupParent,
             ports: [{ containerPort: 8080, hostPort: port, hostIP: "127.0.0.1" }],
             dnsConfig: { nameservers: ["127.0.0.11"], searches: ["corp.example"], options: [{ name: "ndots", value: "2" }] },
             hostAliases: [{ ip: "10.0.0.7", hostnames: ["db.internal"] }],
         });
-        const payload = (container: Container) => new PayloadContainer(`${pod}-${container.name}`, {
-            podName: pod, sandboxId: sandbox.containerId, cgroupParent, volumes, container, terminationGracePeriodSeconds: 1,
-        }, { dependsOn: [data] });
+        const payload = (container: Container) =>
+            new PayloadContainer(
+                `${pod}-${container.name}`,
+                {
+                    podName: pod,
+                    sandboxId: sandbox.containerId,
+                    cgroupParent,
+                    volumes,
+                    container,
+                    terminationGracePeriodSeconds: 1,
+                },
+                { dependsOn: [data] },
+            );
         const app = payload({
-            name: "app", image: BUSYBOX, imagePullPolicy: "Never",
+            name: "app",
+            image: BUSYBOX,
+            imagePullPolicy: "Never",
             command: ["sh", "-c", "cat /etc/greeting > /www/index.html && exec httpd -f -p 8080 -h /www"],
             workingDir: "/tmp/",
             env: [{ name: "GREETING", value: "hello" }],
             volumeMounts: [{ name: "www", mountPath: "/www" }],
             files: [{ path: "/etc/greeting", content: "hello from the real engine\n" }],
             resources: { limits: { memory: shape.appMemory, cpu: shape.appCpu }, requests: { memory: "8Mi", cpu: "100m" } },
-            readinessProbe: { exec: { command: ["test", "-s", "/www/index.html"] }, periodSeconds: 1, timeoutSeconds: 60, initialDelaySeconds: 90 },
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "SETUID", "SETGID"] } },
+            readinessProbe: {
+                exec: { command: ["test", "-s", "/www/index.html"] },
+                periodSeconds: 1,
+                timeoutSeconds: 60,
+                initialDelaySeconds: 90,
+            },
+            securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "SETUID", "SETGID"] },
+            },
         });
         const sidecar = payload({
-            name: "sidecar", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
+            name: "sidecar",
+            image: BUSYBOX,
+            imagePullPolicy: "Never",
+            command: IDLE,
             resources: { limits: { memory: "16Mi", cpu: "2" } },
             securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true },
         });
@@ -143,11 +181,19 @@ describe("a host-network pod on the real engine", () => {
         const pod = podName("realhost");
         const stack = await stacks.create("dockerpod-real", "hostnet", async () => {
             const sandbox = new SandboxContainer(`${pod}-sandbox`, {
-                podName: pod, image: PAUSE, cgroupParent: `${PARENT}/${pod}`, hostNetwork: true, hostIPC: true,
+                podName: pod,
+                image: PAUSE,
+                cgroupParent: `${PARENT}/${pod}`,
+                hostNetwork: true,
+                hostIPC: true,
                 shareProcessNamespace: true,
             });
             const app = new PayloadContainer(`${pod}-app`, {
-                podName: pod, sandboxId: sandbox.containerId, cgroupParent: `${PARENT}/${pod}`, hostIPC: true, shareProcessNamespace: true,
+                podName: pod,
+                sandboxId: sandbox.containerId,
+                cgroupParent: `${PARENT}/${pod}`,
+                hostIPC: true,
+                shareProcessNamespace: true,
                 terminationGracePeriodSeconds: 1,
                 container: { name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE, resources: { limits: { cpu: "250m" } } },
             });
@@ -181,24 +227,42 @@ function podTree(pod: string, tree: "flat" | "parts"): auto.PulumiFn {
     return async () => {
         const owner = new EarlierPod(pod);
         const spec = checkPod(pod, {
-            host: HOST, sandboxImage: PAUSE,
+            host: HOST,
+            sandboxImage: PAUSE,
             containers: [{ name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE }],
             terminationGracePeriodSeconds: 1,
         });
         const [payload] = podPayloads(spec);
         const cgroupParent = spec.slice.cgroupParent;
         if (tree === "flat") {
-            const image = buildImage(`${pod}-sandbox-image`, spec.sandbox.image, spec.sandbox.pullPolicy, { parent: owner }, "sandboxImage");
+            const image = buildImage(
+                `${pod}-sandbox-image`,
+                spec.sandbox.image,
+                spec.sandbox.pullPolicy,
+                { parent: owner },
+                "sandboxImage",
+            );
             const labels = { [LABEL_POD]: pod };
             const sandbox = buildSandbox(`${pod}-sandbox`, spec.sandbox, { image: image.image, cgroupParent, labels }, { parent: owner });
             buildPayload(`${pod}-app`, payload, { image: BUSYBOX, sandboxId: sandbox.id, cgroupParent, labels }, { parent: owner });
             return {};
         }
-        const sandbox = new SandboxContainer(`${pod}-sandbox`, handToPart<SandboxContainerArgs, SandboxSpec>(
-            { podName: pod, cgroupParent }, { spec: spec.sandbox, dependsOn: [], labels: {}, pod: owner }), { parent: owner });
-        new PayloadContainer(`${pod}-app`, handToPart<PayloadContainerArgs, PayloadSpec>(
-            { podName: pod, container: { name: "app", image: BUSYBOX }, sandboxId: sandbox.containerId, cgroupParent },
-            { spec: payload, dependsOn: [], labels: {}, pod: owner }), { parent: owner });
+        const sandbox = new SandboxContainer(
+            `${pod}-sandbox`,
+            handToPart<SandboxContainerArgs, SandboxSpec>(
+                { podName: pod, cgroupParent },
+                { spec: spec.sandbox, dependsOn: [], labels: {}, pod: owner },
+            ),
+            { parent: owner },
+        );
+        new PayloadContainer(
+            `${pod}-app`,
+            handToPart<PayloadContainerArgs, PayloadSpec>(
+                { podName: pod, container: { name: "app", image: BUSYBOX }, sandboxId: sandbox.containerId, cgroupParent },
+                { spec: payload, dependsOn: [], labels: {}, pod: owner },
+            ),
+            { parent: owner },
+        );
         return {};
     };
 }
@@ -213,7 +277,9 @@ describe("an existing pod moved under its parts on the real engine", () => {
         stack.workspace.program = podTree(pod, "parts");
         const events: auto.EngineEvent[] = [];
         await stack.preview({ diff: true, color: "never", onEvent: (e) => events.push(e) });
-        const steps = events.map((e) => e.resourcePreEvent?.metadata).filter((m) => m !== undefined && m.op !== "same")
+        const steps = events
+            .map((e) => e.resourcePreEvent?.metadata)
+            .filter((m) => m !== undefined && m.op !== "same")
             .map((m) => `${m!.op} ${m!.type}`);
         expect(steps.sort()).toEqual(["create dockerpod:index:PayloadContainer", "create dockerpod:index:SandboxContainer"]);
 
@@ -230,11 +296,22 @@ function servingPod(pod: string, port: number): auto.PulumiFn {
     return async () => {
         const cgroupParent = `${PARENT}/${pod}`;
         const sandbox = new SandboxContainer(`${pod}-sandbox`, {
-            podName: pod, image: PAUSE, cgroupParent, ports: [{ containerPort: 8080, hostPort: port, hostIP: "127.0.0.1" }],
+            podName: pod,
+            image: PAUSE,
+            cgroupParent,
+            ports: [{ containerPort: 8080, hostPort: port, hostIP: "127.0.0.1" }],
         });
         new PayloadContainer(`${pod}-app`, {
-            podName: pod, sandboxId: sandbox.containerId, cgroupParent, terminationGracePeriodSeconds: 1,
-            container: { name: "app", image: BUSYBOX, imagePullPolicy: "Never", command: ["sh", "-c", "hostname > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"] },
+            podName: pod,
+            sandboxId: sandbox.containerId,
+            cgroupParent,
+            terminationGracePeriodSeconds: 1,
+            container: {
+                name: "app",
+                image: BUSYBOX,
+                imagePullPolicy: "Never",
+                command: ["sh", "-c", "hostname > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"],
+            },
         });
         return {};
     };
@@ -249,15 +326,20 @@ describe("two stacks, one pod name, on the real engine", () => {
         const running = { sandbox: (await inspect(`${pod}_sandbox`)).Id, app: (await inspect(`${pod}_app`)).Id };
 
         const second = await stacks.create("dockerpod-real", "twice-b", servingPod(pod, await freePort()));
-        const failure = await second.up({ color: "never" }).then(() => undefined, (error: Error) => error);
+        const failure = await second.up({ color: "never" }).then(
+            () => undefined,
+            (error: Error) => error,
+        );
         expect(failure).toBeDefined();
         expect(String(failure!.message)).toContain(`The container name "/${pod}_sandbox" is already in use`);
 
         // Nothing of the first pod was adopted, stopped or replaced, and the second stack holds nothing.
         const check = async () => {
             const sandbox = await inspect(`${pod}_sandbox`);
-            expect({ sandbox: sandbox.Id, app: (await inspect(`${pod}_app`)).Id, running: sandbox.State.Running })
-                .toEqual({ ...running, running: true });
+            expect({ sandbox: sandbox.Id, app: (await inspect(`${pod}_app`)).Id, running: sandbox.State.Running }).toEqual({
+                ...running,
+                running: true,
+            });
             expect(await httpGet(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, body: `${pod}\n` });
         };
         await check();

@@ -10,9 +10,7 @@ import { DockerPod } from "../../sdk";
 import { loadExample } from "../support/examples";
 import { T_CONTAINER, T_IMAGE, Realizer, changes } from "../support/realizer";
 import { TestRegistry, startRegistry } from "../support/registry";
-import {
-    BUSYBOX, HOST, PARENT, Stacks, docker as engine, freePort, httpGet, inspect, podObjects, requireEngine, value,
-} from "./helpers";
+import { BUSYBOX, HOST, PARENT, Stacks, docker as engine, freePort, httpGet, inspect, podObjects, requireEngine, value } from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -26,7 +24,10 @@ const local = (version: string) => `dockerpod-test/web:${version}-${process.pid}
  * `version`) on port 8080, and exits on SIGTERM (so a stop takes no grace).
  */
 async function webImage(version: string): Promise<string> {
-    const helper = await engine.createContainer({ Image: BUSYBOX, Cmd: ["sh", "-c", `mkdir -p /www && echo ${version} > /www/index.html`] });
+    const helper = await engine.createContainer({
+        Image: BUSYBOX,
+        Cmd: ["sh", "-c", `mkdir -p /www && echo ${version} > /www/index.html`],
+    });
     try {
         await helper.start();
         await helper.wait();
@@ -42,7 +43,11 @@ async function webImage(version: string): Promise<string> {
 async function forgetPulls(): Promise<void> {
     for (const image of await engine.listImages()) {
         for (const ref of [...(image.RepoDigests ?? []), ...(image.RepoTags ?? [])]) {
-            if (ref.startsWith(`${registry.host}/`)) await engine.getImage(ref).remove({ noprune: true }).catch(() => undefined);
+            if (ref.startsWith(`${registry.host}/`))
+                await engine
+                    .getImage(ref)
+                    .remove({ noprune: true })
+                    .catch(() => undefined);
         }
     }
 }
@@ -62,7 +67,11 @@ afterEach(async () => {
 
 afterAll(async () => {
     await registry?.stop();
-    for (const v of ["v1", "v2"]) await engine.getImage(local(v)).remove({ force: true }).catch(() => undefined);
+    for (const v of ["v1", "v2"])
+        await engine
+            .getImage(local(v))
+            .remove({ force: true })
+            .catch(() => undefined);
 });
 
 /** `dockerpod` for the example, with the resource options the engine would observe itself. */
@@ -78,17 +87,23 @@ function observed(transformations: pulumi.ResourceTransformation[]): typeof sdk 
 /** `pulumi up` of examples/private-registry with this stack config. */
 function upExample(stack: Realizer, config: Record<string, string>) {
     return stack.up((t) => {
-        pulumi.runtime.setAllConfig(
-            Object.fromEntries(Object.entries(config).map(([k, v]) => [`project:${k}`, v])), ["project:registryPassword"]);
+        pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`project:${k}`, v])), [
+            "project:registryPassword",
+        ]);
         return loadExample("private-registry", observed(t));
     });
 }
 
 function exampleConfig(hostPort: number, password = registry.password): Record<string, string> {
     return {
-        registry: registry.host, registryScheme: "http", registryUser: registry.username, registryPassword: password,
-        image: `${registry.host}/${REPOSITORY}:1`, hostPort: String(hostPort),
-        cgroupDriver: HOST.cgroupDriver, parentSlice: PARENT,
+        registry: registry.host,
+        registryScheme: "http",
+        registryUser: registry.username,
+        registryPassword: password,
+        image: `${registry.host}/${REPOSITORY}:1`,
+        hostPort: String(hostPort),
+        cgroupDriver: HOST.cgroupDriver,
+        parentSlice: PARENT,
     };
 }
 
@@ -115,7 +130,9 @@ describe("examples/private-registry against a registry with htpasswd auth", () =
         const summary = String(await value(outputs.summary));
         expect(summary).toContain(`${registry.host}/${REPOSITORY}:1`);
         const everything = JSON.stringify([
-            summary, await value(outputs.containerIds), [...stack.state.values()].map((e) => [e.inputs, e.outputs]),
+            summary,
+            await value(outputs.containerIds),
+            [...stack.state.values()].map((e) => [e.inputs, e.outputs]),
             (await inspect("web_app")).Config.Env,
         ]);
         expect(everything).not.toContain(registry.password);
@@ -128,7 +145,9 @@ describe("examples/private-registry against a registry with htpasswd auth", () =
         const run = await upExample(stack, exampleConfig(await freePort(), wrong));
         const message = errorsOf(run);
         // Always asks the registry for the digest first, with the provider's credentials.
-        expect(message).toContain(`Got error when attempting to fetch image version ${REPOSITORY}:1 from registry: Bad credentials: 401 Unauthorized`);
+        expect(message).toContain(
+            `Got error when attempting to fetch image version ${REPOSITORY}:1 from registry: Bad credentials: 401 Unauthorized`,
+        );
         expect(message).not.toContain(wrong);
         expect(message).not.toContain(registry.password);
         // Nothing half-made: no slice, volume or container; only the sandbox's (local) image is in the state.
@@ -145,10 +164,15 @@ describe("examples/private-registry against a registry with htpasswd auth", () =
             const access = new docker.Provider("registry", {
                 registryAuth: [{ address: registry.address, username: registry.username, password: pulumi.secret(wrong) }],
             });
-            return new DockerPod("web", {
-                host: HOST, terminationGracePeriodSeconds: 1,
-                containers: [{ name: "app", image }],
-            }, { providers: { docker: access }, transformations: t });
+            return new DockerPod(
+                "web",
+                {
+                    host: HOST,
+                    terminationGracePeriodSeconds: 1,
+                    containers: [{ name: "app", image }],
+                },
+                { providers: { docker: access }, transformations: t },
+            );
         });
         const message = errorsOf(run);
         expect(message).toContain(`Unable to read Docker image into resource: unable to pull image ${image}`);
@@ -165,10 +189,11 @@ describe("imagePullPolicy Always against the registry", () => {
         const first = await registry.push(local("v1"), REPOSITORY, "1");
         const port = await freePort();
         const stack = stacks.create();
-        const up = () => upExample(stack, exampleConfig(port)).then((r) => {
-            if (r.errors.length) throw new Error(errorsOf(r));
-            return r;
-        });
+        const up = () =>
+            upExample(stack, exampleConfig(port)).then((r) => {
+                if (r.errors.length) throw new Error(errorsOf(r));
+                return r;
+            });
         await up();
         const sandboxBefore = (await inspect("web_sandbox")).Id;
         expect(await httpGet(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, body: "v1\n" });

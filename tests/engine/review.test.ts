@@ -4,7 +4,19 @@
 import { DockerPodArgs } from "../../sdk/types";
 import { T_COMMAND, T_CONTAINER, changes, exec, readCgroup } from "../support/realizer";
 import {
-    BUSYBOX, HOST, IDLE, PARENT, Stacks, docker, freePort, httpGet, inspect, podName, podProgram, requireEngine, upOk,
+    BUSYBOX,
+    HOST,
+    IDLE,
+    PARENT,
+    Stacks,
+    docker,
+    freePort,
+    httpGet,
+    inspect,
+    podName,
+    podProgram,
+    requireEngine,
+    upOk,
 } from "./helpers";
 
 jest.setTimeout(120_000);
@@ -20,7 +32,9 @@ function webPod(port: number, change: Partial<DockerPodArgs> = {}, appMemory = "
         resources: { limits: { memory: podMemory, cpu: "500m" } },
         containers: [
             {
-                name: "app", image: BUSYBOX, imagePullPolicy: "Never",
+                name: "app",
+                image: BUSYBOX,
+                imagePullPolicy: "Never",
                 command: ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 80 -h /www"],
                 ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
                 resources: { limits: { memory: appMemory } },
@@ -72,9 +86,15 @@ test("a sandbox change replaces the pod; the sidecar reaches the app on localhos
     const run = await upOk(stack, podProgram(pod, webPod(port, { hostname: "renamed" })));
     // The sandbox is replaced delete-before-create; its payloads go first (cascade) and come back with its new id.
     const changed = run.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.key.split("::")[1]}`);
-    expect(changed).toEqual(expect.arrayContaining([
-        `delete ${pod}-app`, `delete ${pod}-sidecar`, `replace ${pod}-sandbox`, `create ${pod}-app`, `create ${pod}-sidecar`,
-    ]));
+    expect(changed).toEqual(
+        expect.arrayContaining([
+            `delete ${pod}-app`,
+            `delete ${pod}-sidecar`,
+            `replace ${pod}-sandbox`,
+            `create ${pod}-app`,
+            `create ${pod}-sidecar`,
+        ]),
+    );
     expect(changed.filter((c) => c.endsWith("-slice") || c.includes("-image"))).toEqual([]);
     const after = await identity(pod);
     for (const m of ["sandbox", "app", "sidecar"]) expect(after[m]).not.toEqual(before[m]);

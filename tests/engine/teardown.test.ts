@@ -6,8 +6,22 @@ import * as path from "path";
 import { DockerPodArgs } from "../../sdk/types";
 import { T_CONTAINER, exec } from "../support/realizer";
 import {
-    BUSYBOX, HOST, IDLE, PARENT, PAUSE, Stacks, docker, existingParentDirs, freePort, httpGet, inspect, podName,
-    podObjects, podProgram, requireEngine, upOk,
+    BUSYBOX,
+    HOST,
+    IDLE,
+    PARENT,
+    PAUSE,
+    Stacks,
+    docker,
+    existingParentDirs,
+    freePort,
+    httpGet,
+    inspect,
+    podName,
+    podObjects,
+    podProgram,
+    requireEngine,
+    upOk,
 } from "./helpers";
 
 jest.setTimeout(120_000);
@@ -22,12 +36,16 @@ function webPod(port: number): DockerPodArgs {
         terminationGracePeriodSeconds: 1,
         resources: { limits: { memory: "64Mi" } },
         volumes: [{ name: "www", emptyDir: {} }],
-        containers: [{
-            name: "web", image: BUSYBOX, imagePullPolicy: "IfNotPresent",
-            command: ["sh", "-c", "echo $HOSTNAME > /www/index.html; exec httpd -f -p 80 -h /www"],
-            ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
-            volumeMounts: [{ name: "www", mountPath: "/www" }],
-        }],
+        containers: [
+            {
+                name: "web",
+                image: BUSYBOX,
+                imagePullPolicy: "IfNotPresent",
+                command: ["sh", "-c", "echo $HOSTNAME > /www/index.html; exec httpd -f -p 80 -h /www"],
+                ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
+                volumeMounts: [{ name: "www", mountPath: "/www" }],
+            },
+        ],
     };
 }
 
@@ -87,23 +105,30 @@ describe("terminationGracePeriodSeconds", () => {
         const pod = podName("grace");
         const grace = 3;
         const stack = stacks.create();
-        await upOk(stack, podProgram(pod, {
-            host: HOST,
-            terminationGracePeriodSeconds: grace,
-            volumes: [{ name: "out", hostPath: { path: out } }],
-            containers: [
-                {
-                    name: "polite", image: BUSYBOX, imagePullPolicy: "Never",
-                    command: ["sh", "-c", "trap 'echo clean > /out/polite; exit 0' TERM; while :; do sleep 1 & wait $!; done"],
-                    volumeMounts: [{ name: "out", mountPath: "/out" }],
-                },
-                {
-                    name: "stubborn", image: BUSYBOX, imagePullPolicy: "Never",
-                    command: ["sh", "-c", "trap '' TERM; while :; do sleep 1; done"],
-                },
-                { name: "idle", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE },
-            ],
-        }));
+        await upOk(
+            stack,
+            podProgram(pod, {
+                host: HOST,
+                terminationGracePeriodSeconds: grace,
+                volumes: [{ name: "out", hostPath: { path: out } }],
+                containers: [
+                    {
+                        name: "polite",
+                        image: BUSYBOX,
+                        imagePullPolicy: "Never",
+                        command: ["sh", "-c", "trap 'echo clean > /out/polite; exit 0' TERM; while :; do sleep 1 & wait $!; done"],
+                        volumeMounts: [{ name: "out", mountPath: "/out" }],
+                    },
+                    {
+                        name: "stubborn",
+                        image: BUSYBOX,
+                        imagePullPolicy: "Never",
+                        command: ["sh", "-c", "trap '' TERM; while :; do sleep 1; done"],
+                    },
+                    { name: "idle", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE },
+                ],
+            }),
+        );
         const steps = await stack.destroy();
         const stepOf = (name: string) => steps.find((s) => s.key === `${T_CONTAINER}::${pod}-${name}`)!;
 
@@ -132,7 +157,8 @@ describe("a pod touches nothing that is not its own", () => {
             const stack = stacks.create();
             const run = await stack.up(podProgram(pod, { ...webPod(await freePort()), resources: { limits: { memory: "64Mi" } } }));
             expect(run.errors.map((e) => e.message).join("\n")).toMatch(
-                new RegExp(`taking over ${PARENT}/${pod} refused: the cgroup ${theirs} exists and is not this pod's`));
+                new RegExp(`taking over ${PARENT}/${pod} refused: the cgroup ${theirs} exists and is not this pod's`),
+            );
             // Their limit is untouched, and no container of the pod was made.
             expect(fs.readFileSync(`${theirs}/memory.limit_in_bytes`, "utf8").trim()).toBe(String(100 * 2 ** 20));
             expect((await podObjects(pod)).containers).toEqual([]);

@@ -24,17 +24,34 @@ export async function startDedicatedDaemon(name: string, images: string[], subne
     const dataRoot = `/var/lib/${name}`;
     const bridge = name.replace(/[^a-z0-9]/g, "").slice(0, 12) + "0";
     fs.mkdirSync(root, { recursive: true });
-    sh(`ip link show ${bridge} >/dev/null 2>&1 || { ip link add ${bridge} type bridge && ip addr add ${subnet} dev ${bridge} && ip link set ${bridge} up; }`);
+    sh(
+        `ip link show ${bridge} >/dev/null 2>&1 || { ip link add ${bridge} type bridge && ip addr add ${subnet} dev ${bridge} && ip link set ${bridge} up; }`,
+    );
     let child: ChildProcess | undefined;
     const docker = new Docker({ socketPath: socket });
 
     const start = async () => {
         const log = fs.openSync(`${root}/dockerd.log`, "a");
-        child = spawn("dockerd", [
-            "--host", `unix://${socket}`, "--data-root", dataRoot, "--exec-root", `${root}/exec`,
-            "--pidfile", `${root}/docker.pid`, "--bridge", bridge, "--iptables=false", "--ip-masq=false",
-            "--exec-opt", "native.cgroupdriver=cgroupfs",
-        ], { stdio: ["ignore", log, log] });
+        child = spawn(
+            "dockerd",
+            [
+                "--host",
+                `unix://${socket}`,
+                "--data-root",
+                dataRoot,
+                "--exec-root",
+                `${root}/exec`,
+                "--pidfile",
+                `${root}/docker.pid`,
+                "--bridge",
+                bridge,
+                "--iptables=false",
+                "--ip-masq=false",
+                "--exec-opt",
+                "native.cgroupdriver=cgroupfs",
+            ],
+            { stdio: ["ignore", log, log] },
+        );
         const deadline = Date.now() + 60_000;
         for (;;) {
             try {
@@ -59,10 +76,16 @@ export async function startDedicatedDaemon(name: string, images: string[], subne
     return {
         socket,
         docker,
-        restart: async () => { await halt(); await start(); },
+        restart: async () => {
+            await halt();
+            await start();
+        },
         stop: async () => {
             for (const c of await docker.listContainers({ all: true }).catch(() => [])) {
-                await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+                await docker
+                    .getContainer(c.Id)
+                    .remove({ force: true })
+                    .catch(() => undefined);
             }
             await halt();
             sh(`ip link del ${bridge} 2>/dev/null || true; rm -rf ${dataRoot} ${root}`);

@@ -11,8 +11,19 @@ export type Change = "same" | "update" | "replace";
 export const CONTAINER_IN_PLACE = new Set(["restart", "maxRetryCount", "cpuShares", "memory", "memoryReservation", "memorySwap", "cpuSet"]);
 /** docker.Container fields only written to state: changing them changes nothing live. */
 export const CONTAINER_STATE_ONLY = new Set([
-    "healthcheck", "init", "tmpfs", "cpuPeriod", "cpuQuota", "rm", "start", "wait", "waitTimeout", "attach", "logs",
-    "destroyGraceSeconds", "mustRun",
+    "healthcheck",
+    "init",
+    "tmpfs",
+    "cpuPeriod",
+    "cpuQuota",
+    "rm",
+    "start",
+    "wait",
+    "waitTimeout",
+    "attach",
+    "logs",
+    "destroyGraceSeconds",
+    "mustRun",
 ]);
 
 /** Fields that changed between two input sets (deep comparison). */

@@ -20,7 +20,15 @@ export function loadExample(dir: string, dockerpod: typeof sdk = sdk): Record<st
         fileName: file,
     });
     const module = { exports: {} as Record<string, unknown> };
+    // The example's own `require`, as Node would give it (the package itself resolved to this checkout).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = (id: string) => (id === "dockerpod" ? dockerpod : require(id));
-    new Function("exports", "require", "module", "__filename", "__dirname", outputText)(module.exports, load, module, file, path.dirname(file));
+    new Function("exports", "require", "module", "__filename", "__dirname", outputText)(
+        module.exports,
+        load,
+        module,
+        file,
+        path.dirname(file),
+    );
     return module.exports;
 }

@@ -42,7 +42,9 @@ function providerOutputs(args: pulumi.runtime.MockResourceArgs, generation: numb
  * `registryDigests` are what getRegistryImage answers in each run (a tag that moved in between).
  */
 export async function plan(
-    before: Program, after: Program, options: { preview: boolean; registryDigests?: [string, string] },
+    before: Program,
+    after: Program,
+    options: { preview: boolean; registryDigests?: [string, string] },
 ): Promise<Plan> {
     const [digestBefore, digestAfter] = options.registryDigests ?? [undefined, undefined];
     const first = new RecordingMocks({ registryDigest: digestBefore });
@@ -57,7 +59,7 @@ export async function plan(
 
     const replaceOnChanges = new Map<string, string[]>();
     const observe: pulumi.ResourceTransformation = (args) => {
-        replaceOnChanges.set(args.name, ((args.opts as pulumi.CustomResourceOptions).replaceOnChanges) ?? []);
+        replaceOnChanges.set(args.name, (args.opts as pulumi.CustomResourceOptions).replaceOnChanges ?? []);
         return undefined;
     };
     const steps: Record<string, PlannedStep> = {};

@@ -28,11 +28,13 @@ export function toolchain(): string {
     if (cached) return cached;
     try {
         cached = execFileSync("bash", [path.join(ROOT, "toolchain/build.sh")], {
-            encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            maxBuffer: 64 * 1024 * 1024,
         }).trim();
     } catch (err) {
         const e = err as { stderr?: string; message: string };
-        throw new Error(`the Pulumi toolchain did not build (bash toolchain/build.sh): ${e.message}\n${e.stderr ?? ""}`);
+        throw new Error(`the Pulumi toolchain did not build (bash toolchain/build.sh): ${e.message}\n${e.stderr ?? ""}`, { cause: err });
     }
     return cached;
 }
@@ -48,17 +50,20 @@ export class RealStacks {
         const backend = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-state-"));
         this.dirs.push(backend);
         const pulumiCommand = await auto.PulumiCommand.get({ root: cache });
-        const created = await auto.LocalWorkspace.createOrSelectStack({ projectName: project, stackName: stack, program }, {
-            pulumiCommand,
-            workDir: backend,
-            projectSettings: { name: project, runtime: "nodejs", backend: { url: `file://${backend}` } },
-            envVars: {
-                PULUMI_HOME: path.join(cache, "home"),
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-                PULUMI_CONFIG_PASSPHRASE: "",
+        const created = await auto.LocalWorkspace.createOrSelectStack(
+            { projectName: project, stackName: stack, program },
+            {
+                pulumiCommand,
+                workDir: backend,
+                projectSettings: { name: project, runtime: "nodejs", backend: { url: `file://${backend}` } },
+                envVars: {
+                    PULUMI_HOME: path.join(cache, "home"),
+                    PULUMI_SKIP_UPDATE_CHECK: "true",
+                    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                    PULUMI_CONFIG_PASSPHRASE: "",
+                },
             },
-        });
+        );
         this.stacks.push(created);
         return created;
     }
@@ -85,8 +90,10 @@ const REPLACEMENT_HALVES = new Set(["create-replacement", "delete-replaced"]);
 export function plannedSteps(events: auto.EngineEvent[]): string[] {
     return events
         .map((e) => e.resourcePreEvent?.metadata)
-        .filter((m): m is NonNullable<typeof m> =>
-            m !== undefined && m.op !== "same" && !REPLACEMENT_HALVES.has(m.op) && m.type !== "pulumi:pulumi:Stack")
+        .filter(
+            (m): m is NonNullable<typeof m> =>
+                m !== undefined && m.op !== "same" && !REPLACEMENT_HALVES.has(m.op) && m.type !== "pulumi:pulumi:Stack",
+        )
         .map((m) => `${m.op} ${m.urn.split("::").pop()}${m.diffs?.length ? `(${[...m.diffs].sort().join(",")})` : ""}`)
         .sort();
 }

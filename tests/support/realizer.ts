@@ -119,20 +119,92 @@ interface ObservedOpts {
 
 /** Every Container input the realizer applies; anything else is refused. */
 const CONTAINER_FIELDS = new Set([
-    ...CONTAINER_IN_PLACE, ...CONTAINER_STATE_ONLY, "removeVolumes", "containerReadRefreshTimeoutMilliseconds",
-    "networksAdvanced", "uploads", "name", "image", "entrypoints", "command", "envs", "workingDir", "user", "hostname", "domainname",
-    "ports", "publishAllPorts", "mounts", "labels", "networkMode", "ipcMode", "pidMode", "usernsMode", "cgroupnsMode",
-    "cgroupParent", "cpus", "shmSize", "capabilities", "securityOpts", "privileged", "readOnly", "stopSignal",
-    "stopTimeout", "sysctls", "tty", "stdinOpen", "dns", "dnsOpts", "dnsSearches", "hosts", "groupAdds",
-    "logDriver", "logOpts", "ulimits",
+    ...CONTAINER_IN_PLACE,
+    ...CONTAINER_STATE_ONLY,
+    "removeVolumes",
+    "containerReadRefreshTimeoutMilliseconds",
+    "networksAdvanced",
+    "uploads",
+    "name",
+    "image",
+    "entrypoints",
+    "command",
+    "envs",
+    "workingDir",
+    "user",
+    "hostname",
+    "domainname",
+    "ports",
+    "publishAllPorts",
+    "mounts",
+    "labels",
+    "networkMode",
+    "ipcMode",
+    "pidMode",
+    "usernsMode",
+    "cgroupnsMode",
+    "cgroupParent",
+    "cpus",
+    "shmSize",
+    "capabilities",
+    "securityOpts",
+    "privileged",
+    "readOnly",
+    "stopSignal",
+    "stopTimeout",
+    "sysctls",
+    "tty",
+    "stdinOpen",
+    "dns",
+    "dnsOpts",
+    "dnsSearches",
+    "hosts",
+    "groupAdds",
+    "logDriver",
+    "logOpts",
+    "ulimits",
 ]);
 /** Sets in the Terraform schema: their order never makes a diff. */
-const SET_FIELDS = new Set(["envs", "labels", "mounts", "securityOpts", "dns", "dnsOpts", "dnsSearches", "hosts", "groupAdds", "ulimits", "uploads", "networksAdvanced"]);
+const SET_FIELDS = new Set([
+    "envs",
+    "labels",
+    "mounts",
+    "securityOpts",
+    "dns",
+    "dnsOpts",
+    "dnsSearches",
+    "hosts",
+    "groupAdds",
+    "ulimits",
+    "uploads",
+    "networksAdvanced",
+]);
 
 const IMAGE_FIELDS = new Set(["name", "keepLocally", "pullTriggers", "forceRemove", "triggers", "platform"]);
 const VOLUME_FIELDS = new Set(["name", "labels", "driver", "driverOpts"]);
-const COMMAND_FIELDS = new Set(["create", "update", "delete", "triggers", "environment", "dir", "interpreter", "stdin", "addPreviousOutputInEnv", "logging"]);
-const REMOTE_COMMAND_FIELDS = new Set(["create", "update", "delete", "triggers", "environment", "stdin", "addPreviousOutputInEnv", "logging", "connection"]);
+const COMMAND_FIELDS = new Set([
+    "create",
+    "update",
+    "delete",
+    "triggers",
+    "environment",
+    "dir",
+    "interpreter",
+    "stdin",
+    "addPreviousOutputInEnv",
+    "logging",
+]);
+const REMOTE_COMMAND_FIELDS = new Set([
+    "create",
+    "update",
+    "delete",
+    "triggers",
+    "environment",
+    "stdin",
+    "addPreviousOutputInEnv",
+    "logging",
+    "connection",
+]);
 
 // ---------- small helpers ----------
 
@@ -145,7 +217,11 @@ export function unwrap(v: any): any {
     if (isSecret(v)) return unwrap(v.value);
     if (Array.isArray(v)) return v.map(unwrap);
     if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-        return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, unwrap(x)]));
+        return Object.fromEntries(
+            Object.entries(v)
+                .filter(([, x]) => x !== undefined)
+                .map(([k, x]) => [k, unwrap(x)]),
+        );
     }
     return v;
 }
@@ -158,7 +234,11 @@ function canonical(v: any, setField = false): string {
         return `[${items.join(",")}]`;
     }
     if (v !== null && typeof v === "object") {
-        return `{${Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`;
+        return `{${Object.keys(v)
+            .sort()
+            .filter((k) => v[k] !== undefined)
+            .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+            .join(",")}}`;
     }
     return JSON.stringify(v);
 }
@@ -173,8 +253,10 @@ function diffFields(type: string, before: Record<string, any>, after: Record<str
 function rejectUnknown(type: string, inputs: Record<string, any>, known: Set<string>): void {
     const unknown = Object.keys(inputs).filter((k) => !known.has(k));
     if (unknown.length > 0) {
-        throw new Error(`realizer: ${type} input(s) ${unknown.map((k) => `"${k}"`).join(", ")} are not modelled: ` +
-            `teach tests/support/realizer.ts what the provider does with them`);
+        throw new Error(
+            `realizer: ${type} input(s) ${unknown.map((k) => `"${k}"`).join(", ")} are not modelled: ` +
+                `teach tests/support/realizer.ts what the provider does with them`,
+        );
     }
 }
 
@@ -186,7 +268,7 @@ function rejectUnknownIn(what: string, obj: Record<string, any> | undefined, kno
 /** Parses a Go duration (`1m30s`, `500ms`, `10s`) to nanoseconds. */
 export function goDurationNs(text: string | undefined): number {
     if (text === undefined || text === "" || text === "0") return 0;
-    const unit: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+    const unit: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
     const re = /([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)/g;
     let total = 0;
     let consumed = "";
@@ -218,7 +300,10 @@ function dockerMessage(err: any): string {
 function registryCredentials(inputs: Record<string, any>): Map<string, RegistryCredentials> {
     const found = new Map<string, RegistryCredentials>();
     if (inputs.registryAuth === undefined) return found;
-    const entries = (typeof inputs.registryAuth === "string" ? JSON.parse(inputs.registryAuth) : inputs.registryAuth) as Record<string, any>[];
+    const entries = (typeof inputs.registryAuth === "string" ? JSON.parse(inputs.registryAuth) : inputs.registryAuth) as Record<
+        string,
+        any
+    >[];
     for (const entry of entries) {
         rejectUnknownIn("registryAuth", entry, ["address", "username", "password"]);
         const address = String(entry.address);
@@ -232,8 +317,10 @@ function registryCredentials(inputs: Record<string, any>): Map<string, RegistryC
 function localRegistryOf(name: string, what: string, parsedDomain = parseImageReference(name).domain): string {
     const domain = parsedDomain ?? "docker.io";
     if (!/^(127\.0\.0\.1|localhost)(:\d+)?$/.test(domain)) {
-        throw new Error(`realizer: ${what} of "${name}" would reach ${domain}: tests only reach a registry on 127.0.0.1 ` +
-            "(tests/support/registry.ts); put the image on the host first (tests/images/build.sh)");
+        throw new Error(
+            `realizer: ${what} of "${name}" would reach ${domain}: tests only reach a registry on 127.0.0.1 ` +
+                "(tests/support/registry.ts); put the image on the host first (tests/images/build.sh)",
+        );
     }
     return domain;
 }
@@ -255,12 +342,16 @@ export function demux(buf: Buffer): { stdout: string; stderr: string } {
 
 /** Runs a script the way @pulumi/command's local.Command does. */
 function runScript(
-    script: string, env: Record<string, string>, opts: { interpreter?: string[]; dir?: string; stdin?: string },
+    script: string,
+    env: Record<string, string>,
+    opts: { interpreter?: string[]; dir?: string; stdin?: string },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
     const interpreter = opts.interpreter && opts.interpreter.length > 0 ? opts.interpreter : ["/bin/sh", "-c"];
     return new Promise((resolve, reject) => {
         const child = spawn(interpreter[0], [...interpreter.slice(1), script], {
-            env: { ...process.env, ...env }, cwd: opts.dir, stdio: ["pipe", "pipe", "pipe"],
+            env: { ...process.env, ...env },
+            cwd: opts.dir,
+            stdio: ["pipe", "pipe", "pipe"],
         });
         let stdout = "";
         let stderr = "";
@@ -283,18 +374,33 @@ function runScript(
  */
 function runRemoteScript(
     connection: { host: string; port?: number; user?: string; privateKey?: string },
-    script: string, env: Record<string, string>, stdin?: string,
+    script: string,
+    env: Record<string, string>,
+    stdin?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
     if (!connection?.privateKey) throw new Error("realizer: remote.Command needs connection.privateKey in these tests");
     const dir = fs.mkdtempSync(`${os.tmpdir()}/realizer-ssh-`);
     const key = `${dir}/key`;
     fs.writeFileSync(key, connection.privateKey.endsWith("\n") ? connection.privateKey : `${connection.privateKey}\n`, { mode: 0o600 });
     const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
-    const exports = Object.entries(env).filter(([k]) => /^(LANG|LC_[A-Z_]+)$/.test(k))
-        .map(([k, v]) => `export ${k}=${quote(v)}`).join("\n");
+    const exports = Object.entries(env)
+        .filter(([k]) => /^(LANG|LC_[A-Z_]+)$/.test(k))
+        .map(([k, v]) => `export ${k}=${quote(v)}`)
+        .join("\n");
     const args = [
-        "-i", key, "-p", String(connection.port ?? 22), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-        "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `${connection.user ?? "root"}@${connection.host}`,
+        "-i",
+        key,
+        "-p",
+        String(connection.port ?? 22),
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        `${connection.user ?? "root"}@${connection.host}`,
         exports ? `${exports}\n${script}` : script,
     ];
     return new Promise((resolve, reject) => {
@@ -393,8 +499,7 @@ export class Realizer implements pulumi.runtime.Mocks {
             });
             return undefined;
         };
-        const run = await runProgram(this, (t) => program([...t, observe]),
-            { preview: false, project: this.project, stack: this.stack });
+        const run = await runProgram(this, (t) => program([...t, observe]), { preview: false, project: this.project, stack: this.stack });
         if (run.errors.length === 0) {
             const gone = [...this.state.values()].filter((e) => !this.seen.has(e.key));
             try {
@@ -427,7 +532,13 @@ export class Realizer implements pulumi.runtime.Mocks {
                     step("read");
                 }
             } else if (entry.type === T_VOLUME) {
-                const exists = await this.docker.getVolume(entry.id).inspect().then(() => true, (e) => statusOf(e) !== 404);
+                const exists = await this.docker
+                    .getVolume(entry.id)
+                    .inspect()
+                    .then(
+                        () => true,
+                        (e) => statusOf(e) !== 404,
+                    );
                 if (!exists) this.state.delete(entry.key);
                 step(exists ? "read" : "forget");
             } else if (entry.type === T_IMAGE) {
@@ -500,12 +611,23 @@ export class Realizer implements pulumi.runtime.Mocks {
         const raw = args.inputs;
         const inputs = unwrap(raw) as Record<string, any>;
         switch (args.type) {
-            case T_CONTAINER: rejectUnknown(args.type, inputs, CONTAINER_FIELDS); break;
-            case T_IMAGE: rejectUnknown(args.type, inputs, IMAGE_FIELDS); break;
-            case T_VOLUME: rejectUnknown(args.type, inputs, VOLUME_FIELDS); break;
-            case T_COMMAND: rejectUnknown(args.type, inputs, COMMAND_FIELDS); break;
-            case T_REMOTE_COMMAND: rejectUnknown(args.type, inputs, REMOTE_COMMAND_FIELDS); break;
-            default: throw new Error(`realizer: resource type ${args.type} is not modelled`);
+            case T_CONTAINER:
+                rejectUnknown(args.type, inputs, CONTAINER_FIELDS);
+                break;
+            case T_IMAGE:
+                rejectUnknown(args.type, inputs, IMAGE_FIELDS);
+                break;
+            case T_VOLUME:
+                rejectUnknown(args.type, inputs, VOLUME_FIELDS);
+                break;
+            case T_COMMAND:
+                rejectUnknown(args.type, inputs, COMMAND_FIELDS);
+                break;
+            case T_REMOTE_COMMAND:
+                rejectUnknown(args.type, inputs, REMOTE_COMMAND_FIELDS);
+                break;
+            default:
+                throw new Error(`realizer: resource type ${args.type} is not modelled`);
         }
         const started = Date.now();
         const old = this.state.get(key);
@@ -545,8 +667,9 @@ export class Realizer implements pulumi.runtime.Mocks {
         if (args.token === TOKEN_REGISTRY_IMAGE) {
             const inputs = unwrap(args.inputs);
             // The engine hands a failed invoke to the program as a gRPC error whose `details` is the message.
-            const sha256Digest = await this.registryDigest(inputs.name, args.provider)
-                .catch((e: Error) => Promise.reject(Object.assign(new Error(e.message), { details: e.message })));
+            const sha256Digest = await this.registryDigest(inputs.name, args.provider).catch((e: Error) =>
+                Promise.reject(Object.assign(new Error(e.message), { details: e.message })),
+            );
             return { id: sha256Digest, name: inputs.name, sha256Digest, insecureSkipVerify: inputs.insecureSkipVerify ?? false };
         }
         throw new Error(`realizer: invoke ${args.token} is not modelled`);
@@ -578,16 +701,30 @@ export class Realizer implements pulumi.runtime.Mocks {
     // ----- create / update / delete per type -----
 
     private async createEntry(
-        key: string, type: string, name: string, inputs: Record<string, any>, raw: Record<string, any>,
-        provider: string | undefined, replacing?: StateEntry,
+        key: string,
+        type: string,
+        name: string,
+        inputs: Record<string, any>,
+        raw: Record<string, any>,
+        provider: string | undefined,
+        replacing?: StateEntry,
     ): Promise<StateEntry> {
         const refs = this.referencesIn(key, inputs);
         const entry: StateEntry = { key, type, name, id: "", inputs, outputs: {}, refs, seq: ++this.seq, provider };
         switch (type) {
-            case T_CONTAINER: await this.createContainer(entry, raw); break;
-            case T_IMAGE: await this.createImage(entry, raw); break;
-            case T_VOLUME: await this.createVolume(entry, raw); break;
-            case T_COMMAND: case T_REMOTE_COMMAND: await this.createCommand(entry, raw); break;
+            case T_CONTAINER:
+                await this.createContainer(entry, raw);
+                break;
+            case T_IMAGE:
+                await this.createImage(entry, raw);
+                break;
+            case T_VOLUME:
+                await this.createVolume(entry, raw);
+                break;
+            case T_COMMAND:
+            case T_REMOTE_COMMAND:
+                await this.createCommand(entry, raw);
+                break;
         }
         if (replacing) {
             // Create-before-delete: the old one goes once the new one exists.
@@ -641,7 +778,8 @@ export class Realizer implements pulumi.runtime.Mocks {
     /** Deletes the live object; returns a container's exit code after its stop. */
     private async deleteResource(entry: StateEntry): Promise<number | undefined> {
         switch (entry.type) {
-            case T_CONTAINER: return this.removeContainer(entry);
+            case T_CONTAINER:
+                return this.removeContainer(entry);
             case T_IMAGE: {
                 if (entry.inputs.keepLocally === true) return undefined;
                 const info = await this.inspectImage(entry.inputs.name);
@@ -650,11 +788,15 @@ export class Realizer implements pulumi.runtime.Mocks {
                 return undefined;
             }
             case T_VOLUME:
-                await this.docker.getVolume(entry.id).remove().catch((e) => {
-                    if (statusOf(e) !== 404) throw e;
-                });
+                await this.docker
+                    .getVolume(entry.id)
+                    .remove()
+                    .catch((e) => {
+                        if (statusOf(e) !== 404) throw e;
+                    });
                 return undefined;
-            case T_COMMAND: case T_REMOTE_COMMAND:
+            case T_COMMAND:
+            case T_REMOTE_COMMAND:
                 if (entry.inputs.delete !== undefined) await this.runCommand(entry, entry.inputs, entry.inputs.delete, "delete");
                 return undefined;
         }
@@ -667,8 +809,10 @@ export class Realizer implements pulumi.runtime.Mocks {
         const i = entry.inputs;
         if (typeof i.name !== "string" || typeof i.image !== "string") throw new Error("realizer: a Container needs name and image");
         if (!(await this.inspectImage(i.image))) {
-            throw new Error(`Unable to create container with image ${i.image}: the image is not on the host ` +
-                `(the realizer never pulls; build it with tests/images/build.sh)`);
+            throw new Error(
+                `Unable to create container with image ${i.image}: the image is not on the host ` +
+                    `(the realizer never pulls; build it with tests/images/build.sh)`,
+            );
         }
         const created = await this.docker.createContainer(containerCreateOptions(i));
         entry.id = created.id;
@@ -679,9 +823,12 @@ export class Realizer implements pulumi.runtime.Mocks {
         const container = this.docker.getContainer(created.id);
         if (i.networksAdvanced !== undefined) {
             // The provider leaves the default bridge, then connects each network with its aliases.
-            await this.docker.getNetwork("bridge").disconnect({ Container: created.id }).catch((e) => {
-                if (!/is not connected/.test(String(e?.message ?? e))) throw e;
-            });
+            await this.docker
+                .getNetwork("bridge")
+                .disconnect({ Container: created.id })
+                .catch((e) => {
+                    if (!/is not connected/.test(String(e?.message ?? e))) throw e;
+                });
             for (const n of i.networksAdvanced as Record<string, any>[]) {
                 rejectUnknownIn("networksAdvanced", n, ["name", "aliases", "ipv4Address", "ipv6Address"]);
                 await this.docker.getNetwork(n.name).connect({
@@ -734,7 +881,10 @@ export class Realizer implements pulumi.runtime.Mocks {
             exitCode: info.State.ExitCode,
             hostname: info.Config.Hostname,
             networkDatas: Object.entries(info.NetworkSettings.Networks ?? {}).map(([networkName, n]) => ({
-                networkName, ipAddress: n.IPAddress, gateway: n.Gateway, macAddress: n.MacAddress,
+                networkName,
+                ipAddress: n.IPAddress,
+                gateway: n.Gateway,
+                macAddress: n.MacAddress,
             })),
         };
         entry.tainted = false;
@@ -788,7 +938,9 @@ export class Realizer implements pulumi.runtime.Mocks {
         const registry = localRegistryOf(name, "pull");
         const auth = this.credentialsFor(provider, registry);
         const fail = (message: string): never => {
-            throw new Error(`Unable to read Docker image into resource: unable to pull image ${name}: error pulling image ${name}: ${message}`);
+            throw new Error(
+                `Unable to read Docker image into resource: unable to pull image ${name}: error pulling image ${name}: ${message}`,
+            );
         };
         const authconfig = auth ? { username: auth.username, password: auth.password, serveraddress: auth.serverAddress } : {};
         const stream = await this.docker.pull(name, { authconfig }).catch((e) => fail(dockerMessage(e)));
@@ -822,8 +974,9 @@ export class Realizer implements pulumi.runtime.Mocks {
             ].join(", "),
         };
         if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
-        const response = await fetch(`${base}/v2/${ref.repository}/manifests/${tag}`, { method: "HEAD", headers })
-            .catch((e: Error) => fail(`Error during registry request: ${((e as { cause?: Error }).cause)?.message ?? e.message}`));
+        const response = await fetch(`${base}/v2/${ref.repository}/manifests/${tag}`, { method: "HEAD", headers }).catch((e: Error) =>
+            fail(`Error during registry request: ${(e as { cause?: Error }).cause?.message ?? e.message}`),
+        );
         const status = `${response.status} ${response.statusText}`;
         if (response.status === 401 && !/^Bearer/.test(response.headers.get("www-authenticate") ?? "")) fail(`Bad credentials: ${status}`);
         if (response.status !== 200) fail(`Got bad response from registry: ${status}`);
@@ -842,7 +995,12 @@ export class Realizer implements pulumi.runtime.Mocks {
     private async createVolume(entry: StateEntry, raw: Record<string, any>): Promise<void> {
         const i = entry.inputs;
         const labels = Object.fromEntries(((i.labels ?? []) as { label: string; value: string }[]).map((l) => [l.label, l.value]));
-        const created = await this.docker.createVolume({ Name: i.name, Driver: i.driver ?? "local", DriverOpts: i.driverOpts ?? {}, Labels: labels });
+        const created = await this.docker.createVolume({
+            Name: i.name,
+            Driver: i.driver ?? "local",
+            DriverOpts: i.driverOpts ?? {},
+            Labels: labels,
+        });
         const volume = await created.inspect();
         entry.id = volume.Name;
         entry.outputs = { ...raw, name: volume.Name, driver: volume.Driver, mountpoint: volume.Mountpoint };
@@ -861,16 +1019,20 @@ export class Realizer implements pulumi.runtime.Mocks {
     }
 
     private async runCommand(
-        entry: StateEntry, inputs: Record<string, any>, script: string, phase: string,
+        entry: StateEntry,
+        inputs: Record<string, any>,
+        script: string,
+        phase: string,
     ): Promise<{ stdout: string; stderr: string }> {
         const env: Record<string, string> = { ...(inputs.environment ?? {}) };
         if (phase !== "create" && inputs.addPreviousOutputInEnv !== false) {
             env.PULUMI_COMMAND_STDOUT = entry.outputs.stdout ?? "";
             env.PULUMI_COMMAND_STDERR = entry.outputs.stderr ?? "";
         }
-        const result = entry.type === T_REMOTE_COMMAND
-            ? await runRemoteScript(inputs.connection, script, env, inputs.stdin)
-            : await runScript(script, env, { interpreter: inputs.interpreter, dir: inputs.dir, stdin: inputs.stdin });
+        const result =
+            entry.type === T_REMOTE_COMMAND
+                ? await runRemoteScript(inputs.connection, script, env, inputs.stdin)
+                : await runScript(script, env, { interpreter: inputs.interpreter, dir: inputs.dir, stdin: inputs.stdin });
         if (result.code !== 0) {
             throw new Error(`exit status ${result.code}: running ${phase} of ${entry.key}:\n${result.stderr || result.stdout}`);
         }
@@ -880,23 +1042,29 @@ export class Realizer implements pulumi.runtime.Mocks {
     // ----- Docker reads -----
 
     private async inspectContainer(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
-        return this.docker.getContainer(id).inspect().catch((e) => {
-            if (statusOf(e) === 404) return undefined;
-            throw e;
-        });
+        return this.docker
+            .getContainer(id)
+            .inspect()
+            .catch((e) => {
+                if (statusOf(e) === 404) return undefined;
+                throw e;
+            });
     }
 
     private async inspectImage(name: string): Promise<Docker.ImageInspectInfo | undefined> {
-        return this.docker.getImage(name).inspect().catch((e) => {
-            if (statusOf(e) === 404) return undefined;
-            throw e;
-        });
+        return this.docker
+            .getImage(name)
+            .inspect()
+            .catch((e) => {
+                if (statusOf(e) === 404) return undefined;
+                throw e;
+            });
     }
 }
 
 /** Docker's create options for a pulumi-docker Container's inputs (each input applied, as the provider does). */
 export function containerCreateOptions(i: Record<string, any>): Docker.ContainerCreateOptions {
-    const exposed: Record<string, {}> = {};
+    const exposed: Record<string, object> = {};
     const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
     for (const p of (i.ports ?? []) as Record<string, any>[]) {
         rejectUnknownIn("ports", p, ["internal", "external", "ip", "protocol"]);
@@ -910,8 +1078,11 @@ export function containerCreateOptions(i: Record<string, any>): Docker.Container
         if (m.bindOptions) mount.BindOptions = { Propagation: m.bindOptions.propagation };
         if (m.volumeOptions) {
             mount.VolumeOptions = {
-                NoCopy: m.volumeOptions.noCopy, Labels: Object.fromEntries((m.volumeOptions.labels ?? []).map((l: any) => [l.label, l.value])),
-                DriverConfig: m.volumeOptions.driverName ? { Name: m.volumeOptions.driverName, Options: m.volumeOptions.driverOptions } : undefined,
+                NoCopy: m.volumeOptions.noCopy,
+                Labels: Object.fromEntries((m.volumeOptions.labels ?? []).map((l: any) => [l.label, l.value])),
+                DriverConfig: m.volumeOptions.driverName
+                    ? { Name: m.volumeOptions.driverName, Options: m.volumeOptions.driverOptions }
+                    : undefined,
             };
         }
         if (m.tmpfsOptions) mount.TmpfsOptions = { SizeBytes: m.tmpfsOptions.sizeBytes, Mode: m.tmpfsOptions.mode };
@@ -975,13 +1146,15 @@ export function containerCreateOptions(i: Record<string, any>): Docker.Container
         OpenStdin: i.stdinOpen === true,
         StopSignal: i.stopSignal,
         StopTimeout: i.stopTimeout,
-        Healthcheck: hc ? {
-            Test: hc.tests,
-            Interval: goDurationNs(hc.interval),
-            Timeout: goDurationNs(hc.timeout),
-            StartPeriod: goDurationNs(hc.startPeriod),
-            Retries: hc.retries ?? 0,
-        } : undefined,
+        Healthcheck: hc
+            ? {
+                  Test: hc.tests,
+                  Interval: goDurationNs(hc.interval),
+                  Timeout: goDurationNs(hc.timeout),
+                  StartPeriod: goDurationNs(hc.startPeriod),
+                  Retries: hc.retries ?? 0,
+              }
+            : undefined,
         HostConfig: Object.fromEntries(Object.entries(hostConfig).filter(([, v]) => v !== undefined)),
     } as Docker.ContainerCreateOptions;
 }
@@ -992,7 +1165,9 @@ const defaultDocker = new Docker({ socketPath: "/var/run/docker.sock" });
 
 /** Runs a command in a running container; returns its exit code and output. */
 export async function exec(
-    containerName: string, cmd: string[], docker: Docker = defaultDocker,
+    containerName: string,
+    cmd: string[],
+    docker: Docker = defaultDocker,
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const e = await docker.getContainer(containerName).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
     const stream = await e.start({ hijack: true, stdin: false });
@@ -1049,7 +1224,8 @@ export function procCgroup(pid: number, controller: string): string {
 /** Every directory of a cgroup path, in any v1 hierarchy, that exists. */
 export function existingCgroupDirs(path: string): string[] {
     if (!fs.existsSync(CGROUP_ROOT)) return [];
-    return fs.readdirSync(CGROUP_ROOT)
+    return fs
+        .readdirSync(CGROUP_ROOT)
         .map((h) => `${CGROUP_ROOT}/${h}${path}`)
         .filter((d) => fs.existsSync(d));
 }

@@ -40,7 +40,10 @@ async function waitUntilServing(url: string, child: ChildProcess, log: string): 
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}):\n${fs.readFileSync(log, "utf8")}`);
-        const status = await fetch(url).then((r) => r.status, () => 0);
+        const status = await fetch(url).then(
+            (r) => r.status,
+            () => 0,
+        );
         if (status === 401) return;
         await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -58,14 +61,17 @@ export async function startRegistry(docker: Docker): Promise<TestRegistry> {
     fs.writeFileSync(path.join(dir, "htpasswd"), entry, { mode: 0o600 });
     const port = await freePort();
     const host = `127.0.0.1:${port}`;
-    fs.writeFileSync(path.join(dir, "config.yml"), [
-        "version: 0.1",
-        "log: { level: warn }",
-        `storage: { filesystem: { rootdirectory: ${JSON.stringify(path.join(dir, "data"))} }, delete: { enabled: true } }`,
-        `http: { addr: ${JSON.stringify(host)} }`,
-        `auth: { htpasswd: { realm: dockerpod-test, path: ${JSON.stringify(path.join(dir, "htpasswd"))} } }`,
-        "",
-    ].join("\n"));
+    fs.writeFileSync(
+        path.join(dir, "config.yml"),
+        [
+            "version: 0.1",
+            "log: { level: warn }",
+            `storage: { filesystem: { rootdirectory: ${JSON.stringify(path.join(dir, "data"))} }, delete: { enabled: true } }`,
+            `http: { addr: ${JSON.stringify(host)} }`,
+            `auth: { htpasswd: { realm: dockerpod-test, path: ${JSON.stringify(path.join(dir, "htpasswd"))} } }`,
+            "",
+        ].join("\n"),
+    );
     const log = path.join(dir, "registry.log");
     const out = fs.openSync(log, "a");
     const child = spawn(registryBin, ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", out, out] });
@@ -80,7 +86,10 @@ export async function startRegistry(docker: Docker): Promise<TestRegistry> {
     const authconfig = { username, password, serveraddress: host };
 
     return {
-        host, address: `http://${host}`, username, password,
+        host,
+        address: `http://${host}`,
+        username,
+        password,
         async push(localImage, repository, tag) {
             const target = `${host}/${repository}`;
             await docker.getImage(localImage).tag({ repo: target, tag });
@@ -99,7 +108,10 @@ export async function startRegistry(docker: Docker): Promise<TestRegistry> {
                 // A push also records `repo@digest` locally; without both gone, the pod would find
                 // the image on the host and never ask the registry.
                 for (const ref of [`${target}:${tag}`, ...(digest ? [`${target}@${digest}`] : [])]) {
-                    await docker.getImage(ref).remove({ noprune: true }).catch(() => undefined);
+                    await docker
+                        .getImage(ref)
+                        .remove({ noprune: true })
+                        .catch(() => undefined);
                 }
             }
         },

@@ -124,11 +124,14 @@ function run(cmd: string, args: string[], opts: SshOptions & { env?: NodeJS.Proc
         const err: Buffer[] = [];
         let timedOut = false;
         // SIGTERM first: boot.sh then kills the QEMU it started.
-        const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
-            timedOut = true;
-            child.kill("SIGTERM");
-            setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
-        }, opts.timeoutMs);
+        const timer =
+            opts.timeoutMs === undefined
+                ? undefined
+                : setTimeout(() => {
+                      timedOut = true;
+                      child.kill("SIGTERM");
+                      setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
+                  }, opts.timeoutMs);
         child.stdout.on("data", (d: Buffer) => out.push(d));
         child.stderr.on("data", (d: Buffer) => {
             err.push(d);
@@ -141,7 +144,7 @@ function run(cmd: string, args: string[], opts: SshOptions & { env?: NodeJS.Proc
         child.on("close", (code) => {
             if (timer) clearTimeout(timer);
             resolve({
-                code: timedOut ? 124 : code ?? 255,
+                code: timedOut ? 124 : (code ?? 255),
                 stdout: Buffer.concat(out).toString("utf8"),
                 stderr: Buffer.concat(err).toString("utf8") + (timedOut ? `\n(killed after ${opts.timeoutMs} ms)` : ""),
             });
@@ -194,17 +197,20 @@ export async function startVm(options: StartVmOptions = {}): Promise<Vm> {
                 env: opts.via === "ssh" ? dockerEnv : { ...process.env, DOCKER_HOST: `unix://${info.dockerSocket}` },
                 timeoutMs: opts.timeoutMs ?? 120_000,
             }),
-        dockerodeOptions: (via = "socket") => via === "socket" ? { socketPath: info.dockerSocket } : {
-            protocol: "ssh",
-            host: "127.0.0.1",
-            port: info.sshPort,
-            username: "root",
-            sshOptions: {
-                privateKey,
-                hostVerifier: (key: Buffer) => key.equals(hostKeyBlob),
-                readyTimeout: 60_000,
-            },
-        },
+        dockerodeOptions: (via = "socket") =>
+            via === "socket"
+                ? { socketPath: info.dockerSocket }
+                : {
+                      protocol: "ssh",
+                      host: "127.0.0.1",
+                      port: info.sshPort,
+                      username: "root",
+                      sshOptions: {
+                          privateKey,
+                          hostVerifier: (key: Buffer) => key.equals(hostKeyBlob),
+                          readyTimeout: 60_000,
+                      },
+                  },
         dockerProviderArgs: () => ({ host: info.dockerHost, sshOpts: ["-F", info.sshConfig] }),
         connection: (user) => ({ host: "127.0.0.1", port: info.sshPort, user, privateKey }),
         stop: (graceSeconds = 30) => {

@@ -16,7 +16,11 @@ const MiB = 2 ** 20;
 jest.setTimeout(T);
 
 const IDLE = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"];
-const HOG = (bytes: number) => ["sh", "-c", `mkfifo /tmp/f; (sleep 2; head -c ${bytes} /dev/zero; exec sleep 3600) > /tmp/f & exec tail -c ${bytes} /tmp/f`];
+const HOG = (bytes: number) => [
+    "sh",
+    "-c",
+    `mkfifo /tmp/f; (sleep 2; head -c ${bytes} /dev/zero; exec sleep 3600) > /tmp/f & exec tail -c ${bytes} /tmp/f`,
+];
 
 describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over SSH", () => {
     const vm = useVm();
@@ -42,8 +46,8 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         return r.stdout.trim();
     };
     const remoteHost = (user = "pod", sudo = true): DockerPodArgs["host"] => ({ connection: vm().connection(user), sudo });
-    const program = (name: string, args: DockerPodArgs) =>
-        (transformations: pulumi.ResourceTransformation[]) => new DockerPod(name, args, { transformations });
+    const program = (name: string, args: DockerPodArgs) => (transformations: pulumi.ResourceTransformation[]) =>
+        new DockerPod(name, args, { transformations });
     const upOk = async <T>(r: Realizer, p: (t: pulumi.ResourceTransformation[]) => T): Promise<UpResult<T>> => {
         const run = await r.up(p);
         if (run.errors.length) throw new Error(run.errors.map((e) => e.message).join("\n"));
@@ -55,15 +59,20 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         resources: { limits: { memory, cpu } },
         containers: [
             {
-                name: "app", image: BUSYBOX, imagePullPolicy: "Never",
-                command: ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && echo shared > /dev/shm/x && exec httpd -f -p 80 -h /www"],
+                name: "app",
+                image: BUSYBOX,
+                imagePullPolicy: "Never",
+                command: [
+                    "sh",
+                    "-c",
+                    "mkdir -p /www && hostname > /www/index.html && echo shared > /dev/shm/x && exec httpd -f -p 80 -h /www",
+                ],
                 ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
             },
             { name: "sidecar", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE },
         ],
     });
-    const scope = async (container: string) =>
-        root(`cat /proc/$(docker inspect -f '{{.State.Pid}}' ${container})/cgroup`);
+    const scope = async (container: string) => root(`cat /proc/$(docker inspect -f '{{.State.Pid}}' ${container})/cgroup`);
     const ids = async (pod: string) => root(`docker inspect -f '{{.Id}} {{.State.StartedAt}}' ${pod}_sandbox ${pod}_app ${pod}_sidecar`);
 
     describe("the seed pod with the default systemd driver, as user pod with sudo", () => {
@@ -80,10 +89,14 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
 
         test("1: the slice unit is active with MemoryMax and CPUQuota; memory.max and cpu.max match; it sits under dockerpod.slice", async () => {
             expect(await root(`systemctl is-active ${slice}`)).toBe("active");
-            expect((await root(`systemctl show -p MemoryMax -p CPUQuotaPerSecUSec -p Slice ${slice}`)).split("\n").sort())
-                .toEqual(["CPUQuotaPerSecUSec=500ms", `MemoryMax=${256 * MiB}`, "Slice=dockerpod.slice"]);
-            expect(await root(`cat /sys/fs/cgroup/dockerpod.slice/${slice}/memory.max /sys/fs/cgroup/dockerpod.slice/${slice}/cpu.max`))
-                .toBe(`${256 * MiB}\n50000 100000`);
+            expect((await root(`systemctl show -p MemoryMax -p CPUQuotaPerSecUSec -p Slice ${slice}`)).split("\n").sort()).toEqual([
+                "CPUQuotaPerSecUSec=500ms",
+                `MemoryMax=${256 * MiB}`,
+                "Slice=dockerpod.slice",
+            ]);
+            expect(
+                await root(`cat /sys/fs/cgroup/dockerpod.slice/${slice}/memory.max /sys/fs/cgroup/dockerpod.slice/${slice}/cpu.max`),
+            ).toBe(`${256 * MiB}\n50000 100000`);
             expect(await root(`head -n 1 /etc/systemd/system/${slice}`)).toBe("# dockerpod-owner: project/web/web");
         });
 
@@ -100,8 +113,9 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             const before = await ids(pod);
             const run = await upOk(r, program(pod, webPod("384Mi", "1")));
             expect(changes(run.steps)).toEqual([`update ${T_REMOTE_COMMAND}::${pod}-slice`]);
-            expect(await root(`cat /sys/fs/cgroup/dockerpod.slice/${slice}/memory.max /sys/fs/cgroup/dockerpod.slice/${slice}/cpu.max`))
-                .toBe(`${384 * MiB}\n100000 100000`);
+            expect(
+                await root(`cat /sys/fs/cgroup/dockerpod.slice/${slice}/memory.max /sys/fs/cgroup/dockerpod.slice/${slice}/cpu.max`),
+            ).toBe(`${384 * MiB}\n100000 100000`);
             expect(await ids(pod)).toBe(before);
         });
 
@@ -111,7 +125,11 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             process.stderr.write(`systemd guest: pod destroy ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
             expect(await root(`docker ps -aq --filter label=dockerpod.pod=${pod} | wc -l`)).toBe("0");
             expect(await root(`systemctl is-active ${slice} || true`)).toBe("inactive");
-            expect(await root(`ls /etc/systemd/system/${slice} /run/systemd/system.control/${slice}.d /etc/systemd/system.control/${slice}.d 2>/dev/null | wc -l`)).toBe("0");
+            expect(
+                await root(
+                    `ls /etc/systemd/system/${slice} /run/systemd/system.control/${slice}.d /etc/systemd/system.control/${slice}.d 2>/dev/null | wc -l`,
+                ),
+            ).toBe("0");
             expect(await root(`test -e /sys/fs/cgroup/dockerpod.slice/${slice} && echo left || echo gone`)).toBe("gone");
             await r.destroy();
         });
@@ -119,43 +137,66 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
 
     test("4: memory allocated across two containers beyond the pod limit is OOM-killed inside the slice", async () => {
         const r = stack("oom");
-        await upOk(r, program("oom", {
-            host: remoteHost(), restartPolicy: "Never", terminationGracePeriodSeconds: 0,
-            resources: { limits: { memory: "64Mi" } },
-            containers: ["a", "b"].map((name) => ({
-                name, image: BUSYBOX, imagePullPolicy: "Never" as const, command: HOG(40 * MiB), resources: { limits: { memory: "48Mi" } },
-            })),
-        }));
+        await upOk(
+            r,
+            program("oom", {
+                host: remoteHost(),
+                restartPolicy: "Never",
+                terminationGracePeriodSeconds: 0,
+                resources: { limits: { memory: "64Mi" } },
+                containers: ["a", "b"].map((name) => ({
+                    name,
+                    image: BUSYBOX,
+                    imagePullPolicy: "Never" as const,
+                    command: HOG(40 * MiB),
+                    resources: { limits: { memory: "48Mi" } },
+                })),
+            }),
+        );
         let states = "";
         for (let i = 0; i < 60 && !/^false /m.test(states); i++) {
             await new Promise((res) => setTimeout(res, 1000));
             states = await root("docker inspect -f '{{.State.Running}} {{.State.ExitCode}} {{.State.OOMKilled}}' oom-a oom-b");
         }
         expect(states).toMatch(/false 137 true/);
-        expect(Number(await root("sed -n 's/^oom_kill //p' /sys/fs/cgroup/dockerpod.slice/dockerpod-oom.slice/memory.events"))).toBeGreaterThan(0);
+        expect(
+            Number(await root("sed -n 's/^oom_kill //p' /sys/fs/cgroup/dockerpod.slice/dockerpod-oom.slice/memory.events")),
+        ).toBeGreaterThan(0);
         await r.destroy();
     });
 
     test("6: without sudo the non-root user gets an error naming host.sudo; a wrong cgroupDriver fails the slice; no container is made", async () => {
         const r = stack("nosudo");
         const noSudo = await r.up(program("nosudo", { ...webPod("64Mi", "100m"), host: remoteHost("pod", false) }));
-        expect(noSudo.errors.map((e) => e.message).join("\n")).toMatch(/user pod is not root: run as root on the host, or set host.sudo: true/);
+        expect(noSudo.errors.map((e) => e.message).join("\n")).toMatch(
+            /user pod is not root: run as root on the host, or set host.sudo: true/,
+        );
         const wrong = await r.up(program("nosudo", { ...webPod("64Mi", "100m"), host: { ...remoteHost(), cgroupDriver: "cgroupfs" } }));
-        expect(wrong.errors.map((e) => e.message).join("\n"))
-            .toMatch(/the Docker daemon uses the 'systemd' cgroup driver but host.cgroupDriver is 'cgroupfs': set host.cgroupDriver to "systemd"/);
+        expect(wrong.errors.map((e) => e.message).join("\n")).toMatch(
+            /the Docker daemon uses the 'systemd' cgroup driver but host.cgroupDriver is 'cgroupfs': set host.cgroupDriver to "systemd"/,
+        );
         expect(await root("docker ps -aq --filter label=dockerpod.pod=nosudo | wc -l")).toBe("0");
     });
 
     test("heal: a killed sandbox comes back with its containers rejoined, under the slice (guardian as a container)", async () => {
         const r = stack("heal");
-        await upOk(r, program("heal", { ...webPod("256Mi", "500m", 18082), heal: true, guardianImage: "docker:28-cli", terminationGracePeriodSeconds: 2 }));
+        await upOk(
+            r,
+            program("heal", {
+                ...webPod("256Mi", "500m", 18082),
+                heal: true,
+                guardianImage: "docker:28-cli",
+                terminationGracePeriodSeconds: 2,
+            }),
+        );
         expect(await scope("heal-guardian")).toMatch(/^0::\/dockerpod.slice\/dockerpod-heal.slice\/docker-[0-9a-f]{64}\.scope$/);
         await root("docker kill heal-sandbox");
         // Healed: the app shares the (new) sandbox's network namespace and the published port answers.
         // Containers start slowly in this emulated guest (seconds each): allow a minute.
-        const healed = "net=$(readlink /proc/$(docker inspect -f '{{.State.Pid}}' heal-sandbox)/ns/net); " +
+        const healed =
+            "net=$(readlink /proc/$(docker inspect -f '{{.State.Pid}}' heal-sandbox)/ns/net); " +
             "app=$(readlink /proc/$(docker inspect -f '{{.State.Pid}}' heal-app)/ns/net); " +
-            "[ \"$net\" = \"$app\" ] && wget -qO- -T 2 http://127.0.0.1:18082/";
+            '[ "$net" = "$app" ] && wget -qO- -T 2 http://127.0.0.1:18082/';
         let served = "";
         for (let i = 0; i < 60 && served !== "heal"; i++) {
             await new Promise((res) => setTimeout(res, 1000));
@@ -168,19 +209,25 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
 
     test("security: privileged behind host.allowPrivileged gets every capability; an emptyDir is writable by runAsUser (opened over SSH with sudo)", async () => {
         const r = stack("sec");
-        await upOk(r, program("sec", {
-            host: { ...remoteHost(), allowPrivileged: true },
-            terminationGracePeriodSeconds: 1,
-            volumes: [{ name: "scratch", emptyDir: {} }],
-            containers: [
-                { name: "priv", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE, securityContext: { privileged: true } },
-                {
-                    name: "user", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE,
-                    securityContext: { runAsUser: 1000, allowPrivilegeEscalation: false },
-                    volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
-                },
-            ],
-        }));
+        await upOk(
+            r,
+            program("sec", {
+                host: { ...remoteHost(), allowPrivileged: true },
+                terminationGracePeriodSeconds: 1,
+                volumes: [{ name: "scratch", emptyDir: {} }],
+                containers: [
+                    { name: "priv", image: BUSYBOX, imagePullPolicy: "Never", command: IDLE, securityContext: { privileged: true } },
+                    {
+                        name: "user",
+                        image: BUSYBOX,
+                        imagePullPolicy: "Never",
+                        command: IDLE,
+                        securityContext: { runAsUser: 1000, allowPrivilegeEscalation: false },
+                        volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+                    },
+                ],
+            }),
+        );
         const capEff = async (c: string) => BigInt(`0x${await root(`docker exec ${c} sh -c 'grep ^CapEff: /proc/1/status' | cut -f2`)}`);
         // Capabilities Docker never gives by default: NET_ADMIN (12), SYS_MODULE (16), SYS_ADMIN (21), SYS_RESOURCE (24).
         // Privileged has them all (every capability this Docker knows); the other container has none (non-root, no-new-privileges).
@@ -199,7 +246,8 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             const r = stack("live");
             const run = await r.up(program("live", webPod("64Mi", "250m", 18084)));
             expect(run.errors.map((e) => e.message).join("\n")).toMatch(
-                /taking over dockerpod-live\.slice refused: systemd already has a slice of that name \(ActiveState=active\)/);
+                /taking over dockerpod-live\.slice refused: systemd already has a slice of that name \(ActiveState=active\)/,
+            );
             expect(await root("systemctl is-active dockerpod-live.slice dockerpod-other-sleep.service")).toBe("active\nactive");
             expect(await root("test -e /etc/systemd/system/dockerpod-live.slice && echo written || echo untouched")).toBe("untouched");
             expect(await root("docker ps -aq --filter label=dockerpod.pod=live")).toBe("");
@@ -212,15 +260,21 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
 
     describe("7: the cgroupfs driver on cgroup v2", () => {
         beforeAll(async () => {
-            await root(`sed -i 's/native.cgroupdriver=systemd/native.cgroupdriver=cgroupfs/' /etc/docker/daemon.json && systemctl restart docker && docker info -f '{{.CgroupDriver}}'`);
+            await root(
+                `sed -i 's/native.cgroupdriver=systemd/native.cgroupdriver=cgroupfs/' /etc/docker/daemon.json && systemctl restart docker && docker info -f '{{.CgroupDriver}}'`,
+            );
         });
 
         test("the pod cgroup gets subtree_control, memory.max and cpu.max, and is removed on destroy", async () => {
             expect(await root("docker info -f '{{.CgroupDriver}} {{.CgroupVersion}}'")).toBe("cgroupfs 2");
             const r = stack("v2fs");
             await upOk(r, program("fs", { ...webPod("128Mi", "250m", 18083), host: { ...remoteHost(), cgroupDriver: "cgroupfs" } }));
-            expect(await root("cat /sys/fs/cgroup/dockerpod/fs/memory.max /sys/fs/cgroup/dockerpod/fs/cpu.max")).toBe(`${128 * MiB}\n25000 100000`);
-            expect((await root("cat /sys/fs/cgroup/dockerpod/fs/cgroup.subtree_control")).split(" ")).toEqual(expect.arrayContaining(["memory", "cpu", "pids"]));
+            expect(await root("cat /sys/fs/cgroup/dockerpod/fs/memory.max /sys/fs/cgroup/dockerpod/fs/cpu.max")).toBe(
+                `${128 * MiB}\n25000 100000`,
+            );
+            expect((await root("cat /sys/fs/cgroup/dockerpod/fs/cgroup.subtree_control")).split(" ")).toEqual(
+                expect.arrayContaining(["memory", "cpu", "pids"]),
+            );
             expect(await scope("fs-app")).toMatch(/^0::\/dockerpod\/fs\/[0-9a-f]{64}$/);
             expect(await root("docker exec fs-sidecar wget -qO- http://127.0.0.1:80/")).toBe("fs");
             await r.destroy();

@@ -6,6 +6,7 @@
 //   are valid, outputs name real outputs;
 // - the Python one compiles, and passes only keyword arguments (and Args
 //   classes) that the SDK generated from the schema has.
+import * as pulumiDocker from "@pulumi/docker";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -43,7 +44,10 @@ async function runExample(dir: string, config: Record<string, string> = {}, secr
     const registerOutputs = jest.spyOn(pulumi.ComponentResource.prototype as any, "registerOutputs");
     try {
         const run = await runProgram(mocks, () => {
-            pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`project:${k}`, v])), secretKeys.map((k) => `project:${k}`));
+            pulumi.runtime.setAllConfig(
+                Object.fromEntries(Object.entries(config).map(([k, v]) => [`project:${k}`, v])),
+                secretKeys.map((k) => `project:${k}`),
+            );
             return loadExample(dir);
         });
         const pods = [...new Set(registerOutputs.mock.contexts.filter((c): c is DockerPod => c instanceof DockerPod))];
@@ -61,8 +65,12 @@ function engine(mocks: RecordingMocks) {
 }
 
 /** The pod's manifest is a valid Pod, and reading it back (with the Docker-host fields) registers the same resources. */
-async function expectManifestRoundTrip(example: ExampleRun, pod: DockerPod, hostOverrides: Omit<DockerPodArgs, "manifest">,
-    opts: () => pulumi.ComponentResourceOptions = () => ({})): Promise<string> {
+async function expectManifestRoundTrip(
+    example: ExampleRun,
+    pod: DockerPod,
+    hostOverrides: Omit<DockerPodArgs, "manifest">,
+    opts: () => pulumi.ComponentResourceOptions = () => ({}),
+): Promise<string> {
     const text = (await valueOf(pod.manifest))!;
     expect(() => new Pod(parse(text)).validate()).not.toThrow();
     const name = (pod as unknown as { __name: string }).__name;
@@ -77,28 +85,34 @@ async function expectManifestRoundTrip(example: ExampleRun, pod: DockerPod, host
 describe("TypeScript examples under mocks", () => {
     const systemd = { cgroupDriver: "systemd" as const };
 
-    test.each(["from-manifest", "remote-host", "private-registry"])("%s is a project of its own: main index.ts, dockerpod typed from sdk/", (dir) => {
-        const project = parse(fs.readFileSync(path.join(EXAMPLES, dir, "Pulumi.yaml"), "utf8"));
-        expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true } });
-        // Without `main`, Pulumi would run the entry point of the repository's package.json (the SDK).
-        expect(project.main).toBe("index.ts");
-        const tsconfig = ts.readConfigFile(path.join(EXAMPLES, dir, "tsconfig.json"), ts.sys.readFile);
-        expect(tsconfig.error).toBeUndefined();
-        expect(tsconfig.config).toEqual({ extends: "../tsconfig.json" });
-        const base = ts.readConfigFile(path.join(EXAMPLES, "tsconfig.json"), ts.sys.readFile).config;
-        expect(base.compilerOptions.paths).toEqual({ dockerpod: ["sdk/index.ts"] });
-    });
+    test.each(["from-manifest", "remote-host", "private-registry"])(
+        "%s is a project of its own: main index.ts, dockerpod typed from sdk/",
+        (dir) => {
+            const project = parse(fs.readFileSync(path.join(EXAMPLES, dir, "Pulumi.yaml"), "utf8"));
+            expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true } });
+            // Without `main`, Pulumi would run the entry point of the repository's package.json (the SDK).
+            expect(project.main).toBe("index.ts");
+            const tsconfig = ts.readConfigFile(path.join(EXAMPLES, dir, "tsconfig.json"), ts.sys.readFile);
+            expect(tsconfig.error).toBeUndefined();
+            expect(tsconfig.config).toEqual({ extends: "../tsconfig.json" });
+            const base = ts.readConfigFile(path.join(EXAMPLES, "tsconfig.json"), ts.sys.readFile).config;
+            expect(base.compilerOptions.paths).toEqual({ dockerpod: ["sdk/index.ts"] });
+        },
+    );
 
     test("seed-pod: the tutorial's pod", async () => {
         const example = await runExample("seed-pod");
         expect(example.errors).toEqual([]);
         expect(example.pods).toHaveLength(1);
-        expect(engine(example.mocks).filter((r) => r.custom).map((r) => r.name)).toEqual([
-            "foo-app", "foo-app-image", "foo-sandbox", "foo-sandbox-image", "foo-sidecar", "foo-sidecar-image", "foo-slice",
-        ]);
+        expect(
+            engine(example.mocks)
+                .filter((r) => r.custom)
+                .map((r) => r.name),
+        ).toEqual(["foo-app", "foo-app-image", "foo-sandbox", "foo-sandbox-image", "foo-sidecar", "foo-sidecar-image", "foo-slice"]);
         expect(await valueOf(example.outputs.summary as pulumi.Output<string>)).toMatch(/^### Pod `foo`/);
         await expectManifestRoundTrip(example, example.pods[0], {
-            resources: { limits: { memory: "512Mi", cpu: "500m" } }, host: systemd,
+            resources: { limits: { memory: "512Mi", cpu: "500m" } },
+            host: systemd,
         });
     });
 
@@ -110,7 +124,8 @@ describe("TypeScript examples under mocks", () => {
         expect(parse(manifest!)).toMatchObject({ apiVersion: "v1", kind: "Pod", metadata: { name: "foo" } });
         expect(await valueOf(example.outputs.summary as pulumi.Output<string>)).toContain("nginx:alpine");
         await expectManifestRoundTrip(example, example.pods[0], {
-            resources: { limits: { memory: "512Mi", cpu: "500m" } }, host: systemd,
+            resources: { limits: { memory: "512Mi", cpu: "500m" } },
+            host: systemd,
         });
     });
 
@@ -130,7 +145,12 @@ describe("TypeScript examples under mocks", () => {
         const reference = `urn:pulumi:stack::project::pulumi:providers:docker::remote::remote-id`;
         const docker = created.filter((r) => r.type.startsWith("docker:"));
         expect(docker.map((r) => r.name)).toEqual([
-            "web-app", "web-app-image", "web-sandbox", "web-sandbox-image", "web-sidecar", "web-sidecar-image",
+            "web-app",
+            "web-app-image",
+            "web-sandbox",
+            "web-sandbox-image",
+            "web-sidecar",
+            "web-sidecar-image",
         ]);
         for (const r of docker) expect([r.name, r.provider]).toEqual([r.name, reference]);
         // The slice is a remote Command (the command package's default provider), its connection secret.
@@ -143,21 +163,31 @@ describe("TypeScript examples under mocks", () => {
             value: { host: "203.0.113.10", port: 22, user: "deploy", privateKey: "-----PRIVATE-----" },
         });
         // Its manifest is a Pod a cluster takes; reading it back on the same host gives the same pod.
-        const remote = () => new (require("@pulumi/docker").Provider)("remote", { host: "ssh://deploy@203.0.113.10:22", sshOpts: ["-o", "BatchMode=yes"] });
-        const text = await expectManifestRoundTrip(example, example.pods[0], {
-            resources: { limits: { memory: "512Mi", cpu: "1" } },
-            host: {
-                connection: { host: "203.0.113.10", port: 22, user: "deploy", privateKey: pulumi.secret("-----PRIVATE-----") },
-                sudo: true, cgroupDriver: "systemd",
+        const remote = () =>
+            new pulumiDocker.Provider("remote", { host: "ssh://deploy@203.0.113.10:22", sshOpts: ["-o", "BatchMode=yes"] });
+        const text = await expectManifestRoundTrip(
+            example,
+            example.pods[0],
+            {
+                resources: { limits: { memory: "512Mi", cpu: "1" } },
+                host: {
+                    connection: { host: "203.0.113.10", port: 22, user: "deploy", privateKey: pulumi.secret("-----PRIVATE-----") },
+                    sudo: true,
+                    cgroupDriver: "systemd",
+                },
             },
-        }, () => ({ providers: { docker: remote() } }));
+            () => ({ providers: { docker: remote() } }),
+        );
         expect(text).not.toContain("203.0.113.10");
     });
 
     test("private-registry: every pull and the digest lookup go through the provider with registryAuth; no credential leaves it", async () => {
         const password = "pw-7f3a9c";
-        const example = await runExample("private-registry",
-            { registry: "registry.example.com:5000", registryUser: "deploy", registryPassword: password }, ["registryPassword"]);
+        const example = await runExample(
+            "private-registry",
+            { registry: "registry.example.com:5000", registryUser: "deploy", registryPassword: password },
+            ["registryPassword"],
+        );
         expect(example.errors).toEqual([]);
         const provider = example.mocks.created.find((r) => r.type === "pulumi:providers:docker")!;
         expect(provider.name).toBe("registry");
@@ -168,7 +198,10 @@ describe("TypeScript examples under mocks", () => {
         ]);
         const reference = "urn:pulumi:stack::project::pulumi:providers:docker::registry::registry-id";
         const images = example.mocks.created.filter((r) => r.type === "docker:index/remoteImage:RemoteImage");
-        expect(images.map((r) => [r.name, r.provider])).toEqual([["web-sandbox-image", reference], ["web-app-image", reference]]);
+        expect(images.map((r) => [r.name, r.provider])).toEqual([
+            ["web-sandbox-image", reference],
+            ["web-app-image", reference],
+        ]);
         expect(example.mocks.inputsOf("web-app-image").name).toBe("registry.example.com:5000/team/web:1@sha256:digest");
         expect(example.mocks.calls.map((c) => [c.inputs.name, c.provider])).toEqual([["registry.example.com:5000/team/web:1", reference]]);
         // Nothing the pod registers or exports holds the password.
@@ -182,7 +215,7 @@ describe("TypeScript examples under mocks", () => {
     test("remote-host: `provider` instead of `providers` reaches the children too", async () => {
         const mocks = new RecordingMocks();
         const run = await runProgram(mocks, () => {
-            const remote = new (require("@pulumi/docker").Provider)("remote", { host: "ssh://deploy@203.0.113.10" });
+            const remote = new pulumiDocker.Provider("remote", { host: "ssh://deploy@203.0.113.10" });
             return new DockerPod("web", { containers: [{ name: "app", image: "nginx:alpine" }] }, { provider: remote });
         });
         expect(run.errors).toEqual([]);
@@ -289,7 +322,10 @@ function checkYamlProgram(program: Record<string, any>): string[] {
 
 /** Pulumi's Python names: `containerPort` is `container_port`, `hostIPC` is `host_ipc`. */
 function snake(name: string): string {
-    return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").toLowerCase();
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+        .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+        .toLowerCase();
 }
 
 const PYTHON_MODULE = `pulumi_${packageName}`;
@@ -339,7 +375,15 @@ for node in ast.walk(tree):
 print(json.dumps({"aliases": sorted(aliases), "calls": calls, "variables": variables, "reads": reads}))
 `;
 
-interface PyValue { call?: string; const?: unknown; list?: PyValue[]; any?: PyValue[]; member?: string; expr?: string; line?: number }
+interface PyValue {
+    call?: string;
+    const?: unknown;
+    list?: PyValue[];
+    any?: PyValue[];
+    member?: string;
+    expr?: string;
+    line?: number;
+}
 interface PyCalls {
     aliases: string[];
     calls: { name: string; line: number; args: PyValue[]; keywords: [string | null, PyValue][] }[];
@@ -421,7 +465,9 @@ function checkPythonProgram(file: string): string[] {
         const resource = schema.resources[`${schema.name}:index:${program.variables[variable]}`];
         const outputs = Object.keys(resource?.properties ?? {}).map(snake);
         if (resource && !outputs.includes(attribute) && !["urn", "id"].includes(attribute)) {
-            problems.push(`line ${line}: ${variable}.${attribute}: ${program.variables[variable]} has no output ${attribute} (has ${outputs.join(", ")})`);
+            problems.push(
+                `line ${line}: ${variable}.${attribute}: ${program.variables[variable]} has no output ${attribute} (has ${outputs.join(", ")})`,
+            );
         }
     }
     return problems;
@@ -466,15 +512,17 @@ describe("examples/yaml: a Pulumi YAML program", () => {
         pod.hostnames = "foo";
         p.outputs.sandbox = "${foo.sandboxID}";
         const problems = checkYamlProgram(p);
-        expect(problems).toEqual(expect.arrayContaining([
-            "resources.foo.properties.containers[0].ports[0].containerport: no such property (has containerPort, hostPort, hostIP, protocol, name)",
-            "resources.foo.properties.containers[1].image: is required",
-            "resources.foo.properties.host.cgroupDriver: \"systemdd\" is not one of systemd, cgroupfs",
-            "resources.foo.properties.restartPolicy: \"always\" is not one of Always, Never, OnFailure",
-            "resources.foo.properties.terminationGracePeriodSeconds: expected number, got string",
-            expect.stringMatching(/^resources\.foo\.properties\.hostnames: no such property/),
-            "${foo.sandboxID}: dockerpod:index:DockerPod has no output sandboxID",
-        ]));
+        expect(problems).toEqual(
+            expect.arrayContaining([
+                "resources.foo.properties.containers[0].ports[0].containerport: no such property (has containerPort, hostPort, hostIP, protocol, name)",
+                "resources.foo.properties.containers[1].image: is required",
+                'resources.foo.properties.host.cgroupDriver: "systemdd" is not one of systemd, cgroupfs',
+                'resources.foo.properties.restartPolicy: "always" is not one of Always, Never, OnFailure',
+                "resources.foo.properties.terminationGracePeriodSeconds: expected number, got string",
+                expect.stringMatching(/^resources\.foo\.properties\.hostnames: no such property/),
+                "${foo.sandboxID}: dockerpod:index:DockerPod has no output sandboxID",
+            ]),
+        );
         expect(problems).toHaveLength(7);
     });
 });
@@ -500,20 +548,26 @@ describe("examples/python: a Python program through the generated SDK", () => {
         const project = parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
         expect(project.runtime.name).toBe("python");
         expect(project.packages).toEqual({ dockerpod: "../../provider" });
-        const requirements = fs.readFileSync(path.join(dir, "requirements.txt"), "utf8")
-            .split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+        const requirements = fs
+            .readFileSync(path.join(dir, "requirements.txt"), "utf8")
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => l && !l.startsWith("#"));
         expect(requirements).toEqual([expect.stringMatching(/^pulumi>=3\.\d+/)]);
     });
 
     test("passes only keyword arguments and Args classes of the schema, with every required one", () => {
         const program = pythonCalls(main);
         expect(program.aliases).toEqual(["dockerpod"]);
-        expect(program.calls.map((c) => c.name).sort()).toEqual(expect.arrayContaining(["ContainerArgs", "DockerPod", "HostArgsArgs", "PodResourcesArgs"]));
+        expect(program.calls.map((c) => c.name).sort()).toEqual(
+            expect.arrayContaining(["ContainerArgs", "DockerPod", "HostArgsArgs", "PodResourcesArgs"]),
+        );
         expect(checkPythonProgram(main)).toEqual([]);
     });
 
     test("the check fails on a wrong keyword, class, enum value, missing argument or output", () => {
-        const source = fs.readFileSync(main, "utf8")
+        const source = fs
+            .readFileSync(main, "utf8")
             .replace("container_port=80", "containerPort=80")
             .replace("dockerpod.HostArgsArgs(", "dockerpod.HostArgs(")
             .replace('or "systemd"', 'or "systemdd"')
@@ -536,17 +590,25 @@ describe("examples/python: a Python program through the generated SDK", () => {
             }
             // With the class name right, the enum value is checked too.
             fs.writeFileSync(file, source.replace("dockerpod.HostArgs(", "dockerpod.HostArgsArgs("));
-            expect(checkPythonProgram(file)).toEqual(expect.arrayContaining([
-                expect.stringMatching(/HostArgsArgs\(cgroup_driver=\.\.\.\): "systemdd" is not one of systemd, cgroupfs/),
-            ]));
+            expect(checkPythonProgram(file)).toEqual(
+                expect.arrayContaining([
+                    expect.stringMatching(/HostArgsArgs\(cgroup_driver=\.\.\.\): "systemdd" is not one of systemd, cgroupfs/),
+                ]),
+            );
         } finally {
             fs.rmSync(path.dirname(file), { recursive: true, force: true });
         }
     });
 
     test("Python names follow Pulumi's: acronyms stay together", () => {
-        expect(["containerPort", "hostIP", "hostIPC", "runAsNonRoot", "terminationGracePeriodSeconds", "podName"].map(snake))
-            .toEqual(["container_port", "host_ip", "host_ipc", "run_as_non_root", "termination_grace_period_seconds", "pod_name"]);
+        expect(["containerPort", "hostIP", "hostIPC", "runAsNonRoot", "terminationGracePeriodSeconds", "podName"].map(snake)).toEqual([
+            "container_port",
+            "host_ip",
+            "host_ipc",
+            "run_as_non_root",
+            "termination_grace_period_seconds",
+            "pod_name",
+        ]);
         expect(["IfNotPresent", "TCP", "Systemd"].map(pythonEnumMember)).toEqual(["IF_NOT_PRESENT", "TCP", "SYSTEMD"]);
     });
 });

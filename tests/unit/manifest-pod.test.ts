@@ -113,11 +113,15 @@ describe("a DockerPod from the tutorial's pod.yaml", () => {
 
 describe("overrides: the Docker host's fields next to the manifest", () => {
     const host = {
-        cgroupDriver: "cgroupfs" as const, parentSlice: "/pods", sudo: true,
+        cgroupDriver: "cgroupfs" as const,
+        parentSlice: "/pods",
+        sudo: true,
         connection: { host: "10.0.0.5", user: "deploy" },
     };
     const overrides: Omit<DockerPodArgs, "manifest"> = {
-        host, sandboxImage: "registry.k8s.io/pause:3.10", resources: { limits: { memory: "1Gi", cpu: "2" } },
+        host,
+        sandboxImage: "registry.k8s.io/pause:3.10",
+        resources: { limits: { memory: "1Gi", cpu: "2" } },
     };
 
     test("host, sandboxImage and resources apply, as in hand-written args", async () => {
@@ -149,9 +153,23 @@ describe("warnings and errors", () => {
         expect(warnings).toHaveLength(1);
         expect(warn.mock.calls.map((call) => call[0])).toEqual(warnings);
         expect(warn.mock.calls[0][1]).toBe(r.pod);
-        expect(r.mocks.created.filter((c) => c.custom !== false).map((c) => c.name).sort()).toEqual([
-            "web-app", "web-app-image", "web-cache", "web-clock", "web-clock-image", "web-sandbox", "web-sandbox-image",
-            "web-slice", "web-volumes", "web-warm-cache", "web-warm-cache-image",
+        expect(
+            r.mocks.created
+                .filter((c) => c.custom !== false)
+                .map((c) => c.name)
+                .sort(),
+        ).toEqual([
+            "web-app",
+            "web-app-image",
+            "web-cache",
+            "web-clock",
+            "web-clock-image",
+            "web-sandbox",
+            "web-sandbox-image",
+            "web-slice",
+            "web-volumes",
+            "web-warm-cache",
+            "web-warm-cache-image",
         ]);
     });
 
@@ -165,11 +183,27 @@ describe("warnings and errors", () => {
     test.each([
         ["YAML that does not parse", "apiVersion: v1\nkind: Pod\nkind: Pod\n", ManifestError, /^manifest: YAML syntax error at line 3/],
         ["another kind", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n", ManifestError, /kind is "Deployment"/],
-        ["fields a Docker host cannot honour", TUTORIAL_POD.replace("spec:\n", "spec:\n  nodeSelector:\n    disk: ssd\n"), PodSpecError, /spec\.nodeSelector: is not supported/],
-        ["values checkPod refuses", TUTORIAL_POD.replace('memory: "128Mi"', 'memory: "1Mi"'), PodSpecError, /containers\[1\]\.resources\.limits\.memory: "1Mi" is below Docker's minimum/],
-        ["a privileged container on a host that does not allow it",
-            TUTORIAL_POD.replace("      image: nginx:alpine\n", "      image: nginx:alpine\n      securityContext:\n        privileged: true\n"),
-            PodSpecError, /containers\[0\]\.securityContext\.privileged: .*host\.allowPrivileged/],
+        [
+            "fields a Docker host cannot honour",
+            TUTORIAL_POD.replace("spec:\n", "spec:\n  nodeSelector:\n    disk: ssd\n"),
+            PodSpecError,
+            /spec\.nodeSelector: is not supported/,
+        ],
+        [
+            "values checkPod refuses",
+            TUTORIAL_POD.replace('memory: "128Mi"', 'memory: "1Mi"'),
+            PodSpecError,
+            /containers\[1\]\.resources\.limits\.memory: "1Mi" is below Docker's minimum/,
+        ],
+        [
+            "a privileged container on a host that does not allow it",
+            TUTORIAL_POD.replace(
+                "      image: nginx:alpine\n",
+                "      image: nginx:alpine\n      securityContext:\n        privileged: true\n",
+            ),
+            PodSpecError,
+            /containers\[0\]\.securityContext\.privileged: .*host\.allowPrivileged/,
+        ],
     ])("a bad manifest (%s) throws and registers nothing", async (_, text, type, message) => {
         const r = await run((opts) => DockerPod.fromManifest("foo", text, undefined, opts));
         expect(r.errors).toHaveLength(1);
@@ -189,47 +223,92 @@ describe("warnings and errors", () => {
 describe("round trip: a pod's `manifest` output, read back, is the same pod", () => {
     const pods: [string, string, DockerPodArgs, Omit<DockerPodArgs, "manifest">][] = [
         ["the seed pod", "foo", seedPod(), {}],
-        ["init containers, volumes, probes, security, DNS", "web", {
-            labels: { app: "web", tier: "frontend" },
-            restartPolicy: "OnFailure",
-            terminationGracePeriodSeconds: 10,
-            shareProcessNamespace: true,
-            resources: { limits: { memory: "1Gi", cpu: "1" } },
-            volumes: [{ name: "cache", emptyDir: {} }, { name: "conf", hostPath: { path: "/srv/web/conf.d" } }],
-            securityContext: { runAsUser: 101, runAsGroup: 101, runAsNonRoot: true },
-            dnsConfig: { nameservers: ["10.0.0.53"], searches: ["corp.example.com"], options: [{ name: "ndots", value: "2" }] },
-            hostAliases: [{ ip: "10.0.0.10", hostnames: ["db"] }],
-            initContainers: [{
-                name: "warm-cache", image: "busybox:1.36", command: ["sh", "-c", "echo ready > /cache/ready"],
-                volumeMounts: [{ name: "cache", mountPath: "/cache" }],
-            }],
-            containers: [{
-                name: "app", image: "nginx:1.27-alpine", imagePullPolicy: "IfNotPresent",
-                env: [{ name: "NGINX_PORT", value: "8080" }, { name: "MODE", value: "" }],
-                ports: [{ containerPort: 8080, hostPort: 18080, hostIP: "127.0.0.1", name: "http", protocol: "TCP" }],
-                readinessProbe: { exec: { command: ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"] }, initialDelaySeconds: 2, periodSeconds: 5 },
-                resources: { limits: { cpu: "500m", memory: "256Mi" }, requests: { cpu: "100m", memory: "64Mi" } },
-                securityContext: {
-                    allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
-                    capabilities: { add: ["NET_BIND_SERVICE"], drop: ["ALL"] },
-                },
-                volumeMounts: [{ name: "cache", mountPath: "/var/cache/nginx" }, { name: "conf", mountPath: "/etc/nginx/conf.d", readOnly: true }],
-            }, {
-                name: "clock", image: "busybox:1.36", command: ["/bin/sh"], args: ["-c", "while true; do date; sleep 60; done"],
-                resources: { limits: { memory: "32Mi" }, requests: { memory: "32Mi" } }, workingDir: "/tmp",
-            }],
-        }, {}],
-        ["a host-network pod on a cgroupfs host", "edge", {
-            hostNetwork: true, hostPID: true, restartPolicy: "Never", terminationGracePeriodSeconds: 0,
-            host: { cgroupDriver: "cgroupfs", parentSlice: "/edge" },
-            sandboxImage: "registry.k8s.io/pause:3.10",
-            containers: [{ name: "proxy", image: "haproxy:3.0", ports: [{ containerPort: 8443, hostPort: 8443 }] }],
-        }, { host: { cgroupDriver: "cgroupfs", parentSlice: "/edge" }, sandboxImage: "registry.k8s.io/pause:3.10" }],
-        ["a privileged pod on a host that allows it, on a user-defined network", "tools", {
-            host: { allowPrivileged: true },
-            networks: [{ name: "backend", aliases: ["tools"] }],
-            containers: [{ name: "debug", image: "busybox:1.36", args: ["sleep", "1d"], securityContext: { privileged: true } }],
-        }, { host: { allowPrivileged: true }, networks: [{ name: "backend", aliases: ["tools"] }] }],
+        [
+            "init containers, volumes, probes, security, DNS",
+            "web",
+            {
+                labels: { app: "web", tier: "frontend" },
+                restartPolicy: "OnFailure",
+                terminationGracePeriodSeconds: 10,
+                shareProcessNamespace: true,
+                resources: { limits: { memory: "1Gi", cpu: "1" } },
+                volumes: [
+                    { name: "cache", emptyDir: {} },
+                    { name: "conf", hostPath: { path: "/srv/web/conf.d" } },
+                ],
+                securityContext: { runAsUser: 101, runAsGroup: 101, runAsNonRoot: true },
+                dnsConfig: { nameservers: ["10.0.0.53"], searches: ["corp.example.com"], options: [{ name: "ndots", value: "2" }] },
+                hostAliases: [{ ip: "10.0.0.10", hostnames: ["db"] }],
+                initContainers: [
+                    {
+                        name: "warm-cache",
+                        image: "busybox:1.36",
+                        command: ["sh", "-c", "echo ready > /cache/ready"],
+                        volumeMounts: [{ name: "cache", mountPath: "/cache" }],
+                    },
+                ],
+                containers: [
+                    {
+                        name: "app",
+                        image: "nginx:1.27-alpine",
+                        imagePullPolicy: "IfNotPresent",
+                        env: [
+                            { name: "NGINX_PORT", value: "8080" },
+                            { name: "MODE", value: "" },
+                        ],
+                        ports: [{ containerPort: 8080, hostPort: 18080, hostIP: "127.0.0.1", name: "http", protocol: "TCP" }],
+                        readinessProbe: {
+                            exec: { command: ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"] },
+                            initialDelaySeconds: 2,
+                            periodSeconds: 5,
+                        },
+                        resources: { limits: { cpu: "500m", memory: "256Mi" }, requests: { cpu: "100m", memory: "64Mi" } },
+                        securityContext: {
+                            allowPrivilegeEscalation: false,
+                            readOnlyRootFilesystem: true,
+                            capabilities: { add: ["NET_BIND_SERVICE"], drop: ["ALL"] },
+                        },
+                        volumeMounts: [
+                            { name: "cache", mountPath: "/var/cache/nginx" },
+                            { name: "conf", mountPath: "/etc/nginx/conf.d", readOnly: true },
+                        ],
+                    },
+                    {
+                        name: "clock",
+                        image: "busybox:1.36",
+                        command: ["/bin/sh"],
+                        args: ["-c", "while true; do date; sleep 60; done"],
+                        resources: { limits: { memory: "32Mi" }, requests: { memory: "32Mi" } },
+                        workingDir: "/tmp",
+                    },
+                ],
+            },
+            {},
+        ],
+        [
+            "a host-network pod on a cgroupfs host",
+            "edge",
+            {
+                hostNetwork: true,
+                hostPID: true,
+                restartPolicy: "Never",
+                terminationGracePeriodSeconds: 0,
+                host: { cgroupDriver: "cgroupfs", parentSlice: "/edge" },
+                sandboxImage: "registry.k8s.io/pause:3.10",
+                containers: [{ name: "proxy", image: "haproxy:3.0", ports: [{ containerPort: 8443, hostPort: 8443 }] }],
+            },
+            { host: { cgroupDriver: "cgroupfs", parentSlice: "/edge" }, sandboxImage: "registry.k8s.io/pause:3.10" },
+        ],
+        [
+            "a privileged pod on a host that allows it, on a user-defined network",
+            "tools",
+            {
+                host: { allowPrivileged: true },
+                networks: [{ name: "backend", aliases: ["tools"] }],
+                containers: [{ name: "debug", image: "busybox:1.36", args: ["sleep", "1d"], securityContext: { privileged: true } }],
+            },
+            { host: { allowPrivileged: true }, networks: [{ name: "backend", aliases: ["tools"] }] },
+        ],
     ];
 
     test.each(pods)("%s", async (_, name, args, hostOverrides) => {

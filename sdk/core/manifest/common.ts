@@ -22,7 +22,6 @@ export function manifestSecretKey(containerName: string, variable: string): stri
     return `${containerName}.${variable}`;
 }
 
-
 /** A plain object (not an array), as JSON and YAML give. */
 export function isObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -32,4 +31,3 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 export function compact<T extends object>(obj: T): T {
     return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
-

@@ -16,7 +16,21 @@ import type { IHostAlias } from "kubernetes-models/v1/HostAlias";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import {
-    Container, ContainerPort, DockerPodArgs, EnvVar, HostAlias, ImagePullPolicy, PodDNSConfig, Probe, Protocol, ResourceList, ResourceRequirements, RestartPolicy, SecurityContext, Volume, VolumeMount,
+    Container,
+    ContainerPort,
+    DockerPodArgs,
+    EnvVar,
+    HostAlias,
+    ImagePullPolicy,
+    PodDNSConfig,
+    Probe,
+    Protocol,
+    ResourceList,
+    ResourceRequirements,
+    RestartPolicy,
+    SecurityContext,
+    Volume,
+    VolumeMount,
 } from "../../types";
 import { Problems, PodSpecError, SpecProblem } from "../errors";
 import { isDns1123Label } from "../names";
@@ -26,7 +40,6 @@ type ObjectMeta = NonNullable<IPod["metadata"]>;
 
 // Where the kubelet mounts the service-account token; a cluster adds the mount.
 const SERVICE_ACCOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
-
 
 /** The path of a field under `path`; keys that are not identifiers are quoted. */
 function fieldPath(path: string, key: string): string {
@@ -78,12 +91,15 @@ function parseYaml(text: string): unknown {
             // The yaml package's message is "<reason> at line L, column C:\n\n<code frame>".
             const [reason, frame] = error.message.split(/ at line \d+, column \d+:\n/);
             const pos = error.linePos?.[0];
-            throw new ManifestError(`manifest: YAML syntax error at line ${pos?.line ?? "?"}: ${reason}` +
-                `${pos ? ` (column ${pos.col})` : ""}${frame ? `\n${frame.replace(/\n+$/, "")}` : ""}`);
+            throw new ManifestError(
+                `manifest: YAML syntax error at line ${pos?.line ?? "?"}: ${reason}` +
+                    `${pos ? ` (column ${pos.col})` : ""}${frame ? `\n${frame.replace(/\n+$/, "")}` : ""}`,
+            );
         }
     }
     const content = docs.filter((doc) => doc.contents !== null);
-    if (content.length === 0) throw new ManifestError("manifest: the YAML text is empty: give one Pod manifest (apiVersion: v1, kind: Pod)");
+    if (content.length === 0)
+        throw new ManifestError("manifest: the YAML text is empty: give one Pod manifest (apiVersion: v1, kind: Pod)");
     if (content.length > 1) {
         throw new ManifestError(`manifest: the YAML text has ${content.length} documents: give one Pod manifest, without other documents`);
     }
@@ -112,7 +128,9 @@ interface SchemaError {
 function schemaProblems(errors: SchemaError[]): SpecProblem[] {
     const byPath = new Map<string, { types: string[]; messages: string[] }>();
     for (const e of errors) {
-        let path = e.instancePath.split("/").slice(1)
+        let path = e.instancePath
+            .split("/")
+            .slice(1)
             .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
             .reduce((p, part) => (/^\d+$/.test(part) ? `${p}[${part}]` : fieldPath(p, part)), "");
         let message = e.message ?? e.keyword;
@@ -127,8 +145,7 @@ function schemaProblems(errors: SchemaError[]): SpecProblem[] {
     }
     return [...byPath].map(([path, { types, messages }]) => ({
         path,
-        message: [...(types.length ? [`must be of type ${types.join(" or ")}`] : []), ...messages].join("; ") +
-            " (Kubernetes Pod schema)",
+        message: [...(types.length ? [`must be of type ${types.join(" or ")}`] : []), ...messages].join("; ") + " (Kubernetes Pod schema)",
     }));
 }
 
@@ -159,7 +176,8 @@ function mapResources(found: Findings, path: string, r: IResourceRequirements): 
     });
 }
 
-const NON_EXEC_PROBE = "is not supported: only exec probes are (a Docker healthcheck runs a command); " +
+const NON_EXEC_PROBE =
+    "is not supported: only exec probes are (a Docker healthcheck runs a command); " +
     "write e.g. exec: {command: [wget, -q, --spider, http://localhost/]}";
 
 function mapProbe(found: Findings, path: string, p: IProbe): Probe {
@@ -172,7 +190,11 @@ function mapProbe(found: Findings, path: string, p: IProbe): Probe {
     });
     // 1 is Kubernetes' default (and all it allows for some probes); Docker is healthy after one success.
     if (successThreshold === 1) found.ignore(fieldPath(path, "successThreshold"));
-    else if (successThreshold !== undefined) found.refuse(fieldPath(path, "successThreshold"), "is not supported: Docker counts a container healthy after one success; remove it or set 1");
+    else if (successThreshold !== undefined)
+        found.refuse(
+            fieldPath(path, "successThreshold"),
+            "is not supported: Docker counts a container healthy after one success; remove it or set 1",
+        );
     if (exec) {
         const { command, ...execRest } = exec;
         found.refuseRest(fieldPath(path, "exec"), execRest, {});
@@ -182,7 +204,10 @@ function mapProbe(found: Findings, path: string, p: IProbe): Probe {
     }
     return compact({
         exec: { command: exec?.command ?? [] },
-        initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold,
+        initialDelaySeconds,
+        periodSeconds,
+        timeoutSeconds,
+        failureThreshold,
     });
 }
 
@@ -197,8 +222,17 @@ function ignoreDefaultProfiles(found: Findings, path: string, profiles: [string,
 
 function mapSecurityContext(found: Findings, path: string, sc: ISecurityContext): SecurityContext {
     const {
-        runAsUser, runAsGroup, runAsNonRoot, privileged, readOnlyRootFilesystem, allowPrivilegeEscalation, capabilities,
-        seccompProfile, appArmorProfile, procMount, ...rest
+        runAsUser,
+        runAsGroup,
+        runAsNonRoot,
+        privileged,
+        readOnlyRootFilesystem,
+        allowPrivilegeEscalation,
+        capabilities,
+        seccompProfile,
+        appArmorProfile,
+        procMount,
+        ...rest
     } = sc;
     found.refuseRest(path, rest, {
         seLinuxOptions: "is not supported: dockerpod sets no SELinux labels",
@@ -206,7 +240,10 @@ function mapSecurityContext(found: Findings, path: string, sc: ISecurityContext)
     });
     // runAsNonRoot without runAsUser is checked against the image's user at `up`; privileged
     // passes through, for checkPod to refuse unless host.allowPrivileged is set.
-    ignoreDefaultProfiles(found, path, [["seccompProfile", seccompProfile], ["appArmorProfile", appArmorProfile]]);
+    ignoreDefaultProfiles(found, path, [
+        ["seccompProfile", seccompProfile],
+        ["appArmorProfile", appArmorProfile],
+    ]);
     if (procMount === "Default") found.ignore(fieldPath(path, "procMount"));
     else if (procMount !== undefined) found.refuse(fieldPath(path, "procMount"), "is not supported: only Default is");
     let caps: SecurityContext["capabilities"];
@@ -216,7 +253,13 @@ function mapSecurityContext(found: Findings, path: string, sc: ISecurityContext)
         caps = compact({ add, drop });
     }
     return compact({
-        runAsUser, runAsGroup, runAsNonRoot, privileged, readOnlyRootFilesystem, allowPrivilegeEscalation, capabilities: caps,
+        runAsUser,
+        runAsGroup,
+        runAsNonRoot,
+        privileged,
+        readOnlyRootFilesystem,
+        allowPrivilegeEscalation,
+        capabilities: caps,
     });
 }
 
@@ -231,7 +274,8 @@ function mapPodSecurityContext(found: Findings, sc: IPodSecurityContext): Securi
     const path = "spec.securityContext";
     const { runAsUser, runAsGroup, runAsNonRoot, seccompProfile, appArmorProfile, supplementalGroupsPolicy, ...rest } = sc;
     found.refuseRest(path, rest, {
-        fsGroup: "is not supported: Docker does not change the ownership of volumes; chown the hostPath directory, " +
+        fsGroup:
+            "is not supported: Docker does not change the ownership of volumes; chown the hostPath directory, " +
             "or set runAsUser/runAsGroup to its owner",
         fsGroupChangePolicy: "is not supported: Docker does not change the ownership of volumes",
         supplementalGroups: "is not supported: dockerpod adds no groups; the image's /etc/group memberships apply",
@@ -240,11 +284,17 @@ function mapPodSecurityContext(found: Findings, sc: IPodSecurityContext): Securi
         seLinuxChangePolicy: NO_SELINUX,
         windowsOptions: "is not supported: dockerpod runs Linux containers",
     });
-    ignoreDefaultProfiles(found, path, [["seccompProfile", seccompProfile], ["appArmorProfile", appArmorProfile]]);
+    ignoreDefaultProfiles(found, path, [
+        ["seccompProfile", seccompProfile],
+        ["appArmorProfile", appArmorProfile],
+    ]);
     // Merge (the default) keeps the groups of the image's /etc/group, as Docker does.
     if (supplementalGroupsPolicy === "Merge") found.ignore(fieldPath(path, "supplementalGroupsPolicy"));
     else if (supplementalGroupsPolicy !== undefined) {
-        found.refuse(fieldPath(path, "supplementalGroupsPolicy"), "\"Strict\" is not supported: Docker keeps the groups of the image's /etc/group");
+        found.refuse(
+            fieldPath(path, "supplementalGroupsPolicy"),
+            '"Strict" is not supported: Docker keeps the groups of the image\'s /etc/group',
+        );
     }
     // `securityContext: {}` is what a cluster writes when none was given.
     if (Object.keys(sc).length === 0) found.ignore(path);
@@ -280,10 +330,13 @@ function mapEnv(found: Findings, path: string, podName: string, e: IEnvVar): Env
     found.refuseRest(path, rest, {});
     if (valueFrom !== undefined) {
         const ref = valueFrom.secretKeyRef;
-        found.refuse(fieldPath(path, "valueFrom"), ref?.name === manifestSecretName(podName)
-            ? `is a secret value dockerpod wrote out (Secret "${ref.name}", key "${ref.key}"); a manifest cannot carry it: ` +
-              "pass the pod's args, with the secret value, instead of the manifest"
-            : "is not supported: only literal values are; put the value in `value` (a secret value belongs in the DockerPod args, as a secret Input)");
+        found.refuse(
+            fieldPath(path, "valueFrom"),
+            ref?.name === manifestSecretName(podName)
+                ? `is a secret value dockerpod wrote out (Secret "${ref.name}", key "${ref.key}"); a manifest cannot carry it: ` +
+                      "pass the pod's args, with the secret value, instead of the manifest"
+                : "is not supported: only literal values are; put the value in `value` (a secret value belongs in the DockerPod args, as a secret Input)",
+        );
     }
     // An env var without a value is set to the empty string, as in Kubernetes.
     return { name, value: value ?? "" };
@@ -309,9 +362,26 @@ function mapVolumeMount(found: Findings, path: string, m: IVolumeMount): VolumeM
 
 function mapContainer(found: Findings, path: string, podName: string, c: IContainer, tokenVolumes: Set<string>): Container {
     const {
-        name, image, imagePullPolicy, command, args, env, ports, resources, volumeMounts, workingDir,
-        readinessProbe, livenessProbe, startupProbe, securityContext,
-        terminationMessagePath, terminationMessagePolicy, stdin, stdinOnce, tty, ...rest
+        name,
+        image,
+        imagePullPolicy,
+        command,
+        args,
+        env,
+        ports,
+        resources,
+        volumeMounts,
+        workingDir,
+        readinessProbe,
+        livenessProbe,
+        startupProbe,
+        securityContext,
+        terminationMessagePath,
+        terminationMessagePolicy,
+        stdin,
+        stdinOnce,
+        tty,
+        ...rest
     } = c;
     found.refuseRest(path, rest, {
         envFrom: "is not supported: list each variable under env with a literal value",
@@ -320,15 +390,22 @@ function mapContainer(found: Findings, path: string, podName: string, c: IContai
         restartPolicy: "is not supported: sidecar init containers (restartPolicy Always) are not; make it an app container",
         volumeDevices: "is not supported: dockerpod has no block-device volumes",
     });
-    if (image === undefined) found.refuse(fieldPath(path, "image"), "is required: name the image, e.g. \"nginx:alpine\"");
+    if (image === undefined) found.refuse(fieldPath(path, "image"), 'is required: name the image, e.g. "nginx:alpine"');
     // The kubelet's defaults, written by every cluster; Docker keeps no termination message.
     if (terminationMessagePath === "/dev/termination-log") found.ignore(fieldPath(path, "terminationMessagePath"));
-    else if (terminationMessagePath !== undefined) found.refuse(fieldPath(path, "terminationMessagePath"), "is not supported: Docker keeps no termination message");
+    else if (terminationMessagePath !== undefined)
+        found.refuse(fieldPath(path, "terminationMessagePath"), "is not supported: Docker keeps no termination message");
     if (terminationMessagePolicy === "File") found.ignore(fieldPath(path, "terminationMessagePolicy"));
-    else if (terminationMessagePolicy !== undefined) found.refuse(fieldPath(path, "terminationMessagePolicy"), "is not supported: Docker keeps no termination message");
-    for (const [key, value] of [["stdin", stdin], ["stdinOnce", stdinOnce], ["tty", tty]] as const) {
+    else if (terminationMessagePolicy !== undefined)
+        found.refuse(fieldPath(path, "terminationMessagePolicy"), "is not supported: Docker keeps no termination message");
+    for (const [key, value] of [
+        ["stdin", stdin],
+        ["stdinOnce", stdinOnce],
+        ["tty", tty],
+    ] as const) {
         if (value === false) found.ignore(fieldPath(path, key));
-        else if (value !== undefined) found.refuse(fieldPath(path, key), "is not supported: dockerpod containers run detached, without a terminal or stdin");
+        else if (value !== undefined)
+            found.refuse(fieldPath(path, key), "is not supported: dockerpod containers run detached, without a terminal or stdin");
     }
     // The service-account token mount a cluster adds goes with its volume.
     const mounts = (volumeMounts ?? []).flatMap((m, i) => {
@@ -365,9 +442,11 @@ function mapContainer(found: Findings, path: string, podName: string, c: IContai
 /** The token volume a cluster adds to every pod (`kube-api-access-*`, or `default-token-*` before 1.21). */
 function isTokenVolume(v: IVolume): boolean {
     const keys = Object.keys(v).filter((k) => k !== "name");
-    return keys.length === 1 && (
-        (v.name.startsWith("kube-api-access-") && v.projected !== undefined) ||
-        (v.name.startsWith("default-token-") && v.secret !== undefined));
+    return (
+        keys.length === 1 &&
+        ((v.name.startsWith("kube-api-access-") && v.projected !== undefined) ||
+            (v.name.startsWith("default-token-") && v.secret !== undefined))
+    );
 }
 
 const VOLUME_SOURCE = "is not supported: only emptyDir and hostPath volumes are";
@@ -376,20 +455,41 @@ const FILES_VOLUME = `${VOLUME_SOURCE}; put the files in a host directory and mo
 function mapVolume(found: Findings, path: string, v: IVolume): Volume {
     const { name, emptyDir, hostPath, ...rest } = v;
     found.refuseRest(path, rest, {
-        awsElasticBlockStore: VOLUME_SOURCE, azureDisk: VOLUME_SOURCE, azureFile: VOLUME_SOURCE, cephfs: VOLUME_SOURCE,
-        cinder: VOLUME_SOURCE, configMap: FILES_VOLUME, csi: VOLUME_SOURCE, downwardAPI: FILES_VOLUME,
-        ephemeral: VOLUME_SOURCE, fc: VOLUME_SOURCE, flexVolume: VOLUME_SOURCE, flocker: VOLUME_SOURCE,
-        gcePersistentDisk: VOLUME_SOURCE, gitRepo: FILES_VOLUME, glusterfs: VOLUME_SOURCE, image: VOLUME_SOURCE,
-        iscsi: VOLUME_SOURCE, nfs: VOLUME_SOURCE, persistentVolumeClaim: `${VOLUME_SOURCE}; use a hostPath volume for lasting data`,
-        photonPersistentDisk: VOLUME_SOURCE, portworxVolume: VOLUME_SOURCE, projected: FILES_VOLUME,
-        quobyte: VOLUME_SOURCE, rbd: VOLUME_SOURCE, scaleIO: VOLUME_SOURCE, secret: FILES_VOLUME,
-        storageos: VOLUME_SOURCE, vsphereVolume: VOLUME_SOURCE,
+        awsElasticBlockStore: VOLUME_SOURCE,
+        azureDisk: VOLUME_SOURCE,
+        azureFile: VOLUME_SOURCE,
+        cephfs: VOLUME_SOURCE,
+        cinder: VOLUME_SOURCE,
+        configMap: FILES_VOLUME,
+        csi: VOLUME_SOURCE,
+        downwardAPI: FILES_VOLUME,
+        ephemeral: VOLUME_SOURCE,
+        fc: VOLUME_SOURCE,
+        flexVolume: VOLUME_SOURCE,
+        flocker: VOLUME_SOURCE,
+        gcePersistentDisk: VOLUME_SOURCE,
+        gitRepo: FILES_VOLUME,
+        glusterfs: VOLUME_SOURCE,
+        image: VOLUME_SOURCE,
+        iscsi: VOLUME_SOURCE,
+        nfs: VOLUME_SOURCE,
+        persistentVolumeClaim: `${VOLUME_SOURCE}; use a hostPath volume for lasting data`,
+        photonPersistentDisk: VOLUME_SOURCE,
+        portworxVolume: VOLUME_SOURCE,
+        projected: FILES_VOLUME,
+        quobyte: VOLUME_SOURCE,
+        rbd: VOLUME_SOURCE,
+        scaleIO: VOLUME_SOURCE,
+        secret: FILES_VOLUME,
+        storageos: VOLUME_SOURCE,
+        vsphereVolume: VOLUME_SOURCE,
     });
     let emptyDirArgs: Volume["emptyDir"];
     if (emptyDir) {
         const { medium, sizeLimit, ...edRest } = emptyDir;
         found.refuseRest(fieldPath(path, "emptyDir"), edRest, {});
-        if (sizeLimit !== undefined) found.refuse(fieldPath(fieldPath(path, "emptyDir"), "sizeLimit"), "is not supported: Docker volumes have no size limit");
+        if (sizeLimit !== undefined)
+            found.refuse(fieldPath(fieldPath(path, "emptyDir"), "sizeLimit"), "is not supported: Docker volumes have no size limit");
         // medium passes through: checkPod refuses Memory with its own message.
         emptyDirArgs = compact({ medium });
     }
@@ -399,7 +499,11 @@ function mapVolume(found: Findings, path: string, v: IVolume): Volume {
         found.refuseRest(fieldPath(path, "hostPath"), hpRest, {});
         // A cluster writes type "" (no check); other types check or create the path, which a bind mount does not.
         if (type === "") found.ignore(fieldPath(fieldPath(path, "hostPath"), "type"));
-        else if (type !== undefined) found.refuse(fieldPath(fieldPath(path, "hostPath"), "type"), `"${type}" is not supported: Docker bind-mounts the path as it is (it must exist); remove type`);
+        else if (type !== undefined)
+            found.refuse(
+                fieldPath(fieldPath(path, "hostPath"), "type"),
+                `"${type}" is not supported: Docker bind-mounts the path as it is (it must exist); remove type`,
+            );
         hostPathArgs = { path: hostDir };
     }
     return compact({ name, emptyDir: emptyDirArgs, hostPath: hostPathArgs });
@@ -407,9 +511,13 @@ function mapVolume(found: Findings, path: string, v: IVolume): Volume {
 
 /** The tolerations every cluster adds: evict after 300 s on a not-ready or unreachable node. */
 function isDefaultToleration(t: IToleration): boolean {
-    return (t.key === "node.kubernetes.io/not-ready" || t.key === "node.kubernetes.io/unreachable") &&
-        t.operator === "Exists" && t.effect === "NoExecute" && t.tolerationSeconds === 300 &&
-        Object.keys(t).length === 4;
+    return (
+        (t.key === "node.kubernetes.io/not-ready" || t.key === "node.kubernetes.io/unreachable") &&
+        t.operator === "Exists" &&
+        t.effect === "NoExecute" &&
+        t.tolerationSeconds === 300 &&
+        Object.keys(t).length === 4
+    );
 }
 
 const SCHEDULING = "is not supported: a DockerPod runs on the one Docker host it is given; remove it";
@@ -417,17 +525,42 @@ const SCHEDULING = "is not supported: a DockerPod runs on the one Docker host it
 /** Maps the PodSpec; `path` is "spec". */
 function mapSpec(found: Findings, podName: string, spec: IPodSpec): DockerPodArgs {
     const {
-        containers, initContainers, volumes, hostname, shareProcessNamespace, hostNetwork, hostIPC, hostPID,
-        restartPolicy, terminationGracePeriodSeconds, resources,
-        nodeName, dnsPolicy, schedulerName, serviceAccount, serviceAccountName, automountServiceAccountToken,
-        enableServiceLinks, preemptionPolicy, priority, overhead, tolerations, securityContext, os, hostUsers,
-        setHostnameAsFQDN, dnsConfig, hostAliases, ...rest
+        containers,
+        initContainers,
+        volumes,
+        hostname,
+        shareProcessNamespace,
+        hostNetwork,
+        hostIPC,
+        hostPID,
+        restartPolicy,
+        terminationGracePeriodSeconds,
+        resources,
+        nodeName,
+        dnsPolicy,
+        schedulerName,
+        serviceAccount,
+        serviceAccountName,
+        automountServiceAccountToken,
+        enableServiceLinks,
+        preemptionPolicy,
+        priority,
+        overhead,
+        tolerations,
+        securityContext,
+        os,
+        hostUsers,
+        setHostnameAsFQDN,
+        dnsConfig,
+        hostAliases,
+        ...rest
     } = spec;
     found.refuseRest("spec", rest, {
         activeDeadlineSeconds: "is not supported: dockerpod does not stop pods after a deadline",
         affinity: SCHEDULING,
         ephemeralContainers: "is not supported: use `docker exec` on the host to debug",
-        imagePullSecrets: "is not supported: put the registry's credentials on the docker provider (registryAuth), pass it in the pod's providers, and remove it",
+        imagePullSecrets:
+            "is not supported: put the registry's credentials on the docker provider (registryAuth), pass it in the pod's providers, and remove it",
         nodeSelector: SCHEDULING,
         priorityClassName: SCHEDULING,
         readinessGates: "is not supported: only container readiness probes are",
@@ -453,19 +586,26 @@ function mapSpec(found: Findings, podName: string, spec: IPodSpec): DockerPodArg
     // Other policies name the cluster's DNS, which a Docker host does not have: the host's DNS is used.
     if (dnsPolicy === "None") {
         if ((dnsConfig?.nameservers ?? []).length === 0) {
-            found.refuse("spec.dnsPolicy", "\"None\" needs the pod's name servers in spec.dnsConfig.nameservers; " +
-                "or remove dnsPolicy to use the Docker host's DNS settings");
+            found.refuse(
+                "spec.dnsPolicy",
+                '"None" needs the pod\'s name servers in spec.dnsConfig.nameservers; ' +
+                    "or remove dnsPolicy to use the Docker host's DNS settings",
+            );
         }
     } else if (dnsPolicy !== undefined) {
         found.ignore("spec.dnsPolicy");
     }
     ignoreIf("schedulerName", schedulerName, (v) => v === "default-scheduler", SCHEDULING);
-    const noAccount = "is not supported: a Docker host has no Kubernetes API, so no service account but \"default\"";
+    const noAccount = 'is not supported: a Docker host has no Kubernetes API, so no service account but "default"';
     ignoreIf("serviceAccount", serviceAccount, (v) => v === "default", noAccount);
     ignoreIf("serviceAccountName", serviceAccountName, (v) => v === "default", noAccount);
     ignoreIf("priority", priority, (v) => v === 0, SCHEDULING);
-    ignoreIf("os", os, (v) => isObject(v) && v.name === "linux" && Object.keys(v).length === 1,
-        "is not supported: dockerpod runs Linux containers");
+    ignoreIf(
+        "os",
+        os,
+        (v) => isObject(v) && v.name === "linux" && Object.keys(v).length === 1,
+        "is not supported: dockerpod runs Linux containers",
+    );
     ignoreIf("hostUsers", hostUsers, (v) => v === true, "false is not supported: dockerpod uses no user namespaces");
     ignoreIf("setHostnameAsFQDN", setHostnameAsFQDN, (v) => v === false, "is not supported: there is no cluster DNS on a Docker host");
     (tolerations ?? []).forEach((t, i) => {
@@ -499,7 +639,11 @@ function mapSpec(found: Findings, podName: string, spec: IPodSpec): DockerPodArg
         containers: mappedContainers,
         initContainers: mappedInits,
         volumes: volumes && (mappedVolumes.length > 0 || volumes.length === 0) ? mappedVolumes : undefined,
-        hostname, shareProcessNamespace, hostNetwork, hostIPC, hostPID,
+        hostname,
+        shareProcessNamespace,
+        hostNetwork,
+        hostIPC,
+        hostPID,
         restartPolicy: restartPolicy as RestartPolicy | undefined,
         terminationGracePeriodSeconds,
         resources: podResources,
@@ -512,13 +656,37 @@ function mapSpec(found: Findings, podName: string, spec: IPodSpec): DockerPodArg
 /** Maps metadata: the name and labels; the rest is the cluster's bookkeeping, or annotations. */
 function mapMetadata(found: Findings, meta: ObjectMeta): Record<string, string> | undefined {
     const {
-        name, labels, annotations, generateName, namespace, uid, resourceVersion, creationTimestamp, managedFields,
-        generation, selfLink, ownerReferences, finalizers, deletionTimestamp, deletionGracePeriodSeconds, ...rest
+        name: _name,
+        labels,
+        annotations,
+        generateName,
+        namespace,
+        uid,
+        resourceVersion,
+        creationTimestamp,
+        managedFields,
+        generation,
+        selfLink,
+        ownerReferences,
+        finalizers,
+        deletionTimestamp,
+        deletionGracePeriodSeconds,
+        ...rest
     } = meta;
     found.refuseRest("metadata", rest, {});
     const cluster = {
-        generateName, namespace, uid, resourceVersion, creationTimestamp, managedFields, generation, selfLink,
-        ownerReferences, finalizers, deletionTimestamp, deletionGracePeriodSeconds,
+        generateName,
+        namespace,
+        uid,
+        resourceVersion,
+        creationTimestamp,
+        managedFields,
+        generation,
+        selfLink,
+        ownerReferences,
+        finalizers,
+        deletionTimestamp,
+        deletionGracePeriodSeconds,
     };
     for (const [key, value] of Object.entries(cluster)) {
         if (value !== undefined) found.ignore(fieldPath("metadata", key));
@@ -540,35 +708,46 @@ function mapMetadata(found: Findings, meta: ObjectMeta): Record<string, string> 
  * cannot be honoured.
  */
 export function podArgsFromManifest(
-    manifest: string | object, overrides?: Partial<DockerPodArgs>,
+    manifest: string | object,
+    overrides?: Partial<DockerPodArgs>,
 ): { name: string; args: DockerPodArgs; warnings: string[] } {
     const raw = typeof manifest === "string" ? parseYaml(manifest) : manifest;
     if (!isObject(raw)) {
-        throw new ManifestError(`manifest: expected a Pod manifest (a mapping with apiVersion: v1 and kind: Pod), got ${Array.isArray(raw) ? "a list" : JSON.stringify(raw)}`);
+        throw new ManifestError(
+            `manifest: expected a Pod manifest (a mapping with apiVersion: v1 and kind: Pod), got ${Array.isArray(raw) ? "a list" : JSON.stringify(raw)}`,
+        );
     }
     const obj = dropNulls(raw) as Record<string, unknown>;
     if (obj.kind !== "Pod") {
-        throw new ManifestError(obj.kind === undefined
-            ? "manifest: kind is missing: a Pod manifest has apiVersion: v1 and kind: Pod"
-            : `manifest: kind is ${JSON.stringify(obj.kind)}, but only a Pod (apiVersion: v1, kind: Pod) can become a DockerPod` +
-              (obj.kind === "List" ? ": take one item of the list" : ": for a workload, copy its pod template (spec.template) into a Pod manifest"));
+        throw new ManifestError(
+            obj.kind === undefined
+                ? "manifest: kind is missing: a Pod manifest has apiVersion: v1 and kind: Pod"
+                : `manifest: kind is ${JSON.stringify(obj.kind)}, but only a Pod (apiVersion: v1, kind: Pod) can become a DockerPod` +
+                      (obj.kind === "List"
+                          ? ": take one item of the list"
+                          : ": for a workload, copy its pod template (spec.template) into a Pod manifest"),
+        );
     }
     if (obj.apiVersion !== "v1") {
         throw new ManifestError(`manifest: apiVersion is ${JSON.stringify(obj.apiVersion)}: a Pod is apiVersion: v1`);
     }
     const name = isObject(obj.metadata) ? obj.metadata.name : undefined;
     if (name === undefined || name === "") {
-        throw new ManifestError("manifest: metadata.name is required: the pod's name (generateName is not supported: a DockerPod needs a fixed name)");
+        throw new ManifestError(
+            "manifest: metadata.name is required: the pod's name (generateName is not supported: a DockerPod needs a fixed name)",
+        );
     }
     if (typeof name !== "string" || !isDns1123Label(name)) {
-        throw new ManifestError(`manifest: metadata.name ${JSON.stringify(name)} is not a valid pod name: use a DNS-1123 label ` +
-            "(lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)");
+        throw new ManifestError(
+            `manifest: metadata.name ${JSON.stringify(name)} is not a valid pod name: use a DNS-1123 label ` +
+                "(lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)",
+        );
     }
     checkSchema(name, obj);
 
     const pod = obj as unknown as IPod;
     const found = new Findings();
-    const { apiVersion, kind, metadata, spec, status, ...rest } = pod;
+    const { apiVersion: _apiVersion, kind: _kind, metadata, spec, status, ...rest } = pod;
     found.refuseRest("", rest, {});
     if (status !== undefined) found.ignore("status");
     const labels = mapMetadata(found, metadata!);
@@ -580,10 +759,13 @@ export function podArgsFromManifest(
     for (const [key, value] of Object.entries(overrides ?? {})) {
         if (value !== undefined) (args as unknown as Record<string, unknown>)[key] = value;
     }
-    const warnings = found.ignored.length === 0 ? [] : [
-        `manifest: ignored ${found.ignored.length} field(s) that a cluster fills in or that change nothing on a Docker host: ` +
-        found.ignored.join(", "),
-    ];
+    const warnings =
+        found.ignored.length === 0
+            ? []
+            : [
+                  `manifest: ignored ${found.ignored.length} field(s) that a cluster fills in or that change nothing on a Docker host: ` +
+                      found.ignored.join(", "),
+              ];
     // A manifest dockerpod wrote names what it left out: say so, unless the args give it again.
     const left = typeof manifest === "string" ? notCarriedIn(manifest) : [];
     const missing = left.filter((field) => {
@@ -591,8 +773,10 @@ export function podArgsFromManifest(
         return (overrides ?? {})[top] === undefined;
     });
     if (missing.length > 0) {
-        warnings.push(`manifest: written by dockerpod without ${missing.join(", ")} (Docker-host only): ` +
-            "the pod has them only if the args give them again");
+        warnings.push(
+            `manifest: written by dockerpod without ${missing.join(", ")} (Docker-host only): ` +
+                "the pod has them only if the args give them again",
+        );
     }
     return { name, args, warnings };
 }
@@ -602,4 +786,3 @@ function notCarriedIn(text: string): string[] {
     const match = /^# dockerpod: not carried: (.*) \(Docker-host only\)$/m.exec(text.split("\n", 1)[0]);
     return match ? match[1].split(", ") : [];
 }
-

@@ -14,13 +14,16 @@ import { ContainerSpec, DEFAULT_GRACE_SECONDS, ProbeSpec } from "../container";
 import { PodSpec, checkPod } from "../pod";
 import { compact, manifestSecretKey, manifestSecretName } from "./common";
 
-
 /** One env var: a secret value becomes a reference to the pod's env Secret, never text. */
 function envManifest(podName: string, container: string, e: ContainerSpec["env"][0]): pulumi.Output<IEnvVar> {
     const value = pulumi.output(e.value);
-    const ref: IEnvVar = { name: e.name, valueFrom: { secretKeyRef: { name: manifestSecretName(podName), key: manifestSecretKey(container, e.name) } } };
+    const ref: IEnvVar = {
+        name: e.name,
+        valueFrom: { secretKeyRef: { name: manifestSecretName(podName), key: manifestSecretKey(container, e.name) } },
+    };
     // The reference does not depend on the value, so the manifest does not become secret through it.
-    return pulumi.output(pulumi.isSecret(value))
+    return pulumi
+        .output(pulumi.isSecret(value))
         .apply((secret) => (secret ? ref : value.apply((v): IEnvVar => ({ name: e.name, value: v })))) as pulumi.Output<IEnvVar>;
 }
 
@@ -28,8 +31,10 @@ function envManifest(podName: string, container: string, e: ContainerSpec["env"]
 function probeManifest(p: ProbeSpec): IProbe {
     return {
         exec: { command: [...p.command] },
-        initialDelaySeconds: p.initialDelaySeconds, periodSeconds: p.periodSeconds,
-        timeoutSeconds: p.timeoutSeconds, failureThreshold: p.failureThreshold,
+        initialDelaySeconds: p.initialDelaySeconds,
+        periodSeconds: p.periodSeconds,
+        timeoutSeconds: p.timeoutSeconds,
+        failureThreshold: p.failureThreshold,
     };
 }
 
@@ -65,10 +70,20 @@ export const MANIFEST_FIELDS: { [K in keyof DockerPodArgs]-?: string } = {
 
 /** Where each Container field goes in a written manifest (see MANIFEST_FIELDS). */
 export const MANIFEST_CONTAINER_FIELDS: { [K in keyof Container]-?: string } = {
-    name: "name", image: "image", imagePullPolicy: "imagePullPolicy", command: "command", args: "args",
-    env: "env (secret values as secretKeyRefs)", ports: "ports", resources: "resources", volumeMounts: "volumeMounts",
-    workingDir: "workingDir", readinessProbe: "readinessProbe", livenessProbe: "livenessProbe",
-    startupProbe: "startupProbe", securityContext: "securityContext",
+    name: "name",
+    image: "image",
+    imagePullPolicy: "imagePullPolicy",
+    command: "command",
+    args: "args",
+    env: "env (secret values as secretKeyRefs)",
+    ports: "ports",
+    resources: "resources",
+    volumeMounts: "volumeMounts",
+    workingDir: "workingDir",
+    readinessProbe: "readinessProbe",
+    livenessProbe: "livenessProbe",
+    startupProbe: "startupProbe",
+    securityContext: "securityContext",
     files: "not carried: Docker-host only, named in the manifest's first line",
 };
 
@@ -81,8 +96,12 @@ function resourceListManifest(list: { memory?: string; cpu?: string }): Record<s
 /** A securityContext with its fields in one order, so that the same settings always give the same text. */
 function securityManifest(sc: SecurityContext): ISecurityContext | undefined {
     const result = compact({
-        runAsUser: sc.runAsUser, runAsGroup: sc.runAsGroup, runAsNonRoot: sc.runAsNonRoot, privileged: sc.privileged,
-        readOnlyRootFilesystem: sc.readOnlyRootFilesystem, allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
+        runAsUser: sc.runAsUser,
+        runAsGroup: sc.runAsGroup,
+        runAsNonRoot: sc.runAsNonRoot,
+        privileged: sc.privileged,
+        readOnlyRootFilesystem: sc.readOnlyRootFilesystem,
+        allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
         capabilities: sc.capabilities && compact({ add: sc.capabilities.add, drop: sc.capabilities.drop }),
     });
     return Object.keys(result).length > 0 ? result : undefined;
@@ -107,32 +126,47 @@ function containerManifest(podName: string, c: ContainerSpec, podSecurity: Secur
     const own: SecurityContext = { ...c.security };
     for (const key of POD_LEVEL_SECURITY) if (podSecurity[key] !== undefined && own[key] === podSecurity[key]) delete own[key];
     const env = c.env.map((e) => envManifest(podName, c.name, e));
-    return pulumi.all([c.image, c.command && pulumi.all(c.command), c.args && pulumi.all(c.args), pulumi.all(env)])
-        .apply(([image, command, args, envList]) => compact({
-            name: c.name,
-            image,
-            imagePullPolicy: pullPolicyManifest(c.pullPolicy, image),
-            command,
-            args,
-            env: envList.length > 0 ? envList : undefined,
-            // Fields in one order (the order they are read in), so that the same pod always gives the same text.
-            ports: c.ports.length > 0 ? c.ports.map((p) => compact({
-                containerPort: p.containerPort, hostPort: p.hostPort, hostIP: p.hostIP,
-                protocol: p.protocol === "udp" ? "UDP" : undefined, name: p.name,
-            })) : undefined,
-            resources: (() => {
-                const resources = compact({ limits: resourceListManifest(c.limitsText), requests: resourceListManifest(c.requestsText) });
-                return Object.keys(resources).length > 0 ? resources : undefined;
-            })(),
-            volumeMounts: c.mounts.length > 0
-                ? c.mounts.map((m) => compact({ name: m.volume, mountPath: m.target, readOnly: m.readOnly || undefined }))
-                : undefined,
-            workingDir: c.workingDir,
-            readinessProbe: c.readinessProbe && probeManifest(c.readinessProbe),
-            livenessProbe: c.livenessProbe && probeManifest(c.livenessProbe),
-            // The container's settings over the pod's, whole: a Pod has some of them only per container.
-            securityContext: securityManifest(own),
-        } as IContainer));
+    return pulumi
+        .all([c.image, c.command && pulumi.all(c.command), c.args && pulumi.all(c.args), pulumi.all(env)])
+        .apply(([image, command, args, envList]) =>
+            compact({
+                name: c.name,
+                image,
+                imagePullPolicy: pullPolicyManifest(c.pullPolicy, image),
+                command,
+                args,
+                env: envList.length > 0 ? envList : undefined,
+                // Fields in one order (the order they are read in), so that the same pod always gives the same text.
+                ports:
+                    c.ports.length > 0
+                        ? c.ports.map((p) =>
+                              compact({
+                                  containerPort: p.containerPort,
+                                  hostPort: p.hostPort,
+                                  hostIP: p.hostIP,
+                                  protocol: p.protocol === "udp" ? "UDP" : undefined,
+                                  name: p.name,
+                              }),
+                          )
+                        : undefined,
+                resources: (() => {
+                    const resources = compact({
+                        limits: resourceListManifest(c.limitsText),
+                        requests: resourceListManifest(c.requestsText),
+                    });
+                    return Object.keys(resources).length > 0 ? resources : undefined;
+                })(),
+                volumeMounts:
+                    c.mounts.length > 0
+                        ? c.mounts.map((m) => compact({ name: m.volume, mountPath: m.target, readOnly: m.readOnly || undefined }))
+                        : undefined,
+                workingDir: c.workingDir,
+                readinessProbe: c.readinessProbe && probeManifest(c.readinessProbe),
+                livenessProbe: c.livenessProbe && probeManifest(c.livenessProbe),
+                // The container's settings over the pod's, whole: a Pod has some of them only per container.
+                securityContext: securityManifest(own),
+            } as IContainer),
+        );
 }
 
 /**
@@ -161,8 +195,7 @@ export function manifestYaml(value: unknown): string {
 
 /** The Docker-host-only fields of a pod, which the manifest leaves out (none when empty). */
 export function fieldsNotCarried(spec: PodSpec): string[] {
-    const files = (list: ContainerSpec[], field: string) =>
-        list.flatMap((c, i) => (c.files.length > 0 ? [`${field}[${i}].files`] : []));
+    const files = (list: ContainerSpec[], field: string) => list.flatMap((c, i) => (c.files.length > 0 ? [`${field}[${i}].files`] : []));
     return [
         ...(spec.sandbox.networks.length > 0 ? ["networks"] : []),
         ...files(spec.initContainers, "initContainers"),
@@ -173,7 +206,7 @@ export function fieldsNotCarried(spec: PodSpec): string[] {
 /** `/etc/hosts` entries grouped by address, in the order they came. */
 function hostAliasesManifest(hosts: { host: string; ip: string }[]): IHostAlias[] | undefined {
     const byIp = new Map<string, string[]>();
-    for (const { host, ip } of hosts) byIp.set(ip, [...byIp.get(ip) ?? [], host]);
+    for (const { host, ip } of hosts) byIp.set(ip, [...(byIp.get(ip) ?? []), host]);
     return byIp.size > 0 ? [...byIp].map(([ip, hostnames]) => ({ ip, hostnames })) : undefined;
 }
 
@@ -195,16 +228,21 @@ export function manifestFromSpec(spec: PodSpec): pulumi.Output<string> {
     const sandbox = spec.sandbox;
     const containers = pulumi.all(spec.containers.map((c) => containerManifest(podName, c, spec.podSecurity)));
     const initContainers = pulumi.all(spec.initContainers.map((c) => containerManifest(podName, c, spec.podSecurity)));
-    const podLevelSecurity = compact(Object.fromEntries(POD_LEVEL_SECURITY.map((key) => [key, spec.podSecurity[key]]))) as IPodSecurityContext;
+    const podLevelSecurity = compact(
+        Object.fromEntries(POD_LEVEL_SECURITY.map((key) => [key, spec.podSecurity[key]])),
+    ) as IPodSecurityContext;
     const notCarried = fieldsNotCarried(spec);
     const dns = sandbox.dns;
     return pulumi.all([containers, initContainers]).apply(([cs, inits]) => {
         const podSpec: IPodSpec = compact({
             initContainers: inits.length > 0 ? inits : undefined,
             containers: cs,
-            volumes: spec.volumes.length > 0 ? spec.volumes.map((v) => (v.type === "volume"
-                ? { name: v.name, emptyDir: {} }
-                : { name: v.name, hostPath: { path: v.source } })) : undefined,
+            volumes:
+                spec.volumes.length > 0
+                    ? spec.volumes.map((v) =>
+                          v.type === "volume" ? { name: v.name, emptyDir: {} } : { name: v.name, hostPath: { path: v.source } },
+                      )
+                    : undefined,
             hostname: sandbox.hostname !== undefined && sandbox.hostname !== podName ? sandbox.hostname : undefined,
             shareProcessNamespace: sandbox.shareProcessNamespace || undefined,
             hostNetwork: sandbox.hostNetwork || undefined,
@@ -219,14 +257,20 @@ export function manifestFromSpec(spec: PodSpec): pulumi.Output<string> {
             securityContext: Object.keys(podLevelSecurity).length > 0 ? podLevelSecurity : undefined,
             // Docker uses only the given name servers, not the host's: Kubernetes' dnsPolicy None.
             dnsPolicy: dns.nameservers.length > 0 ? "None" : undefined,
-            dnsConfig: dns.nameservers.length + dns.searches.length + dns.options.length > 0 ? compact({
-                nameservers: dns.nameservers.length > 0 ? [...dns.nameservers] : undefined,
-                searches: dns.searches.length > 0 ? [...dns.searches] : undefined,
-                options: dns.options.length > 0 ? dns.options.map((o) => {
-                    const colon = o.indexOf(":");
-                    return colon < 0 ? { name: o } : { name: o.slice(0, colon), value: o.slice(colon + 1) };
-                }) : undefined,
-            }) : undefined,
+            dnsConfig:
+                dns.nameservers.length + dns.searches.length + dns.options.length > 0
+                    ? compact({
+                          nameservers: dns.nameservers.length > 0 ? [...dns.nameservers] : undefined,
+                          searches: dns.searches.length > 0 ? [...dns.searches] : undefined,
+                          options:
+                              dns.options.length > 0
+                                  ? dns.options.map((o) => {
+                                        const colon = o.indexOf(":");
+                                        return colon < 0 ? { name: o } : { name: o.slice(0, colon), value: o.slice(colon + 1) };
+                                    })
+                                  : undefined,
+                      })
+                    : undefined,
             hostAliases: hostAliasesManifest(sandbox.hosts),
         });
         const labels = Object.keys(sandbox.labels).length > 0 ? { ...sandbox.labels } : undefined;

@@ -7,8 +7,7 @@ import { customNamed, isKnown, resourceTree, runProgram, valueOf } from "../../s
 const cgroupfs = { cgroupDriver: "cgroupfs" as const };
 
 async function runPod(args: Parameters<typeof seedPod>[0] = {}, mocks = new RecordingMocks(), preview = false) {
-    const run = await runProgram(mocks, (transformations) =>
-        new DockerPod("foo", seedPod(args), { transformations }), { preview });
+    const run = await runProgram(mocks, (transformations) => new DockerPod("foo", seedPod(args), { transformations }), { preview });
     return { ...run, mocks };
 }
 
@@ -52,8 +51,10 @@ describe("DockerPod: the seed pod under mocks", () => {
             cgroupParent: "dockerpod-foo.slice",
             ports: [{ internal: 80, external: 8080, protocol: "tcp" }],
             labels: [
-                { label: "dockerpod.namespaces", value: "net,ipc" }, { label: "dockerpod.pod", value: "foo" },
-                { label: "dockerpod.role", value: "sandbox" }, { label: "dockerpod.slice", value: "foo-slice-id" },
+                { label: "dockerpod.namespaces", value: "net,ipc" },
+                { label: "dockerpod.pod", value: "foo" },
+                { label: "dockerpod.role", value: "sandbox" },
+                { label: "dockerpod.slice", value: "foo-slice-id" },
             ],
             restart: "unless-stopped",
             destroyGraceSeconds: 10,
@@ -143,19 +144,51 @@ describe("DockerPod: mapping of every field", () => {
             shareProcessNamespace: true,
             restartPolicy: "OnFailure",
             terminationGracePeriodSeconds: 5,
-            volumes: [{ name: "data", emptyDir: {} }, { name: "conf", hostPath: { path: "/etc/app" } }],
+            volumes: [
+                { name: "data", emptyDir: {} },
+                { name: "conf", hostPath: { path: "/etc/app" } },
+            ],
             initContainers: [
-                { name: "setup", image: "busybox", imagePullPolicy: "Never", command: ["sh", "-c", "echo hi > /data/x"], volumeMounts: [{ name: "data", mountPath: "/data" }] },
+                {
+                    name: "setup",
+                    image: "busybox",
+                    imagePullPolicy: "Never",
+                    command: ["sh", "-c", "echo hi > /data/x"],
+                    volumeMounts: [{ name: "data", mountPath: "/data" }],
+                },
                 { name: "migrate", image: "busybox", imagePullPolicy: "Never" },
             ],
-            containers: [{
-                name: "app", image: "nginx", imagePullPolicy: "Always", args: ["-g", "daemon off;"], workingDir: "/srv/",
-                env: [{ name: "B", value: "2" }, { name: "A", value: "1" }],
-                volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "conf", mountPath: "/conf", readOnly: true }],
-                resources: { limits: { cpu: "250m", memory: "64Mi" }, requests: { cpu: "100m", memory: "32Mi" } },
-                readinessProbe: { exec: { command: ["test", "-f", "/data/x"] }, periodSeconds: 2, timeoutSeconds: 60, failureThreshold: 5 },
-                securityContext: { runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } },
-            }],
+            containers: [
+                {
+                    name: "app",
+                    image: "nginx",
+                    imagePullPolicy: "Always",
+                    args: ["-g", "daemon off;"],
+                    workingDir: "/srv/",
+                    env: [
+                        { name: "B", value: "2" },
+                        { name: "A", value: "1" },
+                    ],
+                    volumeMounts: [
+                        { name: "data", mountPath: "/data" },
+                        { name: "conf", mountPath: "/conf", readOnly: true },
+                    ],
+                    resources: { limits: { cpu: "250m", memory: "64Mi" }, requests: { cpu: "100m", memory: "32Mi" } },
+                    readinessProbe: {
+                        exec: { command: ["test", "-f", "/data/x"] },
+                        periodSeconds: 2,
+                        timeoutSeconds: 60,
+                        failureThreshold: 5,
+                    },
+                    securityContext: {
+                        runAsUser: 1000,
+                        runAsGroup: 1000,
+                        readOnlyRootFilesystem: true,
+                        allowPrivilegeEscalation: false,
+                        capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+                    },
+                },
+            ],
         });
         expect(errors).toEqual([]);
         expect(resourceTree(registrations)).toEqual([
@@ -175,9 +208,22 @@ describe("DockerPod: mapping of every field", () => {
             "  dockerpod:index:PodSlice foo-slice",
             "    command:local:Command foo-slice",
         ]);
-        expect(mocks.inputsOf("foo-data")).toEqual({ name: "foo_data", labels: [{ label: "dockerpod.pod", value: "foo" }, { label: "dockerpod.volume", value: "data" }] });
+        expect(mocks.inputsOf("foo-data")).toEqual({
+            name: "foo_data",
+            labels: [
+                { label: "dockerpod.pod", value: "foo" },
+                { label: "dockerpod.volume", value: "data" },
+            ],
+        });
         const setup = mocks.inputsOf("foo-setup");
-        expect(setup).toMatchObject({ image: "busybox", mustRun: false, attach: true, logs: true, restart: "no", pidMode: "container:foo-sandbox-id" });
+        expect(setup).toMatchObject({
+            image: "busybox",
+            mustRun: false,
+            attach: true,
+            logs: true,
+            restart: "no",
+            pidMode: "container:foo-sandbox-id",
+        });
         const app = mocks.inputsOf("foo-app");
         expect(app).toMatchObject({
             cgroupParent: "/dockerpod/foo",
@@ -189,22 +235,30 @@ describe("DockerPod: mapping of every field", () => {
                 { target: "/data", source: "foo_data", type: "volume", readOnly: false },
                 { target: "/conf", source: "/etc/app", type: "bind", readOnly: true },
             ],
-            memory: 64, memorySwap: 64, memoryReservation: 32, cpuPeriod: 100000, cpuQuota: 25000, cpuShares: 102,
+            memory: 64,
+            memorySwap: 64,
+            memoryReservation: 32,
+            cpuPeriod: 100000,
+            cpuQuota: 25000,
+            cpuShares: 102,
             restart: "on-failure",
-            user: "1000:1000", readOnly: true,
+            user: "1000:1000",
+            readOnly: true,
             // As Docker stores them and the provider reads them back.
             capabilities: { adds: ["CAP_NET_BIND_SERVICE"], drops: ["ALL"] },
             securityOpts: ["no-new-privileges:true"],
             // Durations as the provider reads them back (Go's time.Duration).
             healthcheck: { tests: ["CMD", "test", "-f", "/data/x"], interval: "2s", timeout: "1m0s", retries: 5, startPeriod: "0s" },
-            wait: true, waitTimeout: 315,
+            wait: true,
+            waitTimeout: 315,
             destroyGraceSeconds: 5,
         });
         // Always: the image is named by the registry's digest, so a moved tag is a new name, which pulls.
         expect(mocks.inputsOf("foo-app-image")).toEqual({ name: "nginx@sha256:digest", keepLocally: true });
         expect(mocks.calls.map((c) => [c.token, c.inputs.name])).toEqual([["docker:index/getRegistryImage:getRegistryImage", "nginx"]]);
         const opts = Object.fromEntries(registrations.filter((r) => r.custom).map((r) => [r.name, r.opts]));
-        const deps = async (name: string) => ((await valueOf(opts[name].dependsOn as any)) as pulumi.Resource[]).map((d) => (d as any).__name);
+        const deps = async (name: string) =>
+            ((await valueOf(opts[name].dependsOn as any)) as pulumi.Resource[]).map((d) => (d as any).__name);
         expect(await deps("foo-migrate")).toEqual(["foo-slice", "foo-sandbox", "foo-data", "foo-volumes", "foo-setup"]);
         expect(await deps("foo-app")).toEqual(["foo-slice", "foo-sandbox", "foo-data", "foo-volumes", "foo-migrate"]);
         // The emptyDir is opened to every user (mode 0777, as Kubernetes does) once it exists, before any container.
@@ -215,7 +269,9 @@ describe("DockerPod: mapping of every field", () => {
 
     test("hostNetwork, hostIPC and hostPID use the host's namespaces", async () => {
         const { mocks } = await runPod({
-            hostNetwork: true, hostIPC: true, hostPID: true,
+            hostNetwork: true,
+            hostIPC: true,
+            hostPID: true,
             containers: [{ name: "app", image: "x", ports: [{ containerPort: 80 }] }],
         });
         expect(mocks.inputsOf("foo-sandbox")).toMatchObject({ networkMode: "host", ipcMode: "host", pidMode: "host" });
@@ -237,10 +293,13 @@ describe("DockerPod: mapping of every field", () => {
 describe("DockerPod: init containers gate the app", () => {
     test("a non-zero exit stops the up with the container's name and code; no app container is made", async () => {
         const mocks = new RecordingMocks({ exitCodes: { "foo-setup": 3 } });
-        const { registrations, errors } = await runPod({
-            host: cgroupfs,
-            initContainers: [{ name: "setup", image: "busybox" }],
-        }, mocks);
+        const { registrations, errors } = await runPod(
+            {
+                host: cgroupfs,
+                initContainers: [{ name: "setup", image: "busybox" }],
+            },
+            mocks,
+        );
         expect(errors.map((e) => e.message)).toContainEqual(expect.stringContaining('init container "setup" exited with code 3'));
         expect(mocks.created.map((r) => r.name)).toContain("foo-setup");
         expect(mocks.created.map((r) => r.name)).not.toContain("foo-app");
@@ -266,8 +325,11 @@ describe("DockerPod: preview", () => {
 describe("DockerPod: bad input", () => {
     test("throws at construction and registers nothing", async () => {
         const mocks = new RecordingMocks();
-        const { errors, registrations } = await runProgram(mocks, (transformations) =>
-            new DockerPod("foo", { podName: "x; rm -rf /", containers: [{ name: "app", image: "x" }] }, { transformations }));
+        const { errors, registrations } = await runProgram(
+            mocks,
+            (transformations) =>
+                new DockerPod("foo", { podName: "x; rm -rf /", containers: [{ name: "app", image: "x" }] }, { transformations }),
+        );
         expect(errors).toHaveLength(1);
         expect(errors[0]).toBeInstanceOf(PodSpecError);
         expect(errors[0].message).toMatch(/podName: "x; rm -rf \/" is not a valid pod name/);
@@ -279,22 +341,39 @@ describe("DockerPod: bad input", () => {
 describe("PayloadContainer on its own", () => {
     test("joins a given sandbox id and cgroup parent", async () => {
         const mocks = new RecordingMocks();
-        const { errors } = await runProgram(mocks, () => new PayloadContainer("extra", {
-            podName: "foo", sandboxId: "abc123", cgroupParent: "dockerpod-foo.slice",
-            container: { name: "extra", image: "busybox", imagePullPolicy: "Never", resources: { limits: { memory: "32Mi" } } },
-        }));
+        const { errors } = await runProgram(
+            mocks,
+            () =>
+                new PayloadContainer("extra", {
+                    podName: "foo",
+                    sandboxId: "abc123",
+                    cgroupParent: "dockerpod-foo.slice",
+                    container: { name: "extra", image: "busybox", imagePullPolicy: "Never", resources: { limits: { memory: "32Mi" } } },
+                }),
+        );
         expect(errors).toEqual([]);
         expect(mocks.inputsOf("extra")).toMatchObject({
-            name: "foo_extra", image: "busybox", networkMode: "container:abc123", ipcMode: "container:abc123",
-            cgroupParent: "dockerpod-foo.slice", memory: 32, memorySwap: 32,
+            name: "foo_extra",
+            image: "busybox",
+            networkMode: "container:abc123",
+            ipcMode: "container:abc123",
+            cgroupParent: "dockerpod-foo.slice",
+            memory: 32,
+            memorySwap: 32,
         });
     });
 
     test("refuses ports: they belong on the sandbox", async () => {
-        const { errors } = await runProgram(new RecordingMocks(), () => new PayloadContainer("extra", {
-            podName: "foo", sandboxId: "abc", cgroupParent: "x.slice",
-            container: { name: "extra", image: "busybox", ports: [{ containerPort: 80 }] },
-        }));
+        const { errors } = await runProgram(
+            new RecordingMocks(),
+            () =>
+                new PayloadContainer("extra", {
+                    podName: "foo",
+                    sandboxId: "abc",
+                    cgroupParent: "x.slice",
+                    container: { name: "extra", image: "busybox", ports: [{ containerPort: 80 }] },
+                }),
+        );
         expect(errors[0].message).toMatch(/container.ports: .*put them on the SandboxContainer/);
     });
 });

@@ -23,15 +23,21 @@ async function dependenciesOf(input: unknown): Promise<string[]> {
 
 const sandboxArgs: SandboxContainerArgs = { podName: "foo", cgroupParent: "dockerpod-foo.slice" };
 const payloadArgs: PayloadContainerArgs = {
-    podName: "foo", sandboxId: "abc123", cgroupParent: "dockerpod-foo.slice",
+    podName: "foo",
+    sandboxId: "abc123",
+    cgroupParent: "dockerpod-foo.slice",
     container: { name: "app", image: "busybox", imagePullPolicy: "Never" },
 };
 
 describe("PodSlice on its own", () => {
     test("a Command under the component; cgroupParent known at preview, carrying the Command", async () => {
         const mocks = new RecordingMocks({ unknownIds: true });
-        const { registrations, errors, result } = await runProgram(mocks, (transformations) =>
-            new PodSlice("foo-slice", { podName: "foo", resources: { limits: { memory: "512Mi" } } }, { transformations }), { preview: true });
+        const { registrations, errors, result } = await runProgram(
+            mocks,
+            (transformations) =>
+                new PodSlice("foo-slice", { podName: "foo", resources: { limits: { memory: "512Mi" } } }, { transformations }),
+            { preview: true },
+        );
         expect(errors).toEqual([]);
         expect(resourceTree(registrations)).toEqual(["dockerpod:index:PodSlice foo-slice", "  command:local:Command foo-slice"]);
         expect(mocks.inputsOf("foo-slice").create).toContain("MemoryMax=536870912");
@@ -41,9 +47,15 @@ describe("PodSlice on its own", () => {
     });
 
     test("the pod's checks: the pod name, the driver, the parent and the limits, each by its path", async () => {
-        const { errors } = await runProgram(new RecordingMocks(), () => new PodSlice("s", {
-            podName: "Foo", host: { cgroupDriver: "Cgroupfs" as any, parentSlice: "/system.slice" }, resources: { limits: { cpu: "1Q" } },
-        }));
+        const { errors } = await runProgram(
+            new RecordingMocks(),
+            () =>
+                new PodSlice("s", {
+                    podName: "Foo",
+                    host: { cgroupDriver: "Cgroupfs" as any, parentSlice: "/system.slice" },
+                    resources: { limits: { cpu: "1Q" } },
+                }),
+        );
         expect(problemsOf(errors)).toEqual([
             expect.stringMatching(/^podName: "Foo" is not a valid pod name/),
             expect.stringMatching(/^host.cgroupDriver: "Cgroupfs" is not one of/),
@@ -56,9 +68,19 @@ describe("PodSlice on its own", () => {
 describe("SandboxContainer on its own", () => {
     test("its image and container under the component, with the pod's labels", async () => {
         const mocks = new RecordingMocks();
-        const { registrations, errors } = await runProgram(mocks, (transformations) => new SandboxContainer("foo-sandbox", {
-            ...sandboxArgs, ports: [{ containerPort: 80, hostPort: 8080 }], labels: { team: "web" },
-        }, { transformations }));
+        const { registrations, errors } = await runProgram(
+            mocks,
+            (transformations) =>
+                new SandboxContainer(
+                    "foo-sandbox",
+                    {
+                        ...sandboxArgs,
+                        ports: [{ containerPort: 80, hostPort: 8080 }],
+                        labels: { team: "web" },
+                    },
+                    { transformations },
+                ),
+        );
         expect(errors).toEqual([]);
         expect(resourceTree(registrations)).toEqual([
             "dockerpod:index:SandboxContainer foo-sandbox",
@@ -66,31 +88,73 @@ describe("SandboxContainer on its own", () => {
             "  docker:index/container:Container foo-sandbox",
         ]);
         expect(mocks.inputsOf("foo-sandbox")).toMatchObject({
-            name: "foo_sandbox", hostname: "foo", ipcMode: "shareable", cgroupParent: "dockerpod-foo.slice",
+            name: "foo_sandbox",
+            hostname: "foo",
+            ipcMode: "shareable",
+            cgroupParent: "dockerpod-foo.slice",
             ports: [{ internal: 80, external: 8080, protocol: "tcp" }],
-            labels: expect.arrayContaining([{ label: "team", value: "web" }, { label: "dockerpod.pod", value: "foo" }]),
+            labels: expect.arrayContaining([
+                { label: "team", value: "web" },
+                { label: "dockerpod.pod", value: "foo" },
+            ]),
         });
     });
 
     test("the checks a DockerPod applies to the same fields", async () => {
-        const { errors } = await runProgram(new RecordingMocks(), () => new SandboxContainer("s", {
-            podName: "foo", cgroupParent: "not a parent", image: "UPPER/case", hostname: "no_underscores",
-            restartPolicy: "always" as any, ports: [{ containerPort: 0 }], hostPID: true, shareProcessNamespace: true,
-            labels: { "a/b/c": "x" }, hostAliases: [{ ip: "999.1.1.1", hostnames: ["db"] }],
-        }));
+        const { errors } = await runProgram(
+            new RecordingMocks(),
+            () =>
+                new SandboxContainer("s", {
+                    podName: "foo",
+                    cgroupParent: "not a parent",
+                    image: "UPPER/case",
+                    hostname: "no_underscores",
+                    restartPolicy: "always" as any,
+                    ports: [{ containerPort: 0 }],
+                    hostPID: true,
+                    shareProcessNamespace: true,
+                    labels: { "a/b/c": "x" },
+                    hostAliases: [{ ip: "999.1.1.1", hostnames: ["db"] }],
+                }),
+        );
         const problems = problemsOf(errors);
-        for (const path of ["cgroupParent", "image", "hostname", "restartPolicy", "ports[0].containerPort", "shareProcessNamespace", "labels.a/b/c", "hostAliases[0].ip"]) {
+        for (const path of [
+            "cgroupParent",
+            "image",
+            "hostname",
+            "restartPolicy",
+            "ports[0].containerPort",
+            "shareProcessNamespace",
+            "labels.a/b/c",
+            "hostAliases[0].ip",
+        ]) {
             expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${path.replace(/[.[\]/]/g, "\\$&")}: `)));
         }
         // The same fields of a DockerPod, the same messages.
-        const pod = await runProgram(new RecordingMocks(), () => new DockerPod("foo", {
-            sandboxImage: "UPPER/case", hostname: "no_underscores", restartPolicy: "always" as any, hostPID: true, shareProcessNamespace: true,
-            labels: { "a/b/c": "x" }, hostAliases: [{ ip: "999.1.1.1", hostnames: ["db"] }], containers: [{ name: "app", image: "busybox" }],
-        }));
+        const pod = await runProgram(
+            new RecordingMocks(),
+            () =>
+                new DockerPod("foo", {
+                    sandboxImage: "UPPER/case",
+                    hostname: "no_underscores",
+                    restartPolicy: "always" as any,
+                    hostPID: true,
+                    shareProcessNamespace: true,
+                    labels: { "a/b/c": "x" },
+                    hostAliases: [{ ip: "999.1.1.1", hostnames: ["db"] }],
+                    containers: [{ name: "app", image: "busybox" }],
+                }),
+        );
         const podProblems = problemsOf(pod.errors);
         const message = (list: string[], path: string) => list.find((p) => p.startsWith(`${path}: `))!.slice(path.length + 2);
-        for (const [own, asPod] of [["image", "sandboxImage"], ["hostname", "hostname"], ["restartPolicy", "restartPolicy"],
-            ["shareProcessNamespace", "shareProcessNamespace"], ["labels.a/b/c", "labels.a/b/c"], ["hostAliases[0].ip", "hostAliases[0].ip"]]) {
+        for (const [own, asPod] of [
+            ["image", "sandboxImage"],
+            ["hostname", "hostname"],
+            ["restartPolicy", "restartPolicy"],
+            ["shareProcessNamespace", "shareProcessNamespace"],
+            ["labels.a/b/c", "labels.a/b/c"],
+            ["hostAliases[0].ip", "hostAliases[0].ip"],
+        ]) {
             expect([own, message(problems, own)]).toEqual([own, message(podProblems, asPod)]);
         }
     });
@@ -99,9 +163,18 @@ describe("SandboxContainer on its own", () => {
 describe("PayloadContainer on its own", () => {
     test("its image check, user check and container under the component", async () => {
         const mocks = new RecordingMocks();
-        const { registrations, errors } = await runProgram(mocks, (transformations) => new PayloadContainer("foo-app", {
-            ...payloadArgs, container: { name: "app", image: "busybox", securityContext: { runAsNonRoot: true } },
-        }, { transformations }));
+        const { registrations, errors } = await runProgram(
+            mocks,
+            (transformations) =>
+                new PayloadContainer(
+                    "foo-app",
+                    {
+                        ...payloadArgs,
+                        container: { name: "app", image: "busybox", securityContext: { runAsNonRoot: true } },
+                    },
+                    { transformations },
+                ),
+        );
         expect(errors).toEqual([]);
         expect(resourceTree(registrations)).toEqual([
             "dockerpod:index:PayloadContainer foo-app",
@@ -109,16 +182,21 @@ describe("PayloadContainer on its own", () => {
             "  command:local:Command foo-app-user-check",
             "  docker:index/container:Container foo-app",
         ]);
-        const deps = await valueOf(customNamed(registrations, "foo-app").opts.dependsOn as any) as pulumi.Resource[];
+        const deps = (await valueOf(customNamed(registrations, "foo-app").opts.dependsOn as any)) as pulumi.Resource[];
         expect(deps.map((d) => (d as any).__name)).toEqual(["foo-app-user-check"]);
     });
 
     test("host: a remote pod's image user check runs on that host, with sudo", async () => {
         const mocks = new RecordingMocks();
-        const { errors } = await runProgram(mocks, () => new PayloadContainer("foo-app", {
-            ...payloadArgs, host: { connection: { host: "203.0.113.10", user: "deploy" }, sudo: true },
-            container: { name: "app", image: "busybox", securityContext: { runAsNonRoot: true } },
-        }));
+        const { errors } = await runProgram(
+            mocks,
+            () =>
+                new PayloadContainer("foo-app", {
+                    ...payloadArgs,
+                    host: { connection: { host: "203.0.113.10", user: "deploy" }, sudo: true },
+                    container: { name: "app", image: "busybox", securityContext: { runAsNonRoot: true } },
+                }),
+        );
         expect(errors).toEqual([]);
         const check = mocks.created.find((r) => r.name === "foo-app-user-check")!;
         expect(check.type).toBe("command:remote:Command");
@@ -126,21 +204,42 @@ describe("PayloadContainer on its own", () => {
     });
 
     test("a lowercase restartPolicy is refused, never mapped to 'no'", async () => {
-        const { errors } = await runProgram(new RecordingMocks(), () => new PayloadContainer("p", { ...payloadArgs, restartPolicy: "always" as any }));
-        expect(problemsOf(errors)).toEqual([expect.stringMatching(/^restartPolicy: "always" is not one of "Always", "OnFailure", "Never"/)]);
+        const { errors } = await runProgram(
+            new RecordingMocks(),
+            () => new PayloadContainer("p", { ...payloadArgs, restartPolicy: "always" as any }),
+        );
+        expect(problemsOf(errors)).toEqual([
+            expect.stringMatching(/^restartPolicy: "always" is not one of "Always", "OnFailure", "Never"/),
+        ]);
     });
 
     test("the checks a DockerPod applies to a container: init probes, names, grace, cgroup parent, privileges", async () => {
-        const { errors } = await runProgram(new RecordingMocks(), () => new PayloadContainer("p", {
-            ...payloadArgs, cgroupParent: "../etc", terminationGracePeriodSeconds: -1, initContainer: true,
-            container: {
-                name: "sandbox", image: "busybox", readinessProbe: { exec: { command: ["true"] } },
-                securityContext: { privileged: true }, volumeMounts: [{ name: "nope", mountPath: "/x" }],
-            },
-        }));
+        const { errors } = await runProgram(
+            new RecordingMocks(),
+            () =>
+                new PayloadContainer("p", {
+                    ...payloadArgs,
+                    cgroupParent: "../etc",
+                    terminationGracePeriodSeconds: -1,
+                    initContainer: true,
+                    container: {
+                        name: "sandbox",
+                        image: "busybox",
+                        readinessProbe: { exec: { command: ["true"] } },
+                        securityContext: { privileged: true },
+                        volumeMounts: [{ name: "nope", mountPath: "/x" }],
+                    },
+                }),
+        );
         const problems = problemsOf(errors);
-        for (const path of ["cgroupParent", "terminationGracePeriodSeconds", "container.name", "container.readinessProbe",
-            "container.securityContext.privileged", "container.volumeMounts[0].name"]) {
+        for (const path of [
+            "cgroupParent",
+            "terminationGracePeriodSeconds",
+            "container.name",
+            "container.readinessProbe",
+            "container.securityContext.privileged",
+            "container.volumeMounts[0].name",
+        ]) {
             expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${path.replace(/[.[\]]/g, "\\$&")}: `)));
         }
     });
@@ -153,13 +252,25 @@ describe("a pod wired from the parts by hand, as the README shows", () => {
             const opts = { transformations };
             // The README's example, word for word (but the options that record what is registered).
             const slice = new PodSlice("web-slice", { podName: "web", resources: { limits: { memory: "256Mi" } } }, opts);
-            const sandbox = new SandboxContainer("web-sandbox", {
-                podName: "web", cgroupParent: slice.cgroupParent, ports: [{ containerPort: 80, hostPort: 8080 }],
-            }, opts);
-            const app = new PayloadContainer("web-app", {
-                podName: "web", sandboxId: sandbox.containerId, cgroupParent: slice.cgroupParent,
-                container: { name: "app", image: "nginx:1.27" },
-            }, opts);
+            const sandbox = new SandboxContainer(
+                "web-sandbox",
+                {
+                    podName: "web",
+                    cgroupParent: slice.cgroupParent,
+                    ports: [{ containerPort: 80, hostPort: 8080 }],
+                },
+                opts,
+            );
+            const app = new PayloadContainer(
+                "web-app",
+                {
+                    podName: "web",
+                    sandboxId: sandbox.containerId,
+                    cgroupParent: slice.cgroupParent,
+                    container: { name: "app", image: "nginx:1.27" },
+                },
+                opts,
+            );
             return { app };
         });
         expect(errors).toEqual([]);
@@ -169,6 +280,10 @@ describe("a pod wired from the parts by hand, as the README shows", () => {
         expect(await dependenciesOf(app.cgroupParent)).toEqual(["web-slice"]);
         expect(await dependenciesOf(app.networkMode)).toEqual(["web-sandbox"]);
         expect(mocks.inputsOf("web-sandbox").cgroupParent).toBe("dockerpod-web.slice");
-        expect(mocks.inputsOf("web-app")).toMatchObject({ name: "web_app", networkMode: "container:web-sandbox-id", cgroupParent: "dockerpod-web.slice" });
+        expect(mocks.inputsOf("web-app")).toMatchObject({
+            name: "web_app",
+            networkMode: "container:web-sandbox-id",
+            cgroupParent: "dockerpod-web.slice",
+        });
     });
 });

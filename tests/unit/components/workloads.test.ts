@@ -9,7 +9,10 @@ const app = { name: "app", image: "busybox", imagePullPolicy: "Never" as const }
 
 async function run(args: DockerPodArgs) {
     const mocks = new RecordingMocks();
-    const result = await runProgram(mocks, (transformations) => new DockerPod("foo", { host: { cgroupDriver: "cgroupfs" }, ...args }, { transformations }));
+    const result = await runProgram(
+        mocks,
+        (transformations) => new DockerPod("foo", { host: { cgroupDriver: "cgroupfs" }, ...args }, { transformations }),
+    );
     return { ...result, mocks };
 }
 
@@ -18,7 +21,11 @@ describe("networking on the sandbox", () => {
         const { mocks, errors } = await run({
             containers: [{ ...app, ports: [{ containerPort: 53, hostPort: 5353, hostIP: "127.0.0.1", protocol: "UDP" }] }],
             networks: [{ name: "backend", aliases: ["api", "api.internal"] }, { name: "metrics" }],
-            dnsConfig: { nameservers: ["10.0.0.53"], searches: ["svc.local"], options: [{ name: "ndots", value: "2" }, { name: "rotate" }] },
+            dnsConfig: {
+                nameservers: ["10.0.0.53"],
+                searches: ["svc.local"],
+                options: [{ name: "ndots", value: "2" }, { name: "rotate" }],
+            },
             hostAliases: [{ ip: "10.0.0.5", hostnames: ["db", "db.local"] }],
         });
         expect(errors).toEqual([]);
@@ -28,7 +35,10 @@ describe("networking on the sandbox", () => {
             dns: ["10.0.0.53"],
             dnsSearches: ["svc.local"],
             dnsOpts: ["ndots:2", "rotate"],
-            hosts: [{ host: "db", ip: "10.0.0.5" }, { host: "db.local", ip: "10.0.0.5" }],
+            hosts: [
+                { host: "db", ip: "10.0.0.5" },
+                { host: "db.local", ip: "10.0.0.5" },
+            ],
             ports: [{ internal: 53, external: 5353, ip: "127.0.0.1", protocol: "udp" }],
         });
         const payload = mocks.inputsOf("foo-app");
@@ -48,7 +58,9 @@ describe("networking on the sandbox", () => {
         ["a bad host alias ip", { hostAliases: [{ ip: "ten", hostnames: ["a"] }], containers: [app] }, "hostAliases[0].ip"],
     ])("refuses %s", (_what, args, path) => {
         expect(() => checkPod("foo", args)).toThrow(PodSpecError);
-        try { checkPod("foo", args); } catch (err) {
+        try {
+            checkPod("foo", args);
+        } catch (err) {
             expect((err as PodSpecError).problems.map((p) => p.path)).toContain(path);
         }
     });
@@ -57,10 +69,15 @@ describe("networking on the sandbox", () => {
 describe("files", () => {
     test("land through uploads before start; secret contents stay secret", async () => {
         const { registrations, errors } = await run({
-            containers: [{ ...app, files: [
-                { path: "/etc/app/config.yaml", content: "level: info\n" },
-                { path: "/etc/app/token", content: pulumi.secret("s3cr3t"), mode: 0o600 },
-            ] }],
+            containers: [
+                {
+                    ...app,
+                    files: [
+                        { path: "/etc/app/config.yaml", content: "level: info\n" },
+                        { path: "/etc/app/token", content: pulumi.secret("s3cr3t"), mode: 0o600 },
+                    ],
+                },
+            ],
         });
         expect(errors).toEqual([]);
         const uploads = customNamed(registrations, "foo-app").inputs.uploads;
@@ -85,7 +102,10 @@ describe("files", () => {
             volumes: [{ name: "data", emptyDir: {} }],
             containers: [{ ...app, volumeMounts: [{ name: "data", mountPath: "/data" }], files: [file as any] }],
         };
-        try { checkPod("foo", args); throw new Error("accepted"); } catch (err) {
+        try {
+            checkPod("foo", args);
+            throw new Error("accepted");
+        } catch (err) {
             expect((err as PodSpecError).problems.map((p) => p.path)).toContain(path);
         }
     });
@@ -95,7 +115,10 @@ describe("security", () => {
     test("the pod's securityContext is every container's default; a container's own settings win", async () => {
         const { mocks } = await run({
             securityContext: { runAsUser: 1000, runAsGroup: 1000, allowPrivilegeEscalation: false },
-            containers: [app, { name: "root", image: "busybox", imagePullPolicy: "Never", securityContext: { runAsUser: 0, runAsGroup: 0 } }],
+            containers: [
+                app,
+                { name: "root", image: "busybox", imagePullPolicy: "Never", securityContext: { runAsUser: 0, runAsGroup: 0 } },
+            ],
         });
         expect(mocks.inputsOf("foo-app")).toMatchObject({ user: "1000:1000", securityOpts: ["no-new-privileges:true"] });
         expect(mocks.inputsOf("foo-root")).toMatchObject({ user: "0:0", securityOpts: ["no-new-privileges:true"] });
@@ -110,8 +133,9 @@ describe("security", () => {
     });
 
     test("runAsNonRoot with runAsUser 0 is refused at preview", () => {
-        expect(() => checkPod("foo", { containers: [{ ...app, securityContext: { runAsNonRoot: true, runAsUser: 0 } }] }))
-            .toThrow(/runAsUser: is 0 \(root\) but runAsNonRoot is set/);
+        expect(() => checkPod("foo", { containers: [{ ...app, securityContext: { runAsNonRoot: true, runAsUser: 0 } }] })).toThrow(
+            /runAsUser: is 0 \(root\) but runAsNonRoot is set/,
+        );
     });
 
     test("runAsNonRoot without runAsUser checks the image's user on the host before the container is made", async () => {
@@ -121,7 +145,7 @@ describe("security", () => {
         expect(check.environment).toBeUndefined();
         expect(check.create).toContain(`IMAGE='busybox'`);
         expect(check.create).toContain(`docker image inspect --format '{{.Config.User}}' -- "$IMAGE"`);
-        const deps = await valueOf(customNamed(registrations, "foo-app").opts.dependsOn as any) as pulumi.Resource[];
+        const deps = (await valueOf(customNamed(registrations, "foo-app").opts.dependsOn as any)) as pulumi.Resource[];
         expect(deps.map((d) => (d as any).__name)).toContain("foo-app-user-check");
         // With a user id given, there is nothing to check.
         const plain = await run({ containers: [{ ...app, securityContext: { runAsNonRoot: true, runAsUser: 1000 } }] });
@@ -132,15 +156,21 @@ describe("security", () => {
 describe("heal", () => {
     test("adds a guardian outside the pod's namespaces, created after every container", async () => {
         const { mocks, registrations, errors } = await run({
-            heal: true, guardianImage: "docker:28-cli",
+            heal: true,
+            guardianImage: "docker:28-cli",
             containers: [{ ...app, livenessProbe: { exec: { command: ["true"] } } }],
         });
         expect(errors).toEqual([]);
         const guardian = mocks.inputsOf("foo-guardian");
         expect(guardian).toMatchObject({
-            name: "foo_guardian", image: "sha256:foo-guardian-image", networkMode: "none", cgroupParent: "/dockerpod/foo",
+            name: "foo_guardian",
+            image: "sha256:foo-guardian-image",
+            networkMode: "none",
+            cgroupParent: "/dockerpod/foo",
             mounts: [{ target: "/var/run/docker.sock", source: "/var/run/docker.sock", type: "bind" }],
-            restart: "always", memory: 64, memorySwap: 64,
+            restart: "always",
+            memory: 64,
+            memorySwap: 64,
         });
         expect(guardian).not.toHaveProperty("ports");
         expect(guardian.entrypoints[2]).toContain("guardian for pod foo");
@@ -166,7 +196,8 @@ describe("computed values are checked when they resolve", () => {
             containers: [{ name: "app", image: pulumi.output("--help"), securityContext: { runAsNonRoot: true } }],
         });
         expect(errors.map((e) => e.message).join("\n")).toMatch(
-            /dockerpod: containers\[0\]\.image: the computed image "--help" is not an image reference/);
+            /dockerpod: containers\[0\]\.image: the computed image "--help" is not an image reference/,
+        );
         // Neither its image, nor the host script that inspects it, nor its container was made.
         expect(mocks.created.map((r) => r.name)).not.toContain("foo-app-image");
         expect(mocks.created.map((r) => r.name)).not.toContain("foo-app-user-check");
@@ -174,7 +205,9 @@ describe("computed values are checked when they resolve", () => {
     });
 
     test("a computed image that is a reference goes through", async () => {
-        const { errors, mocks } = await run({ containers: [{ name: "app", image: pulumi.output("registry.example.com:5000/team/app:1.4") }] });
+        const { errors, mocks } = await run({
+            containers: [{ name: "app", image: pulumi.output("registry.example.com:5000/team/app:1.4") }],
+        });
         expect(errors).toEqual([]);
         expect(mocks.inputsOf("foo-app-image").name).toBe("registry.example.com:5000/team/app:1.4");
     });
@@ -189,7 +222,9 @@ describe("host scripts stay under the kernel's limit for one argument", () => {
             hostCommand("big-script", { create: "#" + "x".repeat(MAX_SCRIPT_BYTES) }, undefined, { parent });
             hostCommand("small-script", { create: "echo ok" }, undefined, { parent });
         });
-        expect(errors.map((e) => e.message).join("\n")).toMatch(/the host script of big-script is \d+ bytes, over the kernel's 131072-byte limit/);
+        expect(errors.map((e) => e.message).join("\n")).toMatch(
+            /the host script of big-script is \d+ bytes, over the kernel's 131072-byte limit/,
+        );
         expect(mocks.created.map((r) => r.name)).not.toContain("big-script");
         expect(mocks.created.map((r) => r.name)).toContain("small-script");
     });

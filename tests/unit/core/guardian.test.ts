@@ -8,7 +8,11 @@ const healing = checkPod("foo", {
     host: { cgroupDriver: "cgroupfs" },
     initContainers: [{ name: "setup", image: "busybox" }],
     containers: [
-        { name: "app", image: "busybox", livenessProbe: { exec: { command: ["sh", "-c", "test -f '/tmp/ok'"] }, periodSeconds: 2, failureThreshold: 2 } },
+        {
+            name: "app",
+            image: "busybox",
+            livenessProbe: { exec: { command: ["sh", "-c", "test -f '/tmp/ok'"] }, periodSeconds: 2, failureThreshold: 2 },
+        },
         { name: "sidecar", image: "busybox" },
     ],
 });
@@ -27,8 +31,9 @@ describe("guardian script", () => {
     });
 
     test("liveness probes need heal", () => {
-        expect(() => checkPod("foo", { containers: [{ name: "app", image: "x", livenessProbe: { exec: { command: ["true"] } } }] }))
-            .toThrow(/livenessProbe: needs heal: true/);
+        expect(() =>
+            checkPod("foo", { containers: [{ name: "app", image: "x", livenessProbe: { exec: { command: ["true"] } } }] }),
+        ).toThrow(/livenessProbe: needs heal: true/);
     });
 
     test("start times sort as text once padded to nanoseconds", () => {

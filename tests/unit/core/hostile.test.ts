@@ -17,11 +17,68 @@ import { PodSpec, checkPod } from "../../../sdk/core/pod";
 import { DockerPodArgs } from "../../../sdk/types";
 
 const HOSTILE = [
-    "a;rm -rf /", "$(id)", "`id`", "a\nb", "a\rb", "%n%p%s", "-rf", "--help", "-", "a b", "a'b", "a\"b", "a\\b",
-    "..", "../etc", "*", "?", "a\0b", "é", "a".repeat(300), "", "A", "a-", "-a", "a--b", "1000", "a.b", "x.slice",
-    "$HOME", "a|b", "a&b", "a>b", "<a", "{a,b}", "~", "#a", "a=b", "\ta", "a\u202eb", "user", "system", "-.slice",
-    "/", "/a b", "/a;b", "/$(id)", "/a\nb", "/-x", "/%n", "/..", "/a/../b", "/" + "s".repeat(200), "user.slice",
-    "system-getty.slice", "/kubepods", "/kubepods/besteffort", "--", "-H", "unix:///x", "a:b", "a@b", "registry:5000/a:b",
+    "a;rm -rf /",
+    "$(id)",
+    "`id`",
+    "a\nb",
+    "a\rb",
+    "%n%p%s",
+    "-rf",
+    "--help",
+    "-",
+    "a b",
+    "a'b",
+    'a"b',
+    "a\\b",
+    "..",
+    "../etc",
+    "*",
+    "?",
+    "a\0b",
+    "é",
+    "a".repeat(300),
+    "",
+    "A",
+    "a-",
+    "-a",
+    "a--b",
+    "1000",
+    "a.b",
+    "x.slice",
+    "$HOME",
+    "a|b",
+    "a&b",
+    "a>b",
+    "<a",
+    "{a,b}",
+    "~",
+    "#a",
+    "a=b",
+    "\ta",
+    "a\u202eb",
+    "user",
+    "system",
+    "-.slice",
+    "/",
+    "/a b",
+    "/a;b",
+    "/$(id)",
+    "/a\nb",
+    "/-x",
+    "/%n",
+    "/..",
+    "/a/../b",
+    "/" + "s".repeat(200),
+    "user.slice",
+    "system-getty.slice",
+    "/kubepods",
+    "/kubepods/besteffort",
+    "--",
+    "-H",
+    "unix:///x",
+    "a:b",
+    "a@b",
+    "registry:5000/a:b",
 ];
 
 const STUBS = ["docker", "systemctl", "sudo", "id", "tee", "mkdir", "rm", "rmdir", "dirname", "chmod", "grep", "sed", "head"];
@@ -29,20 +86,21 @@ const STUBS = ["docker", "systemctl", "sudo", "id", "tee", "mkdir", "rm", "rmdir
 /** A folder of stand-in commands: each logs its name and arguments (NUL between, RS after) and answers plausibly. */
 function stubDir(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-hostile-"));
-    const stub = [
-        "#!/bin/sh",
-        "name=${0##*/}",
-        `{ printf '%s' "$name"; for a in "$@"; do printf '\\000%s' "$a"; done; printf '\\036'; } >> "$FUZZ_LOG"`,
-        'case "$name" in',
-        '  id) if [ "$1" = -u ]; then echo 0; else echo root; fi ;;',
-        '  docker) case " $* " in *" info "*) echo "$FUZZ_DRIVER" ;; *" volume inspect "*) echo /nonexistent/volume ;; *" image inspect "*) echo 1000 ;; esac ;;',
-        '  systemctl) case " $* " in *" ActiveState "*) echo inactive ;; esac ;;',
-        '  dirname) p=$1; echo "${p%/*}" ;;',
-        '  tee) while read -r _; do :; done ;;',
-        '  grep) exit 1 ;;',
-        "esac",
-        "exit 0",
-    ].join("\n") + "\n";
+    const stub =
+        [
+            "#!/bin/sh",
+            "name=${0##*/}",
+            `{ printf '%s' "$name"; for a in "$@"; do printf '\\000%s' "$a"; done; printf '\\036'; } >> "$FUZZ_LOG"`,
+            'case "$name" in',
+            '  id) if [ "$1" = -u ]; then echo 0; else echo root; fi ;;',
+            '  docker) case " $* " in *" info "*) echo "$FUZZ_DRIVER" ;; *" volume inspect "*) echo /nonexistent/volume ;; *" image inspect "*) echo 1000 ;; esac ;;',
+            '  systemctl) case " $* " in *" ActiveState "*) echo inactive ;; esac ;;',
+            '  dirname) p=$1; echo "${p%/*}" ;;',
+            "  tee) while read -r _; do :; done ;;",
+            "  grep) exit 1 ;;",
+            "esac",
+            "exit 0",
+        ].join("\n") + "\n";
     fs.writeFileSync(path.join(dir, "stub"), stub, { mode: 0o755 });
     for (const name of STUBS) fs.symlinkSync(path.join(dir, "stub"), path.join(dir, name));
     return dir;
@@ -56,12 +114,17 @@ function runScript(script: string, driver: string): string[][] {
     const log = path.join(stubs, `log-${process.hrtime.bigint()}`);
     fs.writeFileSync(log, "");
     const result = spawnSync("/bin/sh", ["-c", script], {
-        encoding: "utf8", env: { PATH: stubs, FUZZ_LOG: log, FUZZ_DRIVER: driver }, timeout: 10_000,
+        encoding: "utf8",
+        env: { PATH: stubs, FUZZ_LOG: log, FUZZ_DRIVER: driver },
+        timeout: 10_000,
     });
     const text = fs.readFileSync(log, "utf8");
     fs.rmSync(log);
     if (result.status !== 0) throw new Error(`script failed (${result.status}): ${result.stderr}\n${script}`);
-    return text.split("\u001e").filter((r) => r !== "").map((r) => r.split("\0"));
+    return text
+        .split("\u001e")
+        .filter((r) => r !== "")
+        .map((r) => r.split("\0"));
 }
 
 /** Every script a checked pod would run on its host. */
@@ -71,7 +134,8 @@ function scriptsOf(spec: PodSpec): string[] {
     const socket = spec.slice.host.dockerSocket;
     const emptyDirs = spec.volumes.filter((v) => v.type === "volume").map((v) => v.source);
     return [
-        slice.apply, slice.delete,
+        slice.apply,
+        slice.delete,
         ...(emptyDirs.length ? [renderVolumeModes(emptyDirs, sudo, socket)] : []),
         ...spec.containers.map((c) => renderImageUserCheck(c.dockerName, c.image as string, sudo, socket)),
     ];
@@ -83,7 +147,9 @@ const base = (driver: "systemd" | "cgroupfs", extra: Partial<DockerPodArgs> = {}
     host: { cgroupDriver: driver },
     resources: { limits: { memory: "64Mi", cpu: "500m" } },
     volumes: [{ name: "data", emptyDir: {} }],
-    containers: [{ name: "app", image: "busybox:1", securityContext: { runAsNonRoot: true }, volumeMounts: [{ name: "data", mountPath: "/data" }] }],
+    containers: [
+        { name: "app", image: "busybox:1", securityContext: { runAsNonRoot: true }, volumeMounts: [{ name: "data", mountPath: "/data" }] },
+    ],
     ...extra,
 });
 
@@ -95,22 +161,27 @@ const FIELDS: Field[] = (["systemd", "cgroupfs"] as const).flatMap((driver): Fie
         args: (v) => ({ ...base(driver), host: { cgroupDriver: driver, parentSlice: v } }),
     },
     {
-        name: `${driver}: host.dockerSocket (with sudo)`, benign: ["/run/fuzz-a.sock", "/run/fuzz-b.sock"],
+        name: `${driver}: host.dockerSocket (with sudo)`,
+        benign: ["/run/fuzz-a.sock", "/run/fuzz-b.sock"],
         args: (v) => ({ ...base(driver), host: { cgroupDriver: driver, dockerSocket: v, sudo: true } }),
     },
     {
-        name: `${driver}: volumes[0].name`, benign: ["vola", "volb"],
+        name: `${driver}: volumes[0].name`,
+        benign: ["vola", "volb"],
         args: (v) => ({
-            ...base(driver), volumes: [{ name: v, emptyDir: {} }],
+            ...base(driver),
+            volumes: [{ name: v, emptyDir: {} }],
             containers: [{ name: "app", image: "busybox:1", volumeMounts: [{ name: v, mountPath: "/data" }] }],
         }),
     },
     {
-        name: `${driver}: containers[0].name`, benign: ["appa", "appb"],
+        name: `${driver}: containers[0].name`,
+        benign: ["appa", "appb"],
         args: (v) => ({ ...base(driver), containers: [{ name: v, image: "busybox:1", securityContext: { runAsNonRoot: true } }] }),
     },
     {
-        name: `${driver}: containers[0].image`, benign: ["imga:1", "imgb:2"],
+        name: `${driver}: containers[0].image`,
+        benign: ["imga:1", "imgb:2"],
         args: (v) => ({ ...base(driver), containers: [{ name: "app", image: v, securityContext: { runAsNonRoot: true } }] }),
     },
 ]);
@@ -125,29 +196,36 @@ describe.each(FIELDS)("hostile values in $name", (field) => {
     });
 
     test("the benign values run the same commands", () => {
-        expect(a.map((run) => run.map((argv) => [argv[0], argv.length]))).toEqual(b.map((run) => run.map((argv) => [argv[0], argv.length])));
+        expect(a.map((run) => run.map((argv) => [argv[0], argv.length]))).toEqual(
+            b.map((run) => run.map((argv) => [argv[0], argv.length])),
+        );
         expect(a.flat().length).toBeGreaterThan(5);
     });
 
-    test.each(HOSTILE.map((v) => [JSON.stringify(v).slice(0, 40), v]))("%s is refused at preview, or runs exactly as a benign value", (_label, value) => {
-        const started = Date.now();
-        let spec: PodSpec;
-        try {
-            spec = checkPod("fuzz", field.args(value));
-        } catch (err) {
-            expect(err).toBeInstanceOf(PodSpecError);
-            expect(Date.now() - started).toBeLessThan(500);
-            return;
-        }
-        const hostile = scriptsOf(spec).map((s) => runScript(s, driver));
-        expect(hostile.length).toBe(a.length);
-        hostile.forEach((run, i) => {
-            // Same commands, same number of arguments.
-            expect(run.map((argv) => [argv[0], argv.length])).toEqual(a[i].map((argv) => [argv[0], argv.length]));
-            // An argument that is the same for both benign values does not carry the field: it stays exactly so.
-            run.forEach((argv, j) => argv.forEach((arg, k) => {
-                if (a[i][j][k] === b[i][j][k]) expect([j, k, arg]).toEqual([j, k, a[i][j][k]]);
-            }));
-        });
-    });
+    test.each(HOSTILE.map((v) => [JSON.stringify(v).slice(0, 40), v]))(
+        "%s is refused at preview, or runs exactly as a benign value",
+        (_label, value) => {
+            const started = Date.now();
+            let spec: PodSpec;
+            try {
+                spec = checkPod("fuzz", field.args(value));
+            } catch (err) {
+                expect(err).toBeInstanceOf(PodSpecError);
+                expect(Date.now() - started).toBeLessThan(500);
+                return;
+            }
+            const hostile = scriptsOf(spec).map((s) => runScript(s, driver));
+            expect(hostile.length).toBe(a.length);
+            hostile.forEach((run, i) => {
+                // Same commands, same number of arguments.
+                expect(run.map((argv) => [argv[0], argv.length])).toEqual(a[i].map((argv) => [argv[0], argv.length]));
+                // An argument that is the same for both benign values does not carry the field: it stays exactly so.
+                run.forEach((argv, j) =>
+                    argv.forEach((arg, k) => {
+                        if (a[i][j][k] === b[i][j][k]) expect([j, k, arg]).toEqual([j, k, a[i][j][k]]);
+                    }),
+                );
+            });
+        },
+    );
 });

@@ -10,10 +10,9 @@ import { RecordingMocks } from "../../support/mocks";
 import { runProgram } from "../../support/program";
 
 /** DNS-1123 labels, biased towards short ones built of few letters and '-', where collisions would hide. */
-const label = fc.oneof(
-    fc.stringMatching(/^[ab](-?[ab0]){0,6}$/),
-    fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/),
-).filter(isDns1123Label);
+const label = fc
+    .oneof(fc.stringMatching(/^[ab](-?[ab0]){0,6}$/), fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/))
+    .filter(isDns1123Label);
 
 /** A pod's members: distinct container and volume names (a checked pod never has two alike). */
 const pod = fc.record({
@@ -59,11 +58,14 @@ function dockerNames(spec: PodSpec): { containers: string[]; volumes: string[]; 
 
 describe("derived names", () => {
     test("<pod>_<member> is one-to-one: two different (pod, member) pairs never share a name", () => {
-        fc.assert(fc.property(label, label, label, label, (pod1, member1, pod2, member2) => {
-            fc.pre(pod1 !== pod2 || member1 !== member2);
-            expect(containerName(pod1, member1)).not.toBe(containerName(pod2, member2));
-            expect(volumeName(pod1, member1)).not.toBe(volumeName(pod2, member2));
-        }), { numRuns: 5000 });
+        fc.assert(
+            fc.property(label, label, label, label, (pod1, member1, pod2, member2) => {
+                fc.pre(pod1 !== pod2 || member1 !== member2);
+                expect(containerName(pod1, member1)).not.toBe(containerName(pod2, member2));
+                expect(volumeName(pod1, member1)).not.toBe(volumeName(pod2, member2));
+            }),
+            { numRuns: 5000 },
+        );
     });
 
     test("the '-' scheme's collision is gone: web + api-sandbox and web-api + sandbox", () => {
@@ -73,25 +75,31 @@ describe("derived names", () => {
     });
 
     test("two accepted pods with different pod names share no container, volume or cgroup name", () => {
-        fc.assert(fc.property(pod, pod, (a, b) => {
-            fc.pre(a.podName !== b.podName);
-            const [specA, specB] = [specOf(a), specOf(b)];
-            fc.pre(specA !== undefined && specB !== undefined);
-            const [namesA, namesB] = [dockerNames(specA!), dockerNames(specB!)];
-            for (const kind of ["containers", "volumes", "cgroups"] as const) {
-                const all = [...namesA[kind], ...namesB[kind]];
-                expect(new Set(all).size).toBe(all.length);
-            }
-        }), { numRuns: 2000 });
+        fc.assert(
+            fc.property(pod, pod, (a, b) => {
+                fc.pre(a.podName !== b.podName);
+                const [specA, specB] = [specOf(a), specOf(b)];
+                fc.pre(specA !== undefined && specB !== undefined);
+                const [namesA, namesB] = [dockerNames(specA!), dockerNames(specB!)];
+                for (const kind of ["containers", "volumes", "cgroups"] as const) {
+                    const all = [...namesA[kind], ...namesB[kind]];
+                    expect(new Set(all).size).toBe(all.length);
+                }
+            }),
+            { numRuns: 2000 },
+        );
     });
 
     test("within a pod, every container name is different (the sandbox and guardian included)", () => {
-        fc.assert(fc.property(pod, (p) => {
-            const spec = specOf(p);
-            fc.pre(spec !== undefined);
-            const names = dockerNames(spec!).containers;
-            expect(new Set(names).size).toBe(names.length);
-        }), { numRuns: 2000 });
+        fc.assert(
+            fc.property(pod, (p) => {
+                const spec = specOf(p);
+                fc.pre(spec !== undefined);
+                const names = dockerNames(spec!).containers;
+                expect(new Set(names).size).toBe(names.length);
+            }),
+            { numRuns: 2000 },
+        );
     });
 
     test("a member that would take the sandbox's or the guardian's name is refused, never renamed", () => {
@@ -101,23 +109,26 @@ describe("derived names", () => {
     });
 
     test("every derived name stays within its limit for every accepted pod", () => {
-        fc.assert(fc.property(pod, fc.constantFrom("systemd", "cgroupfs"), (p, driver) => {
-            let spec: PodSpec;
-            try {
-                spec = checkPod(p.podName, { ...argsOf(p), host: { cgroupDriver: driver as "systemd" | "cgroupfs" } });
-            } catch (error) {
-                if (error instanceof PodSpecError) return;
-                throw error;
-            }
-            const names = dockerNames(spec);
-            // Docker takes names of [a-zA-Z0-9][a-zA-Z0-9_.-]*; each is at most 63 + 1 + 63 characters.
-            for (const name of [...names.containers, ...names.volumes]) {
-                expect(name).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,126}$/);
-            }
-            // systemd refuses unit names of 256 bytes or more.
-            if (driver === "systemd") expect(Buffer.byteLength(spec.slice.cgroupParent)).toBeLessThan(256);
-            if (spec.sandbox.hostname !== undefined) expect(isDns1123Label(spec.sandbox.hostname)).toBe(true);
-        }), { numRuns: 2000 });
+        fc.assert(
+            fc.property(pod, fc.constantFrom("systemd", "cgroupfs"), (p, driver) => {
+                let spec: PodSpec;
+                try {
+                    spec = checkPod(p.podName, { ...argsOf(p), host: { cgroupDriver: driver as "systemd" | "cgroupfs" } });
+                } catch (error) {
+                    if (error instanceof PodSpecError) return;
+                    throw error;
+                }
+                const names = dockerNames(spec);
+                // Docker takes names of [a-zA-Z0-9][a-zA-Z0-9_.-]*; each is at most 63 + 1 + 63 characters.
+                for (const name of [...names.containers, ...names.volumes]) {
+                    expect(name).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,126}$/);
+                }
+                // systemd refuses unit names of 256 bytes or more.
+                if (driver === "systemd") expect(Buffer.byteLength(spec.slice.cgroupParent)).toBeLessThan(256);
+                if (spec.sandbox.hostname !== undefined) expect(isDns1123Label(spec.sandbox.hostname)).toBe(true);
+            }),
+            { numRuns: 2000 },
+        );
     });
 
     test("a pod name is any DNS-1123 label: 63 characters are accepted, and the README says so", () => {
@@ -130,22 +141,34 @@ describe("DockerPods of one program", () => {
     const run = (program: () => unknown) => runProgram(new RecordingMocks(), program);
 
     test("podChildren is exactly what a pod registers under itself", async () => {
-        await fc.assert(fc.asyncProperty(pod, fc.boolean(), async (p, remote) => {
-            const args = { ...argsOf(p), host: { cgroupDriver: "cgroupfs" as const, ...(remote ? { connection: { host: "203.0.113.1" } } : {}) } };
-            let spec: PodSpec;
-            try {
-                spec = checkPod("pod", args);
-            } catch (error) {
-                if (error instanceof PodSpecError) return;
-                throw error;
-            }
-            const { registrations, errors } = await runProgram(new RecordingMocks(), (transformations) =>
-                new DockerPod("pod", args, { transformations }));
-            expect(errors).toEqual([]);
-            const pod = registrations[0].resource;
-            const direct = registrations.filter((r) => r.opts.parent === pod).map((r) => `${r.type} ${r.name}`);
-            expect(direct.sort()).toEqual(podChildren("pod", spec).map((c) => `${c.type} ${c.name}`).sort());
-        }), { numRuns: 12 });
+        await fc.assert(
+            fc.asyncProperty(pod, fc.boolean(), async (p, remote) => {
+                const args = {
+                    ...argsOf(p),
+                    host: { cgroupDriver: "cgroupfs" as const, ...(remote ? { connection: { host: "203.0.113.1" } } : {}) },
+                };
+                let spec: PodSpec;
+                try {
+                    spec = checkPod("pod", args);
+                } catch (error) {
+                    if (error instanceof PodSpecError) return;
+                    throw error;
+                }
+                const { registrations, errors } = await runProgram(
+                    new RecordingMocks(),
+                    (transformations) => new DockerPod("pod", args, { transformations }),
+                );
+                expect(errors).toEqual([]);
+                const pod = registrations[0].resource;
+                const direct = registrations.filter((r) => r.opts.parent === pod).map((r) => `${r.type} ${r.name}`);
+                expect(direct.sort()).toEqual(
+                    podChildren("pod", spec)
+                        .map((c) => `${c.type} ${c.name}`)
+                        .sort(),
+                );
+            }),
+            { numRuns: 12 },
+        );
     }, 120_000);
 
     test("two DockerPods with one pod name are refused, naming the other pod", async () => {
@@ -153,8 +176,9 @@ describe("DockerPods of one program", () => {
             new DockerPod("a", { podName: "web", containers: [{ name: "app", image: "busybox" }] });
             new DockerPod("b", { podName: "web", containers: [{ name: "app", image: "busybox" }] });
         });
-        expect(errors.map((e) => e.message)).toEqual([expect.stringContaining(
-            'podName: "web" is already the pod name of DockerPod "a" in this program')]);
+        expect(errors.map((e) => e.message)).toEqual([
+            expect.stringContaining('podName: "web" is already the pod name of DockerPod "a" in this program'),
+        ]);
         expect(registrations.filter((r) => r.name.startsWith("b"))).toEqual([]);
     });
 
@@ -162,12 +186,17 @@ describe("DockerPods of one program", () => {
         const { errors, registrations } = await run(() => {
             new DockerPod("web", { containers: [{ name: "api-x", image: "busybox" }], volumes: [{ name: "api-data", emptyDir: {} }] });
             new DockerPod("web-api", {
-                containers: [{ name: "x", image: "busybox" }], volumes: [{ name: "data", emptyDir: {} }],
+                containers: [{ name: "x", image: "busybox" }],
+                volumes: [{ name: "data", emptyDir: {} }],
             });
         });
         expect(errors).toHaveLength(1);
-        expect(errors[0].message).toContain('containers[0].name: makes a PayloadContainer named "web-api-x", which DockerPod "web" (its containers[0].name) makes too');
-        expect(errors[0].message).toContain('volumes[0].name: makes a Volume named "web-api-data", which DockerPod "web" (its volumes[0].name) makes too');
+        expect(errors[0].message).toContain(
+            'containers[0].name: makes a PayloadContainer named "web-api-x", which DockerPod "web" (its containers[0].name) makes too',
+        );
+        expect(errors[0].message).toContain(
+            'volumes[0].name: makes a Volume named "web-api-data", which DockerPod "web" (its volumes[0].name) makes too',
+        );
         expect(registrations.filter((r) => r.name.startsWith("web-api"))).toEqual([]);
     });
 

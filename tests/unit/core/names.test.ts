@@ -3,7 +3,8 @@ import { isCgroupPath, isDns1123Label, isSliceName, podCgroupPath, podSliceName,
 describe("names", () => {
     test.each(["foo", "a", "web-1", "a".repeat(63), "0abc"])("%s is a DNS-1123 label", (n) => expect(isDns1123Label(n)).toBe(true));
     test.each(["", "Foo", "-a", "a-", "a_b", "a.b", "a".repeat(64), "x; rm -rf /", "a b", "ü"])("%j is not", (n) =>
-        expect(isDns1123Label(n)).toBe(false));
+        expect(isDns1123Label(n)).toBe(false),
+    );
 
     test("pod slices never nest by accident: '-' in a pod name becomes '_'", () => {
         expect(podSliceName("dockerpod.slice", "foo")).toBe("dockerpod-foo.slice");
@@ -13,11 +14,13 @@ describe("names", () => {
 
     test.each(["dockerpod.slice", "a-b.slice", "kube_pods.slice"])("%s is a slice name", (n) => expect(isSliceName(n)).toBe(true));
     test.each(["dockerpod", "-.slice", "a--b.slice", "a/b.slice", "a b.slice", "$(x).slice", "/dockerpod"])("%j is not", (n) =>
-        expect(isSliceName(n)).toBe(false));
+        expect(isSliceName(n)).toBe(false),
+    );
 
     test.each(["/dockerpod", "/a/b", "/docker.pods"])("%s is a cgroup path", (p) => expect(isCgroupPath(p)).toBe(true));
     test.each(["dockerpod", "/", "/a/../b", "/a/./b", "/a b", "/a;b", "//a", "/a/"])("%j is not", (p) =>
-        expect(isCgroupPath(p)).toBe(false));
+        expect(isCgroupPath(p)).toBe(false),
+    );
 
     test("cgroupfs pod path and shell quoting", () => {
         expect(podCgroupPath("/dockerpod", "foo")).toBe("/dockerpod/foo");

@@ -1,4 +1,12 @@
-import { cfsQuota, cpuQuotaPercent, goDuration, memoryMiB, parseCpuMillis, parseMemoryBytes, parseQuantity } from "../../../sdk/core/quantity";
+import {
+    cfsQuota,
+    cpuQuotaPercent,
+    goDuration,
+    memoryMiB,
+    parseCpuMillis,
+    parseMemoryBytes,
+    parseQuantity,
+} from "../../../sdk/core/quantity";
 
 describe("Kubernetes quantities", () => {
     test.each([
@@ -40,8 +48,17 @@ describe("Kubernetes quantities", () => {
     });
 
     // As Go's time.Duration.String() prints them: the docker provider reads healthchecks back so.
-    test.each([[0, "0s"], [1, "1s"], [59, "59s"], [60, "1m0s"], [90, "1m30s"], [3599, "59m59s"], [3600, "1h0m0s"], [3661, "1h1m1s"], [90000, "25h0m0s"]])(
-        "goDuration(%d) is %j", (seconds, text) => {
-            expect(goDuration(seconds)).toBe(text);
-        });
+    test.each([
+        [0, "0s"],
+        [1, "1s"],
+        [59, "59s"],
+        [60, "1m0s"],
+        [90, "1m30s"],
+        [3599, "59m59s"],
+        [3600, "1h0m0s"],
+        [3661, "1h1m1s"],
+        [90000, "25h0m0s"],
+    ])("goDuration(%d) is %j", (seconds, text) => {
+        expect(goDuration(seconds)).toBe(text);
+    });
 });

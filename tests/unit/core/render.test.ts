@@ -3,7 +3,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Problems } from "../../../sdk/core/errors";
-import { cgroupfsMarkFile, ownerMark, renderImageUserCheck, renderSliceScripts, renderSliceUnit, renderVolumeModes, sliceIdentity } from "../../../sdk/core/render";
+import {
+    cgroupfsMarkFile,
+    ownerMark,
+    renderImageUserCheck,
+    renderSliceScripts,
+    renderSliceUnit,
+    renderVolumeModes,
+    sliceIdentity,
+} from "../../../sdk/core/render";
 import { checkSlice } from "../../../sdk/core/slice";
 import { HostArgs, PodResources } from "../../../sdk";
 
@@ -87,9 +95,14 @@ describe("image user check", () => {
     function runCheck(imageUser: string) {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-user-"));
         // It answers only when the image comes after `--`, where no value can pass for an option.
-        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\n[ "$5" = "--" ] && [ "$6" = "sha256:abc; reboot" ] || exit 9\necho '${imageUser}'\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(dir, "docker"),
+            `#!/bin/sh\n[ "$5" = "--" ] && [ "$6" = "sha256:abc; reboot" ] || exit 9\necho '${imageUser}'\n`,
+            { mode: 0o755 },
+        );
         const result = spawnSync("sh", ["-c", renderImageUserCheck("foo-app", "sha256:abc; reboot", false)], {
-            encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH}` },
+            encoding: "utf8",
+            env: { PATH: `${dir}:${process.env.PATH}` },
         });
         fs.rmSync(dir, { recursive: true });
         return result;
@@ -122,7 +135,9 @@ describe("image user check", () => {
 describe("emptyDir volumes opened to every user", () => {
     test("the script, as rendered (with host.dockerSocket: docker -H)", () => {
         expect(renderVolumeModes(["foo-data", "foo-cache"], true)).toMatchSnapshot();
-        expect(renderVolumeModes(["foo-data"], false, "/run/docker-b.sock")).toContain(`dir=$($SUDO docker -H 'unix:///run/docker-b.sock' volume inspect`);
+        expect(renderVolumeModes(["foo-data"], false, "/run/docker-b.sock")).toContain(
+            `dir=$($SUDO docker -H 'unix:///run/docker-b.sock' volume inspect`,
+        );
         expect(spawnSync("sh", ["-n", "-c", renderVolumeModes(["foo-data"], false)]).status).toBe(0);
     });
 
@@ -131,10 +146,14 @@ describe("emptyDir volumes opened to every user", () => {
         fs.mkdirSync(path.join(dir, "foo-data"), { mode: 0o755 });
         // A stand-in `docker volume inspect --format X -- NAME` that answers with a directory per volume,
         // or fails for an unknown one (and for a name not after `--`).
-        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\n[ "$5" = "--" ] && [ -d "${dir}/$6" ] || exit 1\necho "${dir}/$6"\n`, { mode: 0o755 });
-        const run = (volumes: string[]) => spawnSync("sh", ["-c", renderVolumeModes(volumes, false)], {
-            encoding: "utf8", env: { PATH: `${dir}:${process.env.PATH}` },
+        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\n[ "$5" = "--" ] && [ -d "${dir}/$6" ] || exit 1\necho "${dir}/$6"\n`, {
+            mode: 0o755,
         });
+        const run = (volumes: string[]) =>
+            spawnSync("sh", ["-c", renderVolumeModes(volumes, false)], {
+                encoding: "utf8",
+                env: { PATH: `${dir}:${process.env.PATH}` },
+            });
         try {
             const ok = run(["foo-data"]);
             expect([ok.status, ok.stderr]).toEqual([0, ""]);
@@ -152,13 +171,15 @@ describe("the systemd slice script never takes over a slice that is not the pod'
     // Stand-ins for every command the script runs: systemd answers as told; the rest logs and succeeds.
     function applyWith(active: string, fragment: string) {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-takeover-"));
-        const stub = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\necho "${name} $*" >> ${dir}/log\n${body}\n`, { mode: 0o755 });
+        const stub = (name: string, body: string) =>
+            fs.writeFileSync(path.join(dir, name), `#!/bin/sh\necho "${name} $*" >> ${dir}/log\n${body}\n`, { mode: 0o755 });
         stub("id", `echo 0`);
         stub("docker", `echo systemd`);
         stub("systemctl", `case " $* " in *" ActiveState "*) echo '${active}' ;; *" FragmentPath "*) echo '${fragment}' ;; esac`);
         stub("tee", `while read -r _; do :; done`);
         const result = spawnSync("/bin/sh", ["-c", renderSliceScripts(slice("takeover", seedLimits), owner).apply], {
-            encoding: "utf8", env: { PATH: dir },
+            encoding: "utf8",
+            env: { PATH: dir },
         });
         const log = fs.readFileSync(path.join(dir, "log"), "utf8");
         fs.rmSync(dir, { recursive: true });

@@ -18,7 +18,7 @@ import { RecordingMocks } from "../../support/mocks";
 import { Registration, customNamed, runProgram, valueOf } from "../../support/program";
 
 // What the provider host does with a ConstructRequest's inputs (internal to @pulumi/pulumi).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { deserializeInputs } = require("@pulumi/pulumi/provider/server") as {
     deserializeInputs(inputs: Struct, dependencies: Map<string, { getUrnsList(): string[] }>): Promise<Record<string, unknown>>;
 };
@@ -35,8 +35,12 @@ afterEach(() => jest.restoreAllMocks());
 /** A secret value as the engine sends it. */
 const secretSig = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
 /** An output value (nested Output) as the engine sends it to a provider that accepts them. */
-const outputSig = (value: unknown, secret: boolean, dependencies: string[] = []) =>
-    ({ [specialSigKey]: specialOutputValueSig, ...(value === undefined ? {} : { value }), secret, dependencies });
+const outputSig = (value: unknown, secret: boolean, dependencies: string[] = []) => ({
+    [specialSigKey]: specialOutputValueSig,
+    ...(value === undefined ? {} : { value }),
+    secret,
+    dependencies,
+});
 
 /** The inputs `construct` gets from the host for this wire form (deserialized inside the mocked runtime). */
 function wireInputs(wire: Record<string, unknown>, dependencies: Record<string, string[]> = {}): Promise<Record<string, unknown>> {
@@ -54,20 +58,28 @@ interface Run {
 
 /** Runs `construct` as the host would, inside the mocked runtime, until every registration settled. */
 async function viaProvider(
-    name: string, inputs: () => Promise<Record<string, unknown>> | Record<string, unknown>,
+    name: string,
+    inputs: () => Promise<Record<string, unknown>> | Record<string, unknown>,
     { type = DOCKER_POD, preview = false, using = provider as ComponentProvider } = {},
 ): Promise<Run> {
     const mocks = new RecordingMocks({ unknownIds: preview });
     let pending!: Promise<ConstructResult>;
-    const run = await runProgram(mocks, (transformations) => {
-        const done = rpcKeepAlive();
-        pending = Promise.resolve()
-            .then(inputs)
-            .then((given) => using.construct(name, type, given as pulumi.Inputs, { transformations }))
-            .finally(done);
-        pending.catch(() => undefined);
-    }, { preview });
-    const outcome = await pending.then((result) => ({ result }), (error: Error) => ({ error }));
+    const run = await runProgram(
+        mocks,
+        (transformations) => {
+            const done = rpcKeepAlive();
+            pending = Promise.resolve()
+                .then(inputs)
+                .then((given) => using.construct(name, type, given as pulumi.Inputs, { transformations }))
+                .finally(done);
+            pending.catch(() => undefined);
+        },
+        { preview },
+    );
+    const outcome = await pending.then(
+        (result) => ({ result }),
+        (error: Error) => ({ error }),
+    );
     return { ...run, mocks, outcome };
 }
 
@@ -135,9 +147,11 @@ describe("construct: the same children as the TypeScript class", () => {
         const expected = await viaClass((opts) => new DockerPod("foo", seedPod(), opts));
         expectSameAs(actual, expected);
         expect(tree(actual)[0]).toBe("dockerpod:index:DockerPod foo <- (stack)");
-        expect(children(actual).filter((c) => c.custom).map((c) => c.name)).toEqual([
-            "foo-app", "foo-app-image", "foo-sandbox", "foo-sandbox-image", "foo-sidecar", "foo-sidecar-image", "foo-slice",
-        ]);
+        expect(
+            children(actual)
+                .filter((c) => c.custom)
+                .map((c) => c.name),
+        ).toEqual(["foo-app", "foo-app-image", "foo-sandbox", "foo-sandbox-image", "foo-sidecar", "foo-sidecar-image", "foo-slice"]);
         // The state the host returns: the component's outputs.
         const state = actual.outcome.result!.state as Record<string, pulumi.Output<unknown>>;
         expect(Object.keys(state).sort()).toEqual(["cgroupParent", "containerIds", "manifest", "podName", "sandboxId", "summary"]);
@@ -166,8 +180,15 @@ describe("construct: the same children as the TypeScript class", () => {
 
     test("a PayloadContainer keeps its sandboxId Output, with its dependency", async () => {
         const sandbox = "urn:pulumi:stack::project::docker:index/container:Container::other-sandbox";
-        const wire = { podName: "foo", cgroupParent: "dockerpod-foo.slice", sandboxId: "abc123", container: { name: "app", image: "nginx:alpine" } };
-        const actual = await viaProvider("foo-app", () => wireInputs(wire, { sandboxId: [sandbox] }), { type: "dockerpod:index:PayloadContainer" });
+        const wire = {
+            podName: "foo",
+            cgroupParent: "dockerpod-foo.slice",
+            sandboxId: "abc123",
+            container: { name: "app", image: "nginx:alpine" },
+        };
+        const actual = await viaProvider("foo-app", () => wireInputs(wire, { sandboxId: [sandbox] }), {
+            type: "dockerpod:index:PayloadContainer",
+        });
         const expected = await viaClass((opts) => new PayloadContainer("foo-app", { ...wire, sandboxId: pulumi.output("abc123") }, opts));
         expectSameAs(actual, expected);
         expect(actual.mocks.inputsOf("foo-app").networkMode).toBe("container:abc123");
@@ -178,8 +199,12 @@ describe("construct: secret structural inputs", () => {
     const withSecrets = (value: (v: string) => unknown) => ({
         containers: [
             {
-                name: "app", image: "nginx:alpine",
-                env: [{ name: "TOKEN", value: value("s3cr3t") }, { name: "MODE", value: "prod" }],
+                name: "app",
+                image: "nginx:alpine",
+                env: [
+                    { name: "TOKEN", value: value("s3cr3t") },
+                    { name: "MODE", value: "prod" },
+                ],
                 files: [{ path: "/etc/app/key.pem", content: "-----KEY-----", mode: 0o600 }],
             },
             { name: "sidecar", image: "busybox", command: ["sleep", "1d"] },
@@ -189,11 +214,15 @@ describe("construct: secret structural inputs", () => {
 
     test("the host hands a structure with a secret inside over as ONE secret Output, which the plain class cannot read", async () => {
         let containers: unknown;
-        const plain = await viaProvider("foo", async () => {
-            const inputs = await wireInputs(withSecrets(secretSig));
-            containers = inputs.containers;
-            return inputs;
-        }, { using: new ComponentProvider({ name: packageName, dirname: DIR, components }) });
+        const plain = await viaProvider(
+            "foo",
+            async () => {
+                const inputs = await wireInputs(withSecrets(secretSig));
+                containers = inputs.containers;
+                return inputs;
+            },
+            { using: new ComponentProvider({ name: packageName, dirname: DIR, components }) },
+        );
         expect(pulumi.Output.isInstance(containers)).toBe(true);
         expect(await pulumi.isSecret(containers as pulumi.Output<unknown>)).toBe(true);
         expect(plain.outcome.error?.message).toMatch(/containers: a pod needs at least one container/);
@@ -215,7 +244,13 @@ describe("construct: secret structural inputs", () => {
             expect(await valueOf(app.uploads[0].content)).toBe("-----KEY-----");
             // The image came from the same secret structure: kept secret too. What the engine got:
             expect(await pulumi.isSecret(pulumi.output(byName(actual, "foo-app-image").inputs.name))).toBe(true);
-            expect(secretsAtEngine(actual)).toEqual(["foo-app-image.name", "foo-app.envs", "foo-app.uploads", "foo-sidecar-image.name", "foo-sidecar.entrypoints"]);
+            expect(secretsAtEngine(actual)).toEqual([
+                "foo-app-image.name",
+                "foo-app.envs",
+                "foo-app.uploads",
+                "foo-sidecar-image.name",
+                "foo-sidecar.entrypoints",
+            ]);
             expect(secretsAtEngine(expected)).toEqual([]);
             const messages = warn.mock.calls.map((call) => String(call[0]));
             expect(messages).toEqual([expect.stringMatching(/^foo: dockerpod: containers arrived secret as a whole/)]);
@@ -243,7 +278,12 @@ describe("construct: secret structural inputs", () => {
 
     test("dependencies of a structural input are kept on its Input fields", async () => {
         const built = "urn:pulumi:stack::project::docker:index/image:Image::built";
-        const actual = await viaProvider("foo", () => wireInputs(withSecrets((v) => v), { containers: [built] }));
+        const actual = await viaProvider("foo", () =>
+            wireInputs(
+                withSecrets((v) => v),
+                { containers: [built] },
+            ),
+        );
         expectSameAs(actual, await viaClass((opts) => new DockerPod("foo", plainArgs(), opts)));
         const image = pulumi.output(byName(actual, "foo-app-image").inputs.name) as any;
         const urns = await Promise.all([...(await image.allResources())].map((r: pulumi.Resource) => valueOf(r.urn)));
@@ -252,28 +292,55 @@ describe("construct: secret structural inputs", () => {
 
     test("a secret host (SSH credentials) keeps the connection secret", async () => {
         const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
-        const wire = { ...JSON.parse(JSON.stringify(seedPod())), host: secretSig({ connection: { host: "10.0.0.5", user: "deploy", privateKey: "-----PRIVATE-----" }, sudo: true }) };
+        const wire = {
+            ...JSON.parse(JSON.stringify(seedPod())),
+            host: secretSig({ connection: { host: "10.0.0.5", user: "deploy", privateKey: "-----PRIVATE-----" }, sudo: true }),
+        };
         const actual = await viaProvider("foo", () => wireInputs(wire));
-        expectSameAs(actual, await viaClass((opts) => new DockerPod("foo", seedPod({
-            host: { connection: { host: "10.0.0.5", user: "deploy", privateKey: "-----PRIVATE-----" }, sudo: true },
-        }), opts)));
+        expectSameAs(
+            actual,
+            await viaClass(
+                (opts) =>
+                    new DockerPod(
+                        "foo",
+                        seedPod({
+                            host: { connection: { host: "10.0.0.5", user: "deploy", privateKey: "-----PRIVATE-----" }, sudo: true },
+                        }),
+                        opts,
+                    ),
+            ),
+        );
         const slice = byName(actual, "foo-slice");
         expect(slice.type).toBe("command:remote:Command");
         expect(await pulumi.isSecret(pulumi.output(slice.inputs.connection))).toBe(true);
         expect(secretsAtEngine(actual)).toEqual(["foo-slice.connection"]);
-        expect(warn.mock.calls.map((call) => String(call[0]))).toEqual([expect.stringMatching(/^foo: dockerpod: host arrived secret as a whole/)]);
+        expect(warn.mock.calls.map((call) => String(call[0]))).toEqual([
+            expect.stringMatching(/^foo: dockerpod: host arrived secret as a whole/),
+        ]);
         warn.mockRestore();
     });
 
     test("a secret manifest: the values it gives to Input fields stay secret", async () => {
-        const text = TUTORIAL_POD.replace("      image: nginx:alpine\n", "      image: nginx:alpine\n      env:\n        - name: TOKEN\n          value: s3cr3t\n");
-        const actual = await viaProvider("foo", () => wireInputs({ manifest: secretSig(text), sandboxImage: "registry.k8s.io/pause:3.10" }));
-        const expected = await viaClass((opts) => DockerPod.fromManifest("foo", text, { sandboxImage: "registry.k8s.io/pause:3.10" }, opts));
+        const text = TUTORIAL_POD.replace(
+            "      image: nginx:alpine\n",
+            "      image: nginx:alpine\n      env:\n        - name: TOKEN\n          value: s3cr3t\n",
+        );
+        const actual = await viaProvider("foo", () =>
+            wireInputs({ manifest: secretSig(text), sandboxImage: "registry.k8s.io/pause:3.10" }),
+        );
+        const expected = await viaClass((opts) =>
+            DockerPod.fromManifest("foo", text, { sandboxImage: "registry.k8s.io/pause:3.10" }, opts),
+        );
         expectSameAs(actual, expected);
         const app = byName(actual, "foo-app").inputs;
         expect(await pulumi.isSecret(pulumi.output(app.envs[0]))).toBe(true);
         expect(await valueOf(app.envs[0])).toBe("TOKEN=s3cr3t");
-        expect(secretsAtEngine(actual)).toEqual(["foo-app-image.name", "foo-app.envs", "foo-sidecar-image.name", "foo-sidecar.entrypoints"]);
+        expect(secretsAtEngine(actual)).toEqual([
+            "foo-app-image.name",
+            "foo-app.envs",
+            "foo-sidecar-image.name",
+            "foo-sidecar.entrypoints",
+        ]);
         // The manifest it writes back is secret too (its image came from the secret text).
         const state = actual.outcome.result!.state as Record<string, pulumi.Output<string>>;
         expect(await pulumi.isSecret(state.manifest)).toBe(true);
@@ -296,7 +363,9 @@ describe("construct: unknown and bad inputs", () => {
     test("an unknown structural input in preview is a clear error, and nothing is registered", async () => {
         const run = await viaProvider("foo", () => wireInputs({ containers: unknownValue }, { containers: [built] }), { preview: true });
         expect(pulumi.InputPropertiesError.isInstance(run.outcome.error)).toBe(true);
-        expect(run.outcome.error!.message).toMatch(/^dockerpod: cannot build "foo":\n {2}- containers: is not known yet \(it is computed from another resource\)/);
+        expect(run.outcome.error!.message).toMatch(
+            /^dockerpod: cannot build "foo":\n {2}- containers: is not known yet \(it is computed from another resource\)/,
+        );
         expect((run.outcome.error as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual(["containers"]);
         expect(run.mocks.created).toEqual([]);
     });
@@ -314,8 +383,9 @@ describe("construct: unknown and bad inputs", () => {
         const wire = JSON.parse(JSON.stringify(seedPod()));
         wire.containers[0].ports[0].hostPort = outputSig(undefined, false, [built]);
         const run = await viaProvider("foo", () => wireInputs(wire), { preview: true });
-        expect((run.outcome.error as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath))
-            .toEqual(["containers[0].ports[0].hostPort"]);
+        expect((run.outcome.error as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual([
+            "containers[0].ports[0].hostPort",
+        ]);
     });
 
     test("the pod's own checks come back field by field", async () => {
@@ -325,8 +395,10 @@ describe("construct: unknown and bad inputs", () => {
         const run = await viaProvider("foo", () => wireInputs(wire));
         expect(pulumi.InputPropertiesError.isInstance(run.outcome.error)).toBe(true);
         expect(run.outcome.error!.message).toMatch(/^dockerpod: invalid input for "foo":/);
-        expect((run.outcome.error as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath))
-            .toEqual(["podName", "containers[0].resources.limits.memory"]);
+        expect((run.outcome.error as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual([
+            "podName",
+            "containers[0].resources.limits.memory",
+        ]);
         expect(run.mocks.created.filter((r) => r.custom !== false)).toEqual([]);
     });
 });

@@ -24,9 +24,24 @@ describe("component provider schema", () => {
     test("DockerPod inputs and outputs are documented", () => {
         const pod = schema.resources["dockerpod:index:DockerPod"];
         expect(pod.requiredInputs ?? []).toEqual([]); // containers, or a manifest
-        for (const field of ["manifest", "containers", "initContainers", "volumes", "hostname", "shareProcessNamespace", "hostNetwork",
-            "hostIPC", "hostPID", "restartPolicy", "terminationGracePeriodSeconds", "resources", "labels", "podName",
-            "sandboxImage", "host"]) {
+        for (const field of [
+            "manifest",
+            "containers",
+            "initContainers",
+            "volumes",
+            "hostname",
+            "shareProcessNamespace",
+            "hostNetwork",
+            "hostIPC",
+            "hostPID",
+            "restartPolicy",
+            "terminationGracePeriodSeconds",
+            "resources",
+            "labels",
+            "podName",
+            "sandboxImage",
+            "host",
+        ]) {
             expect(pod.inputProperties[field]).toBeDefined();
             expect(pod.inputProperties[field].description).toEqual(expect.any(String));
         }
