@@ -14,7 +14,8 @@ import * as http from "http";
 import Docker from "dockerode";
 import { DockerPod } from "../sdk";
 import { DockerPodArgs } from "../sdk/types";
-import { Realizer, cgroupDir, hostPid, procCgroup, readCgroup } from "../tests/support/realizer";
+import { Realizer } from "../tests/support/realizer";
+import { cgroupDir, hostPid, procCgroup, readCgroup } from "../tests/support/inspect";
 import { freePort } from "../tests/engine/helpers";
 
 const BUSYBOX = "dockerpod-test/busybox:1";

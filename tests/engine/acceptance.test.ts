@@ -1,7 +1,8 @@
 // The seed pod on the real engine: one network, one IPC namespace, one
 // hostname, one cgroup parent with the pod's limits, separate filesystems.
 import { DockerPodArgs } from "../../sdk/types";
-import { Realizer, T_IMAGE, changes, exec, hostPid, nsInode, procCgroup, readCgroup } from "../support/realizer";
+import { Realizer, T_IMAGE, changes } from "../support/realizer";
+import { exec, hostPid, nsInode, procCgroup, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,
     HOST,

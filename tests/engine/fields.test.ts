@@ -6,7 +6,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PodSpecError } from "../../sdk";
 import { DockerPodArgs } from "../../sdk/types";
-import { T_CONTAINER, exec } from "../support/realizer";
+import { T_CONTAINER } from "../support/realizer";
+import { exec } from "../support/inspect";
 import {
     BUSYBOX,
     HOST,

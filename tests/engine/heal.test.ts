@@ -3,7 +3,8 @@
 import Docker from "dockerode";
 import { DockerPodArgs } from "../../sdk/types";
 import { startDedicatedDaemon } from "../support/daemon";
-import { Realizer, T_CONTAINER, demux, exec, readCgroup } from "../support/realizer";
+import { Realizer, T_CONTAINER, demux } from "../support/realizer";
+import { exec, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,
     HOST,

@@ -6,7 +6,8 @@ import Docker from "dockerode";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerPod } from "../../sdk";
 import { DockerPodArgs } from "../../sdk/types";
-import { Realizer, UpResult, existingCgroupDirs } from "../support/realizer";
+import { Realizer, UpResult } from "../support/realizer";
+import { existingCgroupDirs } from "../support/inspect";
 
 export const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 export const BUSYBOX = "dockerpod-test/busybox:1";

@@ -1,6 +1,7 @@
 // Init containers, emptyDir, readiness and convergence of later `up`s on the real engine.
 import { Container, DockerPodArgs } from "../../sdk/types";
-import { T_CONTAINER, changes, exec } from "../support/realizer";
+import { T_CONTAINER, changes } from "../support/realizer";
+import { exec } from "../support/inspect";
 import { BUSYBOX, HOST, IDLE, IDLE_SCRIPT, Stacks, docker, inspect, podName, podObjects, podProgram, requireEngine, upOk } from "./helpers";
 
 jest.setTimeout(120_000);

@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DockerPodArgs } from "../../sdk/types";
-import { T_CONTAINER, exec } from "../support/realizer";
+import { T_CONTAINER } from "../support/realizer";
+import { exec } from "../support/inspect";
 import {
     BUSYBOX,
     HOST,

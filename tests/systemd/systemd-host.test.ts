@@ -102,10 +102,10 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
 
         test("2: every container's scope lies under the pod's slice; localhost, IPC and the published port work", async () => {
             for (const m of ["sandbox", "app", "sidecar"]) {
-                expect(await scope(`${pod}-${m}`)).toMatch(new RegExp(`^0::/dockerpod.slice/${slice}/docker-[0-9a-f]{64}\\.scope$`));
+                expect(await scope(`${pod}_${m}`)).toMatch(new RegExp(`^0::/dockerpod.slice/${slice}/docker-[0-9a-f]{64}\\.scope$`));
             }
-            expect(await root(`docker exec ${pod}-sidecar wget -qO- http://127.0.0.1:80/`)).toBe(pod);
-            expect(await root(`docker exec ${pod}-sidecar cat /dev/shm/x`)).toBe("shared");
+            expect(await root(`docker exec ${pod}_sidecar wget -qO- http://127.0.0.1:80/`)).toBe(pod);
+            expect(await root(`docker exec ${pod}_sidecar cat /dev/shm/x`)).toBe("shared");
             expect(await root("wget -qO- http://127.0.0.1:18081/")).toBe(pod);
         });
 
@@ -156,7 +156,7 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         let states = "";
         for (let i = 0; i < 60 && !/^false /m.test(states); i++) {
             await new Promise((res) => setTimeout(res, 1000));
-            states = await root("docker inspect -f '{{.State.Running}} {{.State.ExitCode}} {{.State.OOMKilled}}' oom-a oom-b");
+            states = await root("docker inspect -f '{{.State.Running}} {{.State.ExitCode}} {{.State.OOMKilled}}' oom_a oom_b");
         }
         expect(states).toMatch(/false 137 true/);
         expect(
@@ -189,13 +189,13 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
                 terminationGracePeriodSeconds: 2,
             }),
         );
-        expect(await scope("heal-guardian")).toMatch(/^0::\/dockerpod.slice\/dockerpod-heal.slice\/docker-[0-9a-f]{64}\.scope$/);
-        await root("docker kill heal-sandbox");
+        expect(await scope("heal_guardian")).toMatch(/^0::\/dockerpod.slice\/dockerpod-heal.slice\/docker-[0-9a-f]{64}\.scope$/);
+        await root("docker kill heal_sandbox");
         // Healed: the app shares the (new) sandbox's network namespace and the published port answers.
         // Containers start slowly in this emulated guest (seconds each): allow a minute.
         const healed =
-            "net=$(readlink /proc/$(docker inspect -f '{{.State.Pid}}' heal-sandbox)/ns/net); " +
-            "app=$(readlink /proc/$(docker inspect -f '{{.State.Pid}}' heal-app)/ns/net); " +
+            "net=$(readlink /proc/$(docker inspect -f '{{.State.Pid}}' heal_sandbox)/ns/net); " +
+            "app=$(readlink /proc/$(docker inspect -f '{{.State.Pid}}' heal_app)/ns/net); " +
             '[ "$net" = "$app" ] && wget -qO- -T 2 http://127.0.0.1:18082/';
         let served = "";
         for (let i = 0; i < 60 && served !== "heal"; i++) {
@@ -203,7 +203,7 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             served = (await vm().ssh("root", healed)).stdout.trim();
         }
         expect(served).toBe("heal");
-        expect(await root("docker logs heal-guardian 2>&1 | grep -c 'restarting heal-app' || true")).not.toBe("0");
+        expect(await root("docker logs heal_guardian 2>&1 | grep -c 'restarting heal_app' || true")).not.toBe("0");
         await r.destroy();
     });
 
@@ -232,10 +232,10 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         // Capabilities Docker never gives by default: NET_ADMIN (12), SYS_MODULE (16), SYS_ADMIN (21), SYS_RESOURCE (24).
         // Privileged has them all (every capability this Docker knows); the other container has none (non-root, no-new-privileges).
         const beyondDefault = (1n << 12n) | (1n << 16n) | (1n << 21n) | (1n << 24n);
-        expect((await capEff("sec-priv")) & beyondDefault).toBe(beyondDefault);
-        expect(await capEff("sec-user")).toBe(0n);
-        expect(await root("docker exec sec-user sh -c 'grep ^NoNewPrivs: /proc/1/status | cut -f2'")).toBe("1");
-        expect(await root("docker exec sec-user sh -c 'id -u; echo ok > /scratch/x && cat /scratch/x'")).toBe("1000\nok");
+        expect((await capEff("sec_priv")) & beyondDefault).toBe(beyondDefault);
+        expect(await capEff("sec_user")).toBe(0n);
+        expect(await root("docker exec sec_user sh -c 'grep ^NoNewPrivs: /proc/1/status | cut -f2'")).toBe("1");
+        expect(await root("docker exec sec_user sh -c 'id -u; echo ok > /scratch/x && cat /scratch/x'")).toBe("1000\nok");
         await r.destroy();
     });
 
@@ -275,8 +275,8 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             expect((await root("cat /sys/fs/cgroup/dockerpod/fs/cgroup.subtree_control")).split(" ")).toEqual(
                 expect.arrayContaining(["memory", "cpu", "pids"]),
             );
-            expect(await scope("fs-app")).toMatch(/^0::\/dockerpod\/fs\/[0-9a-f]{64}$/);
-            expect(await root("docker exec fs-sidecar wget -qO- http://127.0.0.1:80/")).toBe("fs");
+            expect(await scope("fs_app")).toMatch(/^0::\/dockerpod\/fs\/[0-9a-f]{64}$/);
+            expect(await root("docker exec fs_sidecar wget -qO- http://127.0.0.1:80/")).toBe("fs");
             await r.destroy();
             expect(await root("test -e /sys/fs/cgroup/dockerpod/fs && echo left || echo gone")).toBe("gone");
         });
