@@ -156,6 +156,38 @@ export function checkPorts(problems: Problems, path: string, ports: ContainerPor
     });
 }
 
+/**
+ * The ports of one network namespace (a pod's, on its sandbox), each with its
+ * field path: no two may listen on one port inside, nor bind one host port
+ * (a port on every address takes it on each single address too).
+ */
+export function checkPortClashes(problems: Problems, entries: { at: string; port: PortSpec }[]): void {
+    const byContainerPort = new Map<string, string>();
+    const byHostPort = new Map<string, string>();
+    for (const { at, port: p } of entries) {
+        const inside = `${p.containerPort}/${p.protocol}`;
+        if (byContainerPort.has(inside)) {
+            problems.add(
+                `${at}.containerPort`,
+                `${inside} is already used by ${byContainerPort.get(inside)}: containers of a pod share one network, use another port`,
+            );
+        } else byContainerPort.set(inside, at);
+        if (p.hostPort === undefined) continue;
+        const all = p.hostIP === undefined || p.hostIP === "0.0.0.0" || p.hostIP === "::";
+        const outside = `${all ? "*" : p.hostIP}:${p.hostPort}/${p.protocol}`;
+        const clash =
+            byHostPort.get(outside) ??
+            byHostPort.get(`*:${p.hostPort}/${p.protocol}`) ??
+            (all ? [...byHostPort.entries()].find(([k]) => k.endsWith(`:${p.hostPort}/${p.protocol}`))?.[1] : undefined);
+        if (clash) {
+            problems.add(
+                `${at}.hostPort`,
+                `${p.hostIP ?? "every address"}:${p.hostPort}/${p.protocol} would bind the host port ${clash} already publishes: use another hostPort`,
+            );
+        } else byHostPort.set(outside, at);
+    }
+}
+
 /** What a container is checked against: the pod's volumes, network mode, defaults and host. */
 export interface ContainerContext {
     /** Declared volume names to their sources. */

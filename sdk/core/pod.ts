@@ -7,6 +7,7 @@ import { DockerPodArgs, SecurityContext } from "../types";
 import { Problems } from "./errors";
 import { checkPodName, imageCheck, intCheck } from "./checks";
 import {
+    checkPortClashes,
     ContainerSpec,
     DEFAULT_GRACE_SECONDS,
     PayloadSpec,
@@ -153,39 +154,9 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
 
 /** Ports live on the sandbox: no two containers may claim one inside the pod, nor one port on the host. */
 function checkPodPorts(problems: Problems, containers: (ContainerSpec | undefined)[]): PortSpec[] {
-    const ports: PortSpec[] = [];
-    const byContainerPort = new Map<string, string>();
-    const byHostPort = new Map<string, string>();
-    containers.forEach((c, i) =>
-        c?.ports.forEach((p, j) => {
-            const at = `containers[${i}].ports[${j}]`;
-            const inside = `${p.containerPort}/${p.protocol}`;
-            if (byContainerPort.has(inside)) {
-                problems.add(
-                    `${at}.containerPort`,
-                    `${inside} is already used by ${byContainerPort.get(inside)}: containers of a pod share one network, use another port`,
-                );
-            } else byContainerPort.set(inside, at);
-            if (p.hostPort !== undefined) {
-                // A port on every address (no hostIP, 0.0.0.0 or ::) also takes it on each single address.
-                const all = p.hostIP === undefined || p.hostIP === "0.0.0.0" || p.hostIP === "::";
-                const outside = `${all ? "*" : p.hostIP}:${p.hostPort}/${p.protocol}`;
-                const clash =
-                    byHostPort.get(outside) ??
-                    byHostPort.get(`*:${p.hostPort}/${p.protocol}`) ??
-                    (all ? [...byHostPort.entries()].find(([k]) => k.endsWith(`:${p.hostPort}/${p.protocol}`))?.[1] : undefined);
-                if (clash) {
-                    problems.add(
-                        `${at}.hostPort`,
-                        `${p.hostIP ?? "every address"}:${p.hostPort}/${p.protocol} would bind the host port ` +
-                            `${clash} already publishes: use another hostPort`,
-                    );
-                } else byHostPort.set(outside, at);
-            }
-            ports.push(p);
-        }),
-    );
-    return ports;
+    const entries = containers.flatMap((c, i) => (c?.ports ?? []).map((port, j) => ({ at: `containers[${i}].ports[${j}]`, port })));
+    checkPortClashes(problems, entries);
+    return entries.map((e) => e.port);
 }
 
 /** Each payload of a checked pod, with the pod-wide settings it is made with. */

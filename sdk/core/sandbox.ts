@@ -2,7 +2,7 @@
 import { HostAlias, ImagePullPolicy, PodDNSConfig, PodNetwork, RestartPolicy, SandboxContainerArgs } from "../types";
 import { Problems } from "./errors";
 import { checkLabels, checkPodName, enumCheck, imageCheck, isIpAddress, nameCheck } from "./checks";
-import { PortSpec, checkPorts } from "./container";
+import { PortSpec, checkPortClashes, checkPorts } from "./container";
 import { sandboxName } from "./names";
 import { checkCgroupParent } from "./slice";
 
@@ -64,6 +64,12 @@ export function checkSandbox(problems: Problems, podName: string, f: SandboxFiel
         );
     }
     const ports = checkPorts(problems, at("ports"), f.ports, hostNetwork);
+    // Checked when every port was readable, so that each index is the port's own.
+    if (ports.length === (f.ports ?? []).length)
+        checkPortClashes(
+            problems,
+            ports.map((port, i) => ({ at: `${at("ports")}[${i}]`, port })),
+        );
     const networking = checkNetworking(problems, f.networks, f.dnsConfig, f.hostAliases, hostNetwork);
     const restartPolicy = enumCheck(problems, at("restartPolicy"), f.restartPolicy, RestartPolicy, RestartPolicy.Always);
     const labels = checkLabels(problems, at("labels"), f.labels);

@@ -19,7 +19,7 @@ import { PayloadSpec } from "../../sdk/core/container";
 import { checkPod, podPayloads } from "../../sdk/core/pod";
 import { SandboxSpec } from "../../sdk/core/sandbox";
 import { Container, PayloadContainerArgs, SandboxContainerArgs } from "../../sdk/types";
-import { RealStacks, previewSteps } from "../support/pulumi";
+import { RealStacks, previewSteps, withProgramErrors } from "../support/pulumi";
 import {
     BUSYBOX,
     HOST,
@@ -347,5 +347,49 @@ describe("two stacks, one pod name, on the real engine", () => {
         await check();
         await first.destroy({ color: "never" });
         expect(await leftOf(pod)).toEqual([]);
+    });
+});
+
+describe("host ports on the real engine", () => {
+    test("a sandbox whose ports would bind one host port twice fails at preview, naming the field; nothing is made", async () => {
+        const pod = podName("ports");
+        const port = await freePort();
+        const stack = await stacks.create("dockerpod-real", "ports", async () => {
+            new SandboxContainer(`${pod}-sandbox`, {
+                podName: pod,
+                image: PAUSE,
+                cgroupParent: `${PARENT}/${pod}`,
+                ports: [
+                    { containerPort: 80, hostPort: port },
+                    { containerPort: 81, hostPort: port, hostIP: "127.0.0.1" },
+                ],
+            });
+            return {};
+        });
+        const { error, programErrors } = await withProgramErrors(() => stack.preview({ color: "never" }));
+        // The engine fails the preview with the part's own error, naming the field.
+        expect(String(error?.message)).toContain(
+            `ports[1].hostPort: 127.0.0.1:${port}/tcp would bind the host port ports[0] already publishes`,
+        );
+        // (The SDK reports one error through each promise chain it rejects.)
+        expect([...new Set(programErrors.map((e) => (e as Error).name))]).toEqual(["PodSpecError"]);
+        expect(await leftOf(pod)).toEqual([]);
+    });
+
+    test("a second pod that binds a host port the first holds fails at up; the first keeps serving", async () => {
+        const [first, second] = [podName("holder"), podName("taker")];
+        const port = await freePort();
+        const a = await stacks.create("dockerpod-real", "port-a", servingPod(first, port));
+        await a.up({ color: "never" });
+        const b = await stacks.create("dockerpod-real", "port-b", servingPod(second, port));
+        const failure = await b.up({ color: "never" }).then(
+            () => undefined,
+            (error: Error) => error,
+        );
+        expect(String(failure?.message)).toMatch(/port is already allocated|address already in use/);
+        expect(await httpGet(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, body: `${first}\n` });
+        await b.destroy({ color: "never" });
+        await a.destroy({ color: "never" });
+        expect([...(await leftOf(first)), ...(await leftOf(second))]).toEqual([]);
     });
 });

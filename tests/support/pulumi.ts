@@ -104,3 +104,28 @@ export async function previewSteps(stack: auto.Stack): Promise<string[]> {
     await stack.preview({ diff: true, color: "never", onEvent: (e) => events.push(e) });
     return plannedSteps(events);
 }
+
+/**
+ * Runs `action` (an `up` or `preview` of an inline program that fails) with
+ * the program's own errors kept from Jest: the SDK reports them as unhandled
+ * rejections, which the inline language host listens for on the sandbox's
+ * `process` but which reach the real one (see environment.js). Returns them.
+ */
+export async function withProgramErrors<T>(action: () => Promise<T>): Promise<{ result?: T; error?: Error; programErrors: unknown[] }> {
+    const host: NodeJS.Process = (globalThis as any).__hostProcess ?? process;
+    const saved = host.listeners("unhandledRejection");
+    host.removeAllListeners("unhandledRejection");
+    const programErrors: unknown[] = [];
+    const collect = (reason: unknown) => programErrors.push(reason);
+    host.on("unhandledRejection", collect);
+    try {
+        const result = await action();
+        return { result, programErrors };
+    } catch (error) {
+        return { error: error as Error, programErrors };
+    } finally {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        host.off("unhandledRejection", collect);
+        for (const listener of saved) host.on("unhandledRejection", listener as (...a: any[]) => void);
+    }
+}

@@ -160,6 +160,27 @@ describe("SandboxContainer on its own", () => {
     });
 });
 
+describe("SandboxContainer on its own: ports", () => {
+    test("two ports that would bind one host port are refused, as in a DockerPod", async () => {
+        const { errors } = await runProgram(
+            new RecordingMocks(),
+            () =>
+                new SandboxContainer("s", {
+                    ...sandboxArgs,
+                    ports: [
+                        { containerPort: 80, hostPort: 8080 },
+                        { containerPort: 81, hostPort: 8080, hostIP: "127.0.0.1" },
+                        { containerPort: 80, hostPort: 9090 },
+                    ],
+                }),
+        );
+        expect(problemsOf(errors)).toEqual([
+            "ports[1].hostPort: 127.0.0.1:8080/tcp would bind the host port ports[0] already publishes: use another hostPort",
+            "ports[2].containerPort: 80/tcp is already used by ports[0]: containers of a pod share one network, use another port",
+        ]);
+    });
+});
+
 describe("PayloadContainer on its own", () => {
     test("its image check, user check and container under the component", async () => {
         const mocks = new RecordingMocks();
