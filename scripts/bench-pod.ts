@@ -100,7 +100,7 @@ async function viaRealizer(run: number): Promise<Sample> {
     const up = await realizer.up((transformations) => new DockerPod(pod, seedPod(port), { transformations }));
     if (up.errors.length) throw up.errors[0];
     const ready = await untilServed(port, started);
-    const memory = await sandboxMemory(`${pod}-sandbox`);
+    const memory = await sandboxMemory(`${pod}_sandbox`);
     const t = Date.now();
     await realizer.destroy();
     return { ready, destroy: Date.now() - t, sandboxBytes: memory.cgroup, statsBytes: memory.stats };
@@ -198,7 +198,7 @@ async function healRecovery(kills: number): Promise<{ recovery: number[]; guardi
     try {
         for (let i = 0; i < kills; i++) {
             const killed = Date.now();
-            await docker.getContainer(`${pod}-sandbox`).kill();
+            await docker.getContainer(`${pod}_sandbox`).kill();
             // The old namespace dies with the sandbox: wait for the page to fail first, then to come back.
             while (
                 await get(`http://127.0.0.1:${port}/`).then(
@@ -209,13 +209,49 @@ async function healRecovery(kills: number): Promise<{ recovery: number[]; guardi
                 await new Promise((r) => setTimeout(r, 20));
             }
             recovery.push(await untilServed(port, killed));
-            guardianBytes = Math.max(guardianBytes, (await sandboxMemory(`${pod}-guardian`)).cgroup);
+            guardianBytes = Math.max(guardianBytes, (await sandboxMemory(`${pod}_guardian`)).cgroup);
             await new Promise((r) => setTimeout(r, 1000));
         }
     } finally {
         await realizer.destroy();
     }
     return { recovery, guardianBytes };
+}
+
+/**
+ * A pod whose native sidecar (an init container with restartPolicy Always)
+ * has a readiness probe: milliseconds from the sidecar's first passing probe
+ * (Docker's health log) until the app container started.
+ */
+async function sidecarReadyToApp(run: number): Promise<number> {
+    const pod = `side-${process.pid}-${run}`;
+    const realizer = new Realizer({ stack: `benchside${run}` });
+    const args: DockerPodArgs = {
+        host: { cgroupDriver: "cgroupfs", parentSlice: PARENT },
+        terminationGracePeriodSeconds: 1,
+        initContainers: [
+            {
+                name: "proxy",
+                image: BUSYBOX,
+                imagePullPolicy: "IfNotPresent",
+                restartPolicy: "Always",
+                command: ["sh", "-c", "mkdir -p /srv && echo ok > /srv/index.html && exec httpd -f -p 9000 -h /srv"],
+                readinessProbe: { exec: { command: ["wget", "-qO-", "http://127.0.0.1:9000/"] }, periodSeconds: 1 },
+            },
+        ],
+        containers: [{ name: "app", image: BUSYBOX, imagePullPolicy: "IfNotPresent", command: ["sh", "-c", SIDECAR] }],
+    };
+    const up = await realizer.up((transformations) => new DockerPod(pod, args, { transformations }));
+    try {
+        if (up.errors.length) throw up.errors[0];
+        const proxy = await docker.getContainer(`${pod}_proxy`).inspect();
+        const firstPass = (proxy.State.Health?.Log ?? []).find((entry) => entry.ExitCode === 0);
+        if (!firstPass) throw new Error("the sidecar's health log has no passing probe");
+        const app = await docker.getContainer(`${pod}_app`).inspect();
+        return Date.parse(app.State.StartedAt) - Date.parse(firstPass.End);
+    } finally {
+        await realizer.destroy();
+    }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -249,6 +285,8 @@ async function main(): Promise<void> {
         raw.push(await viaDockerRun(i));
     }
     const heal = await healRecovery(Math.max(RUNS, 5));
+    const sidecar: number[] = [];
+    for (let i = 0; i < RUNS; i++) sidecar.push(await sidecarReadyToApp(i));
     console.log(
         [
             `seed pod (app: busybox httpd, sidecar: sleep loop), ${RUNS} run(s), median (min, max):`,
@@ -257,6 +295,8 @@ async function main(): Promise<void> {
             `heal: true, sandbox killed ${heal.recovery.length} times (raw docker run never recovers: the app keeps a dead namespace)`,
             `  kill-to-served    ${median(heal.recovery)} ms median (min ${Math.min(...heal.recovery)}, max ${Math.max(...heal.recovery)})`,
             `  guardian memory   ${mib(heal.guardianBytes)} at most (cgroup memory.usage_in_bytes)`,
+            `native sidecar with a readiness probe (periodSeconds 1), ${RUNS} run(s)`,
+            `  sidecar-ready-to-app-start ${median(sidecar)} ms median (min ${Math.min(...sidecar)}, max ${Math.max(...sidecar)})`,
         ].join("\n"),
     );
 }

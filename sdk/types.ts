@@ -12,6 +12,16 @@ export const CgroupDriver = {
 } as const;
 export type CgroupDriver = (typeof CgroupDriver)[keyof typeof CgroupDriver];
 
+/**
+ * A container's own `restartPolicy` (Kubernetes 1.33): only `Always`, and only
+ * on an init container, which makes it a native sidecar.
+ */
+export const ContainerRestartPolicy = {
+    /** A sidecar: starts in order with the init containers, keeps running beside the app containers, restarts when it dies. */
+    Always: "Always",
+} as const;
+export type ContainerRestartPolicy = (typeof ContainerRestartPolicy)[keyof typeof ContainerRestartPolicy];
+
 /** Kubernetes `restartPolicy`: what happens when a container exits. */
 export const RestartPolicy = {
     /** Restart every container whenever it stops (Docker `always`). */
@@ -172,6 +182,14 @@ export interface Container {
     livenessProbe?: Probe;
     /** Not supported yet. Refused with an error. */
     startupProbe?: Probe;
+    /**
+     * `Always` on an init container makes it a native sidecar (Kubernetes 1.33): it starts in order
+     * with the other init containers, the next one waits for its readiness probe (or its start),
+     * it keeps running beside the app containers, is restarted whenever it dies (by Docker, and by
+     * the guardian with `heal: true`, whatever the pod's restartPolicy), and stops after them.
+     * (A string in the schema: an enum of one value has no schema type; `ContainerRestartPolicy.Always`.)
+     */
+    restartPolicy?: string;
     /** Security settings; unset fields take the pod's `securityContext`. */
     securityContext?: SecurityContext;
     /** Files written into the container before its process starts (the counterpart of ConfigMap and Secret volumes). */

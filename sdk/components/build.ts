@@ -201,10 +201,11 @@ export function buildPayload(
             labels: dockerLabels({
                 ...p.labels,
                 ...wiring.labels,
-                [LABEL_ROLE]: p.initContainer ? "init" : "app",
+                [LABEL_ROLE]: c.sidecar ? "sidecar" : p.initContainer ? "init" : "app",
                 [LABEL_CONTAINER]: c.name,
             }),
-            restart: p.initContainer ? "no" : dockerRestart(p.restartPolicy),
+            // A sidecar restarts whenever it stops, whatever the pod's policy (as in Kubernetes).
+            restart: c.sidecar ? "always" : p.initContainer ? "no" : dockerRestart(p.restartPolicy),
             user,
             readOnly: sc?.readOnlyRootFilesystem,
             capabilities: sc?.capabilities
@@ -227,9 +228,9 @@ export function buildPayload(
             wait: probe ? true : undefined,
             waitTimeout: readinessTimeoutSeconds(c),
             // An init container runs once: create waits for its exit, and later `up`s leave it be.
-            mustRun: p.initContainer ? false : undefined,
-            attach: p.initContainer ? true : undefined,
-            logs: p.initContainer ? true : undefined,
+            mustRun: p.initContainer && !c.sidecar ? false : undefined,
+            attach: p.initContainer && !c.sidecar ? true : undefined,
+            logs: p.initContainer && !c.sidecar ? true : undefined,
             destroyGraceSeconds: p.graceSeconds,
         },
         { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS },

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     Container,
     ContainerPort,
+    ContainerRestartPolicy,
     ImagePullPolicy,
     PayloadContainerArgs,
     Probe,
@@ -67,6 +68,8 @@ export interface ProbeSpec {
 
 export interface ContainerSpec {
     name: string;
+    /** An init container with restartPolicy Always: a native sidecar. */
+    sidecar: boolean;
     dockerName: string;
     /** The image as given (checked when it is plain; a computed one is checked when it resolves). */
     image: pulumi.Input<string>;
@@ -312,6 +315,7 @@ export function checkContainer(
     return {
         name: c.name,
         dockerName: containerName(podName, c.name),
+        sidecar: false,
         image: c.image,
         command: c.command && [...c.command],
         args: c.args && [...c.args],
@@ -387,7 +391,24 @@ export function checkPayload(
 ): ContainerSpec | undefined {
     const spec = checkContainer(problems, path, podName, c, ctx);
     if (!spec) return undefined;
-    if (ctx.initContainer) {
+    if (c.restartPolicy !== undefined) {
+        const policy = enumCheck(problems, `${path}.restartPolicy`, c.restartPolicy, ContainerRestartPolicy, ContainerRestartPolicy.Always);
+        if (!ctx.initContainer) {
+            problems.add(
+                `${path}.restartPolicy`,
+                "is for init containers only (Always makes one a sidecar): remove it; app containers follow the pod's restartPolicy",
+            );
+        } else spec.sidecar = policy === ContainerRestartPolicy.Always && c.restartPolicy === ContainerRestartPolicy.Always;
+    }
+    if (spec.sidecar) {
+        // A sidecar runs beside the app containers: it may publish ports and have probes, as they may.
+        if (!ctx.portsOnSandbox && spec.ports.length > 0) {
+            problems.add(
+                `${path}.ports`,
+                "a payload joins the sandbox's network, where ports are published: put them on the SandboxContainer",
+            );
+        }
+    } else if (ctx.initContainer) {
         if (spec.ports.length > 0) problems.add(`${path}.ports`, "init containers cannot publish ports: move them to an app container");
         for (const probe of ["readinessProbe", "livenessProbe"] as const) {
             if (c[probe] !== undefined)

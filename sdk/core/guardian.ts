@@ -19,7 +19,7 @@ export const GUARDIAN_PERIOD_SECONDS = 2;
 
 export function renderGuardianScript(spec: PodSpec): string {
     const names = (list: PodSpec["containers"]) => list.map((c) => c.dockerName).join(" ");
-    const probes = spec.containers.flatMap((c, i) => {
+    const probes = [...spec.initContainers.filter((c) => c.sidecar), ...spec.containers].flatMap((c, i) => {
         const p = c.livenessProbe;
         if (!p) return [];
         const n = i + 1;
@@ -50,6 +50,7 @@ export function renderGuardianScript(spec: PodSpec): string {
 POD=${shellQuote(spec.podName)}
 SANDBOX=${shellQuote(sandboxName(spec.podName))}
 INITS=${shellQuote(names(spec.initContainers))}
+SIDECARS=${shellQuote(names(spec.initContainers.filter((c) => c.sidecar)))}
 APPS=${shellQuote(names(spec.containers))}
 RESTART=${shellQuote(spec.sandbox.restartPolicy)}
 GRACE=${spec.graceSeconds}
@@ -82,6 +83,18 @@ reconcile() {
   for c in $INITS; do
     set -- $(state "$c")
     [ -n "$1" ] || continue
+    case " $SIDECARS " in
+      *" $c "*)
+        # A sidecar: brought back whenever it is down or holds an older sandbox's namespaces, whatever restartPolicy says.
+        if [ "$1" != true ]; then
+          log "starting sidecar $c: it is not running (exit code $3)"
+          docker start "$c" >/dev/null || { log "could not start sidecar $c; the containers after it wait"; return; }
+        elif before "$2" "$sandbox_started"; then
+          log "restarting sidecar $c: it started before the sandbox did ($2 < $sandbox_started)"
+          docker restart -t "$GRACE" "$c" >/dev/null || { log "could not restart sidecar $c; the containers after it wait"; return; }
+        fi
+        continue ;;
+    esac
     if [ "$1" != true ] && { before "$2" "$sandbox_started" || [ "$3" != 0 ]; }; then
       [ "$RESTART" = Never ] && { down "init container $c must rerun and restartPolicy is Never"; return; }
       log "rerunning init container $c: the sandbox started at $sandbox_started"

@@ -108,7 +108,7 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
         });
     check(containers, "containers");
     check(initContainers, "initContainers");
-    const ports = checkPodPorts(problems, containers);
+    const ports = checkPodPorts(problems, containers, initContainers);
     // A container may not exceed the pod; containers that only add up past it overcommit, with a warning.
     const warnings: string[] = [];
     for (const key of ["memoryBytes", "cpuMillis"] as const) {
@@ -153,8 +153,18 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
 }
 
 /** Ports live on the sandbox: no two containers may claim one inside the pod, nor one port on the host. */
-function checkPodPorts(problems: Problems, containers: (ContainerSpec | undefined)[]): PortSpec[] {
-    const entries = containers.flatMap((c, i) => (c?.ports ?? []).map((port, j) => ({ at: `containers[${i}].ports[${j}]`, port })));
+function checkPodPorts(
+    problems: Problems,
+    containers: (ContainerSpec | undefined)[],
+    initContainers: (ContainerSpec | undefined)[],
+): PortSpec[] {
+    // Sidecars run beside the app containers, on the same network: their ports count too.
+    const entries = [
+        ...initContainers.flatMap((c, i) =>
+            (c?.sidecar ? c.ports : []).map((port, j) => ({ at: `initContainers[${i}].ports[${j}]`, port })),
+        ),
+        ...containers.flatMap((c, i) => (c?.ports ?? []).map((port, j) => ({ at: `containers[${i}].ports[${j}]`, port }))),
+    ];
     checkPortClashes(problems, entries);
     return entries.map((e) => e.port);
 }

@@ -32,7 +32,7 @@ export function renderSummary(spec: PodSpec): pulumi.Output<string> {
                         )
                         .join(", ") || "-";
                 const env = c.env.map((e) => e.name).join(", ") || "-";
-                return `| ${cell(c.name)} | ${kind} | ${cell(String(image))} | ${memory} | ${cpu} | ${ports} | ${cell(env)} |`;
+                return `| ${cell(c.name)} | ${c.sidecar ? "sidecar" : kind} | ${cell(String(image))} | ${memory} | ${cpu} | ${ports} | ${cell(env)} |`;
             }),
         );
     const shared = ["net", "ipc"];

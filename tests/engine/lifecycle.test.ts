@@ -2,7 +2,21 @@
 import { Container, DockerPodArgs } from "../../sdk/types";
 import { T_CONTAINER, changes } from "../support/realizer";
 import { exec } from "../support/inspect";
-import { BUSYBOX, HOST, IDLE, IDLE_SCRIPT, Stacks, docker, inspect, podName, podObjects, podProgram, requireEngine, upOk } from "./helpers";
+import {
+    BUSYBOX,
+    HOST,
+    IDLE,
+    IDLE_SCRIPT,
+    Stacks,
+    docker,
+    inspect,
+    podName,
+    podObjects,
+    podProgram,
+    requireEngine,
+    until,
+    upOk,
+} from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -194,5 +208,74 @@ describe("moving the pod's cgroup parent", () => {
         await upOk(stack, podProgram(pod, args(HOST.parentSlice)));
         await upOk(stack, podProgram(pod, args(`${HOST.parentSlice}/moved`)));
         expect((await inspect(`${pod}_app`)).HostConfig.CgroupParent).toBe(`${HOST.parentSlice}/moved/${pod}`);
+    });
+});
+
+describe("native sidecars (restartPolicy Always on an init container)", () => {
+    const sidecarPod = (): DockerPodArgs => ({
+        host: HOST,
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: "work", emptyDir: {} }],
+        initContainers: [
+            {
+                name: "proxy",
+                image: BUSYBOX,
+                imagePullPolicy: "Never",
+                restartPolicy: "Always",
+                command: ["sh", "-c", "mkdir -p /srv && echo from-sidecar > /srv/index.html && exec httpd -f -p 9000 -h /srv"],
+                readinessProbe: { exec: { command: ["wget", "-qO-", "http://127.0.0.1:9000/"] }, periodSeconds: 1 },
+            },
+            init("warm", "wget -qO- http://127.0.0.1:9000/ > /work/warm"),
+        ],
+        containers: [
+            {
+                name: "app",
+                image: BUSYBOX,
+                imagePullPolicy: "Never",
+                volumeMounts: WORK,
+                command: ["sh", "-c", `wget -qO- http://127.0.0.1:9000/ > /work/app; ${IDLE_SCRIPT}`],
+            },
+        ],
+    });
+
+    test("it is ready before the next init container runs, keeps running beside the app, comes back when killed, and goes after the app", async () => {
+        const pod = podName("sidecar");
+        const stack = stacks.create();
+        await upOk(stack, podProgram(pod, sidecarPod()));
+        // The init container after it reached it over localhost, and so does the app.
+        expect((await exec(`${pod}_app`, ["cat", "/work/warm", "/work/app"])).stdout).toBe("from-sidecar\nfrom-sidecar\n");
+        const [proxy, warm, app] = await Promise.all(["proxy", "warm", "app"].map((n) => inspect(`${pod}_${n}`)));
+        expect(proxy.State).toMatchObject({ Running: true, Health: { Status: "healthy" } });
+        expect(warm.State).toMatchObject({ Running: false, ExitCode: 0 });
+        expect(Date.parse(proxy.State.StartedAt)).toBeLessThanOrEqual(Date.parse(warm.State.StartedAt));
+        // Still running beside the app, which started after the init container ended.
+        expect(Date.parse(warm.State.FinishedAt)).toBeLessThanOrEqual(Date.parse(app.State.StartedAt));
+        expect(proxy.HostConfig.RestartPolicy?.Name).toBe("always");
+        expect(proxy.Config.Labels?.["dockerpod.role"]).toBe("sidecar");
+
+        // Its process dies (killed from the host, not by `docker kill`, which Docker counts as a stop by hand):
+        // Docker brings it back (restart always), in the pod's namespaces.
+        process.kill(proxy.State.Pid!, "SIGKILL");
+        await until(
+            "the sidecar to run again",
+            async () => ((await inspect(`${pod}_proxy`)).State.Running ? true : undefined),
+            15_000,
+            100,
+        );
+        await until(
+            "the sidecar to serve again",
+            async () => {
+                const r = await exec(`${pod}_app`, ["wget", "-qO-", "http://127.0.0.1:9000/"]);
+                return r.exitCode === 0 ? r.stdout : undefined;
+            },
+            15_000,
+            200,
+        );
+
+        // Destroy stops the app before the sidecar it relies on.
+        const steps = await stack.destroy();
+        const deletes = steps.filter((s) => s.op === "delete").map((s) => s.key);
+        expect(deletes.indexOf(`${T_CONTAINER}::${pod}-app`)).toBeLessThan(deletes.indexOf(`${T_CONTAINER}::${pod}-proxy`));
+        expect((await podObjects(pod)).containers).toEqual([]);
     });
 });

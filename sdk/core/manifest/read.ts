@@ -381,13 +381,13 @@ function mapContainer(found: Findings, path: string, podName: string, c: IContai
         stdin,
         stdinOnce,
         tty,
+        restartPolicy,
         ...rest
     } = c;
     found.refuseRest(path, rest, {
         envFrom: "is not supported: list each variable under env with a literal value",
         lifecycle: "is not supported: Docker has no postStart/preStop hooks; run the command in the container's entrypoint",
         resizePolicy: "is not supported: dockerpod updates resources in place without restart policies",
-        restartPolicy: "is not supported: sidecar init containers (restartPolicy Always) are not; make it an app container",
         volumeDevices: "is not supported: dockerpod has no block-device volumes",
     });
     if (image === undefined) found.refuse(fieldPath(path, "image"), 'is required: name the image, e.g. "nginx:alpine"');
@@ -436,6 +436,8 @@ function mapContainer(found: Findings, path: string, podName: string, c: IContai
         livenessProbe: livenessProbe && mapProbe(found, fieldPath(path, "livenessProbe"), livenessProbe),
         startupProbe: startupProbe && mapProbe(found, fieldPath(path, "startupProbe"), startupProbe),
         securityContext: securityContext && mapSecurityContext(found, fieldPath(path, "securityContext"), securityContext),
+        // Passed through: checkPod takes Always on an init container (a sidecar) and refuses the rest.
+        restartPolicy,
     });
 }
 

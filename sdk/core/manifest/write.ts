@@ -85,6 +85,7 @@ export const MANIFEST_CONTAINER_FIELDS: { [K in keyof Container]-?: string } = {
     startupProbe: "startupProbe",
     securityContext: "securityContext",
     files: "not carried: Docker-host only, named in the manifest's first line",
+    restartPolicy: "restartPolicy (Always: a native sidecar init container)",
 };
 
 /** A resource list with its fields in one order. */
@@ -165,6 +166,7 @@ function containerManifest(podName: string, c: ContainerSpec, podSecurity: Secur
                 livenessProbe: c.livenessProbe && probeManifest(c.livenessProbe),
                 // The container's settings over the pod's, whole: a Pod has some of them only per container.
                 securityContext: securityManifest(own),
+                restartPolicy: c.sidecar ? "Always" : undefined,
             } as IContainer),
         );
 }

@@ -53,6 +53,14 @@ const rows: [string, (a: PodArgs) => void, (string | jest.AsymmetricMatcher)[]][
         ["foo-sidecar-image: replace(name)", "foo-sidecar: replace(image)"],
     ],
     [
+        "an app container made a native sidecar (restartPolicy Always on an init container)",
+        (a) => {
+            a.initContainers = [{ ...a.containers[1], restartPolicy: "Always" }];
+            a.containers.splice(1, 1);
+        },
+        ["foo-sidecar: replace(labels)"],
+    ],
+    [
         "one container's command",
         (a) => {
             a.containers[1].command = ["/bin/sleep", "1d"];
