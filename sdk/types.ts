@@ -73,12 +73,44 @@ export interface PodResources {
     limits?: ResourceList;
 }
 
+/** A field of the pod, for an env var (the downward API). */
+export interface ObjectFieldSelector {
+    /**
+     * `metadata.name` (the pod name), `metadata.namespace` (always `default`: a Docker host has no
+     * namespaces), `metadata.labels['<key>']`, `metadata.annotations['<key>']` (empty: a DockerPod
+     * has no annotations), `status.podIP` (the sandbox's address), `status.hostIP` (the host's address
+     * on the pod's network, its bridge gateway) or `spec.nodeName` (the Docker host's name: the SSH
+     * host of `host.connection`, else this machine's hostname).
+     */
+    fieldPath: string;
+}
+
+/** A container's resource limit or request, for an env var (the downward API). */
+export interface ResourceFieldSelector {
+    /** `limits.cpu`, `limits.memory`, `requests.cpu` or `requests.memory`. */
+    resource: string;
+    /** The unit of the value, rounded up (default `1`: whole cores, or bytes), e.g. `1m` or `1Mi`. */
+    divisor?: string;
+    /** The container whose resources are read (default this one). */
+    containerName?: string;
+}
+
+/** Where an env var's value comes from, instead of `value`. */
+export interface EnvVarSource {
+    /** A field of the pod. */
+    fieldRef?: ObjectFieldSelector;
+    /** A resource limit or request of a container of the pod. */
+    resourceFieldRef?: ResourceFieldSelector;
+}
+
 /** An environment variable of a container. */
 export interface EnvVar {
     /** Variable name: letters, digits and `_`, not starting with a digit. */
     name: string;
     /** Value; may be a secret Input and stays secret. */
-    value: pulumi.Input<string>;
+    value?: pulumi.Input<string>;
+    /** The downward API: a field of the pod or a container's resources, instead of `value`. */
+    valueFrom?: EnvVarSource;
 }
 
 /** A port of a container, published on the pod's sandbox. */
@@ -435,6 +467,10 @@ export interface PayloadContainerArgs {
     allowPrivileged?: boolean;
     /** Labels put on the container. */
     labels?: { [key: string]: string };
+    /** The pod's address, for env `status.podIP`: a SandboxContainer's `podIP`. */
+    podIP?: pulumi.Input<string>;
+    /** The host's address on the pod's network, for env `status.hostIP`: a SandboxContainer's `hostIP`. */
+    hostIP?: pulumi.Input<string>;
     /** The Docker host, when it is not this machine: the image user check (`runAsNonRoot`) runs there. */
     host?: HostArgs;
 }

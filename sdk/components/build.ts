@@ -2,11 +2,13 @@
 // its parent, so DockerPod and the standalone components share them.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as os from "os";
 import { MIB, cfsQuota, goDuration, memoryMiB } from "../core/quantity";
 import { imageReferenceProblem } from "../core/reference";
 import { renderImageUserCheck, renderVolumeModes } from "../core/render";
 import { hostCommand } from "./hostCommand";
 import { LABEL_CONTAINER, LABEL_NAMESPACES, LABEL_ROLE, guardianName } from "../core/names";
+import { EnvSpec } from "../core/downward";
 import { renderGuardianScript } from "../core/guardian";
 import { ContainerSpec, PayloadSpec, dockerCapabilities } from "../core/container";
 import { PodSpec } from "../core/pod";
@@ -154,6 +156,27 @@ export function buildSandbox(name: string, s: SandboxSpec, wiring: PartWiring, o
     );
 }
 
+/** The addresses a payload's downward env vars may need: a SandboxContainer's `podIP` and `hostIP`. */
+export interface PodAddresses {
+    podIP?: pulumi.Input<string>;
+    hostIP?: pulumi.Input<string>;
+}
+
+/** An env var's value: given or resolved at preview, or, for the runtime fields, what the host says. */
+function envValue(e: EnvSpec, p: PayloadSpec, wiring: PodAddresses): pulumi.Input<string> {
+    switch (e.runtime) {
+        case "podIP":
+            return wiring.podIP!;
+        case "hostIP":
+            return wiring.hostIP!;
+        case "nodeName":
+            // The Docker host's name: the SSH host it is reached at, or this machine (the host itself).
+            return p.host.connection !== undefined ? p.host.connection.host : os.hostname();
+        default:
+            return e.value ?? "";
+    }
+}
+
 /** Seconds `up` waits for a readiness probe to pass before it fails. */
 export function readinessTimeoutSeconds(spec: ContainerSpec): number | undefined {
     const p = spec.readinessProbe;
@@ -165,7 +188,7 @@ export function readinessTimeoutSeconds(spec: ContainerSpec): number | undefined
 export function buildPayload(
     name: string,
     p: PayloadSpec,
-    wiring: PartWiring & { sandboxId: pulumi.Input<string> },
+    wiring: PartWiring & PodAddresses & { sandboxId: pulumi.Input<string> },
     opts: pulumi.CustomResourceOptions,
 ): docker.Container {
     const c = p.container;
@@ -182,7 +205,7 @@ export function buildPayload(
             image: wiring.image,
             entrypoints: c.command,
             command: c.args,
-            envs: c.env.length > 0 ? c.env.map((e) => pulumi.interpolate`${e.name}=${e.value}`) : undefined,
+            envs: c.env.length > 0 ? c.env.map((e) => pulumi.interpolate`${e.name}=${envValue(e, p, wiring)}`) : undefined,
             workingDir: c.workingDir,
             networkMode: join,
             ipcMode: p.hostIPC ? "host" : join,

@@ -12,6 +12,10 @@ export class SandboxContainer extends pulumi.ComponentResource {
     public readonly containerId: pulumi.Output<string>;
     /** Docker name of the sandbox, `<pod>_sandbox`. */
     public readonly containerName: pulumi.Output<string>;
+    /** The pod's address (the sandbox's on its first network): env `status.podIP`. */
+    public readonly podIP: pulumi.Output<string>;
+    /** The host's address on the pod's network (its gateway): env `status.hostIP`. */
+    public readonly hostIP: pulumi.Output<string>;
 
     constructor(name: string, args: SandboxContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockerpod:index:SandboxContainer", name, {}, opts);
@@ -32,7 +36,9 @@ export class SandboxContainer extends pulumi.ComponentResource {
         recordPart(this, { image: image.resource, container });
         this.containerId = container.id;
         this.containerName = container.name;
-        this.registerOutputs({ containerId: this.containerId, containerName: this.containerName });
+        this.podIP = container.networkDatas.apply((networks) => networks?.[0]?.ipAddress ?? "");
+        this.hostIP = container.networkDatas.apply((networks) => networks?.[0]?.gateway ?? "");
+        this.registerOutputs({ containerId: this.containerId, containerName: this.containerName, podIP: this.podIP, hostIP: this.hostIP });
     }
 }
 
@@ -65,6 +71,8 @@ export class PayloadContainer extends pulumi.ComponentResource {
                 image: image.image,
                 sandboxId: args.sandboxId,
                 cgroupParent: args.cgroupParent,
+                podIP: args.podIP,
+                hostIP: args.hostIP,
                 labels: { ...given?.labels, [LABEL_POD]: spec.podName },
             },
             { ...own, dependsOn: waitFor },

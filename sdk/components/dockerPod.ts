@@ -211,6 +211,9 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
                         container: { name: payload.container.name, image: payload.container.image },
                         sandboxId: sandbox.containerId,
                         cgroupParent: spec.slice.cgroupParent,
+                        ...(payload.container.env.some((e) => e.runtime === "podIP" || e.runtime === "hostIP")
+                            ? { podIP: sandbox.podIP, hostIP: sandbox.hostIP }
+                            : {}),
                     },
                     { spec: payload, dependsOn: ready, labels: podLabels, imageField: `${fields.get(payload.container)}.image`, pod },
                 ),

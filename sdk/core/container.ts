@@ -30,6 +30,7 @@ import {
     pathCheck,
 } from "./checks";
 import { HostSpec, checkCgroupParent, checkHost } from "./slice";
+import { EnvSpec, checkEnvVar, resolveDownward } from "./downward";
 
 export const DEFAULT_GRACE_SECONDS = 30;
 import { GUARDIAN_MEMBER, SANDBOX_MEMBER, containerName, volumeName } from "./names";
@@ -75,7 +76,8 @@ export interface ContainerSpec {
     image: pulumi.Input<string>;
     command?: pulumi.Input<string>[];
     args?: pulumi.Input<string>[];
-    env: { name: string; value: pulumi.Input<string> }[];
+    /** Env vars; downward ones are resolved by the pod's (or the part's) check. */
+    env: EnvSpec[];
     readinessProbe?: ProbeSpec;
     livenessProbe?: ProbeSpec;
     /** The limits and requests as written (checked), for messages and the manifest. */
@@ -319,7 +321,7 @@ export function checkContainer(
         image: c.image,
         command: c.command && [...c.command],
         args: c.args && [...c.args],
-        env: (c.env ?? []).map((e) => ({ name: e.name, value: e.value })),
+        env: (c.env ?? []).map((e, i) => checkEnvVar(problems, `${path}.env[${i}]`, e)),
         readinessProbe: probeSpec(c.readinessProbe),
         livenessProbe: probeSpec(c.livenessProbe),
         limitsText: { memory: quantityText(c.resources?.limits?.memory), cpu: quantityText(c.resources?.limits?.cpu) },
@@ -450,6 +452,16 @@ export function checkPayloadArgs(problems: Problems, args: PayloadContainerArgs)
         initContainer,
         portsOnSandbox: false,
     });
+    if (container) {
+        container.env = resolveDownward(problems, "container", container.name, container.env, {
+            podName,
+            labels,
+            podLimits: {},
+            containers: new Map([[container.name, container]]),
+            hostNetwork: false,
+            addresses: { podIP: args.podIP !== undefined, hostIP: args.hostIP !== undefined },
+        });
+    }
     return {
         podName,
         container: container!,

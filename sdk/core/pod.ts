@@ -18,6 +18,7 @@ import {
     checkSecurityCombination,
     checkVolumes,
 } from "./container";
+import { resolveDownward } from "./downward";
 import { SandboxSpec, checkSandbox } from "./sandbox";
 import { CHILD, childName } from "./names";
 import { SliceSpec, checkSlice } from "./slice";
@@ -109,6 +110,24 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
     check(containers, "containers");
     check(initContainers, "initContainers");
     const ports = checkPodPorts(problems, containers, initContainers);
+    // The downward API, once every container is known (one may read another's resources).
+    const byName = new Map([...initContainers, ...containers].flatMap((c) => (c ? [[c.name, c] as const] : [])));
+    const downward = {
+        podName,
+        labels: sandbox.labels,
+        podLimits: slice.limits,
+        containers: byName,
+        hostNetwork: sandbox.hostNetwork,
+        addresses: { podIP: true, hostIP: true },
+    };
+    for (const [list, field] of [
+        [containers, "containers"],
+        [initContainers, "initContainers"],
+    ] as const) {
+        list.forEach((c, i) => {
+            if (c) c.env = resolveDownward(problems, `${field}[${i}]`, c.name, c.env, downward);
+        });
+    }
     // A container may not exceed the pod; containers that only add up past it overcommit, with a warning.
     const warnings: string[] = [];
     for (const key of ["memoryBytes", "cpuMillis"] as const) {

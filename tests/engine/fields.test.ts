@@ -2,6 +2,7 @@
 // the realizer itself behaves like the pinned providers where tests rely on it.
 import { spawn } from "child_process";
 import * as dgram from "dgram";
+import * as os from "os";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PodSpecError } from "../../sdk";
@@ -444,5 +445,52 @@ describe("ports", () => {
         } finally {
             listener.kill();
         }
+    });
+});
+
+describe("the downward API, seen from inside the container", () => {
+    test("pod name, namespace, label, the sandbox's and the host's addresses, the node's name, limits", async () => {
+        const pod = podName("down");
+        const field = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+        await upOk(
+            stacks.create(),
+            podProgram(pod, {
+                host: HOST,
+                terminationGracePeriodSeconds: 1,
+                labels: { tier: "front" },
+                containers: [
+                    {
+                        name: "app",
+                        image: BUSYBOX,
+                        imagePullPolicy: "Never",
+                        command: IDLE,
+                        resources: { limits: { memory: "64Mi", cpu: "250m" } },
+                        env: [
+                            field("POD_NAME", "metadata.name"),
+                            field("POD_NAMESPACE", "metadata.namespace"),
+                            field("TIER", "metadata.labels['tier']"),
+                            field("POD_IP", "status.podIP"),
+                            field("HOST_IP", "status.hostIP"),
+                            field("NODE", "spec.nodeName"),
+                            { name: "MEM_MI", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "1Mi" } } },
+                            { name: "CPU_M", valueFrom: { resourceFieldRef: { resource: "limits.cpu", divisor: "1m" } } },
+                        ],
+                    },
+                ],
+            }),
+        );
+        const sandbox = await inspect(`${pod}_sandbox`);
+        const network = Object.values(sandbox.NetworkSettings.Networks ?? {})[0];
+        const seen = async (name: string) => (await exec(`${pod}_app`, ["sh", "-c", `printf %s "$${name}"`])).stdout;
+        expect(await seen("POD_NAME")).toBe(pod);
+        expect(await seen("POD_NAMESPACE")).toBe("default");
+        expect(await seen("TIER")).toBe("front");
+        // The pod's address is the one its processes have; the host answers at the other.
+        expect(await seen("POD_IP")).toBe(network.IPAddress);
+        expect((await exec(`${pod}_app`, ["sh", "-c", "ip -4 -o addr show eth0"])).stdout).toContain(`inet ${network.IPAddress}/`);
+        expect(await seen("HOST_IP")).toBe(network.Gateway);
+        expect(await seen("NODE")).toBe(os.hostname());
+        expect(await seen("MEM_MI")).toBe("64");
+        expect(await seen("CPU_M")).toBe("250");
     });
 });

@@ -328,6 +328,26 @@ function mapHostAlias(found: Findings, path: string, h: IHostAlias): HostAlias {
 function mapEnv(found: Findings, path: string, podName: string, e: IEnvVar): EnvVar {
     const { name, value, valueFrom, ...rest } = e;
     found.refuseRest(path, rest, {});
+    const { fieldRef, resourceFieldRef, ...otherSources } = valueFrom ?? {};
+    if (valueFrom !== undefined && Object.keys(otherSources).length === 0 && (fieldRef !== undefined || resourceFieldRef !== undefined)) {
+        // The downward API: passed through for checkPod, which checks the field and the resource.
+        const { apiVersion, ...field } = fieldRef ?? {};
+        if (apiVersion !== undefined && apiVersion !== "v1") found.refuse(fieldPath(path, "valueFrom.fieldRef.apiVersion"), "must be v1");
+        // kubectl writes an unset divisor as "0".
+        const divisor =
+            resourceFieldRef?.divisor === undefined || String(resourceFieldRef.divisor) === "0"
+                ? undefined
+                : String(resourceFieldRef.divisor);
+        return {
+            name,
+            valueFrom: compact({
+                fieldRef: fieldRef && (field as { fieldPath: string }),
+                resourceFieldRef:
+                    resourceFieldRef &&
+                    compact({ resource: resourceFieldRef.resource, divisor, containerName: resourceFieldRef.containerName }),
+            }),
+        };
+    }
     if (valueFrom !== undefined) {
         const ref = valueFrom.secretKeyRef;
         found.refuse(
@@ -335,7 +355,8 @@ function mapEnv(found: Findings, path: string, podName: string, e: IEnvVar): Env
             ref?.name === manifestSecretName(podName)
                 ? `is a secret value dockerpod wrote out (Secret "${ref.name}", key "${ref.key}"); a manifest cannot carry it: ` +
                       "pass the pod's args, with the secret value, instead of the manifest"
-                : "is not supported: only literal values are; put the value in `value` (a secret value belongs in the DockerPod args, as a secret Input)",
+                : "is not supported: only literal values and the downward API (fieldRef, resourceFieldRef) are; put the value in `value` " +
+                      "(a secret value belongs in the DockerPod args, as a secret Input)",
         );
     }
     // An env var without a value is set to the empty string, as in Kubernetes.

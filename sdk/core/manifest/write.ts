@@ -16,7 +16,9 @@ import { compact, manifestSecretKey, manifestSecretName } from "./common";
 
 /** One env var: a secret value becomes a reference to the pod's env Secret, never text. */
 function envManifest(podName: string, container: string, e: ContainerSpec["env"][0]): pulumi.Output<IEnvVar> {
-    const value = pulumi.output(e.value);
+    // A downward value is written as its source, which a cluster fills in the same way.
+    if (e.valueFrom !== undefined) return pulumi.output({ name: e.name, valueFrom: e.valueFrom } as IEnvVar);
+    const value = pulumi.output(e.value ?? "");
     const ref: IEnvVar = {
         name: e.name,
         valueFrom: { secretKeyRef: { name: manifestSecretName(podName), key: manifestSecretKey(container, e.name) } },
