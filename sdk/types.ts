@@ -144,9 +144,33 @@ export interface ExecAction {
 }
 
 /** An exec probe. */
+/** An HTTP GET on the pod's localhost; a status from 200 to 399 is success. */
+export interface HTTPGetAction {
+    /** Path, e.g. `/healthz` (default `/`). */
+    path?: string;
+    /** Port the container listens on (a number). */
+    port: number;
+    /** `HTTP` (the default) only. */
+    scheme?: string;
+}
+
+/** A TCP connection to the pod's localhost; an accepted connection is success. */
+export interface TCPSocketAction {
+    /** Port the container listens on (a number). */
+    port: number;
+}
+
+/**
+ * A probe: exactly one of `exec` (run inside the container), `httpGet` or `tcpSocket` (run from a
+ * prober container in the pod's network namespace, so the app's image needs no shell, curl or nc).
+ */
 export interface Probe {
     /** The command to run; exit 0 means success. */
-    exec: ExecAction;
+    exec?: ExecAction;
+    /** An HTTP GET on the pod's localhost. */
+    httpGet?: HTTPGetAction;
+    /** A TCP connection to the pod's localhost. */
+    tcpSocket?: TCPSocketAction;
     /** Seconds before the first probe (default 0). */
     initialDelaySeconds?: number;
     /** Seconds between probes (default 10). */
@@ -384,6 +408,11 @@ export interface DockerPodArgs {
     heal?: boolean;
     /** Image of the guardian: it needs `sh` and the Docker CLI (default `docker:28-cli`). */
     guardianImage?: string;
+    /**
+     * Image of the prober that runs `httpGet` and `tcpSocket` probes from the pod's network namespace:
+     * it needs `sh`, `wget` and `nc` (default `busybox:1.37`).
+     */
+    proberImage?: string;
     /** Physical pod name (DNS-1123 label); default the resource name. */
     podName?: string;
     /** Image of the sandbox container (default `registry.k8s.io/pause:3.9`); it must exit promptly on SIGTERM. */
@@ -467,6 +496,8 @@ export interface PayloadContainerArgs {
     allowPrivileged?: boolean;
     /** Labels put on the container. */
     labels?: { [key: string]: string };
+    /** Image of the prober for `httpGet` and `tcpSocket` probes (default `busybox:1.37`). */
+    proberImage?: string;
     /** The pod's address, for env `status.podIP`: a SandboxContainer's `podIP`. */
     podIP?: pulumi.Input<string>;
     /** The host's address on the pod's network, for env `status.hostIP`: a SandboxContainer's `hostIP`. */

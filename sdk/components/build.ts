@@ -7,7 +7,7 @@ import { MIB, cfsQuota, goDuration, memoryMiB } from "../core/quantity";
 import { imageReferenceProblem } from "../core/reference";
 import { renderImageUserCheck, renderVolumeModes } from "../core/render";
 import { hostCommand } from "./hostCommand";
-import { LABEL_CONTAINER, LABEL_NAMESPACES, LABEL_ROLE, guardianName } from "../core/names";
+import { LABEL_CONTAINER, LABEL_NAMESPACES, LABEL_ROLE, guardianName, proberName } from "../core/names";
 import { EnvSpec } from "../core/downward";
 import { renderGuardianScript } from "../core/guardian";
 import { ContainerSpec, PayloadSpec, dockerCapabilities } from "../core/container";
@@ -177,6 +177,59 @@ function envValue(e: EnvSpec, p: PayloadSpec, wiring: PodAddresses): pulumi.Inpu
     }
 }
 
+/** The prober's memory limit: a shell waiting, and one wget or nc at a time. */
+export const PROBER_MEMORY_MIB = 16;
+
+/**
+ * The prober of a container with httpGet or tcpSocket probes: a small
+ * container in the pod's network namespace (nothing else of the pod's) that
+ * only waits; its healthcheck is the readiness probe, so `up` waits for the
+ * container's readiness through it, and the guardian runs liveness probes in
+ * it. The app's image needs no shell, wget or nc. Made after the container,
+ * and so removed before it.
+ */
+export function buildProber(
+    name: string,
+    p: PayloadSpec,
+    wiring: {
+        image: pulumi.Input<string>;
+        sandboxId: pulumi.Input<string>;
+        cgroupParent: pulumi.Input<string>;
+        labels: Record<string, pulumi.Input<string>>;
+    },
+    opts: pulumi.CustomResourceOptions,
+): docker.Container {
+    const c = p.container;
+    const probe = c.readinessProbe?.runsIn === "prober" ? c.readinessProbe : undefined;
+    return new docker.Container(
+        name,
+        {
+            name: proberName(c.dockerName),
+            image: wiring.image,
+            entrypoints: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
+            networkMode: pulumi.interpolate`container:${wiring.sandboxId}`,
+            cgroupParent: wiring.cgroupParent,
+            memory: PROBER_MEMORY_MIB,
+            memorySwap: PROBER_MEMORY_MIB,
+            labels: dockerLabels({ ...p.labels, ...wiring.labels, [LABEL_ROLE]: "prober", [LABEL_CONTAINER]: c.name }),
+            restart: "unless-stopped",
+            healthcheck: probe
+                ? {
+                      tests: ["CMD", ...probe.command],
+                      interval: goDuration(probe.periodSeconds),
+                      timeout: goDuration(probe.timeoutSeconds),
+                      retries: probe.failureThreshold,
+                      startPeriod: goDuration(probe.initialDelaySeconds),
+                  }
+                : undefined,
+            wait: probe ? true : undefined,
+            waitTimeout: probe ? readinessTimeoutSeconds(c) : undefined,
+            destroyGraceSeconds: 2,
+        },
+        { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS },
+    );
+}
+
 /** Seconds `up` waits for a readiness probe to pass before it fails. */
 export function readinessTimeoutSeconds(spec: ContainerSpec): number | undefined {
     const p = spec.readinessProbe;
@@ -194,7 +247,8 @@ export function buildPayload(
     const c = p.container;
     const sc = c.security;
     const join = pulumi.interpolate`container:${wiring.sandboxId}`;
-    const probe = c.readinessProbe;
+    // An httpGet or tcpSocket readiness probe is the prober's healthcheck, not the container's.
+    const probe = c.readinessProbe?.runsIn === "container" ? c.readinessProbe : undefined;
     const memory = c.limits.memoryBytes !== undefined ? memoryMiB(c.limits.memoryBytes) : undefined;
     const user =
         sc?.runAsUser !== undefined ? (sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : `${sc.runAsUser}`) : undefined;
@@ -249,7 +303,7 @@ export function buildPayload(
                   }
                 : undefined,
             wait: probe ? true : undefined,
-            waitTimeout: readinessTimeoutSeconds(c),
+            waitTimeout: probe ? readinessTimeoutSeconds(c) : undefined,
             // An init container runs once: create waits for its exit, and later `up`s leave it be.
             mustRun: p.initContainer && !c.sidecar ? false : undefined,
             attach: p.initContainer && !c.sidecar ? true : undefined,

@@ -3,7 +3,8 @@ import { PayloadSpec, checkPayloadArgs } from "../core/container";
 import { SandboxSpec, checkSandboxArgs } from "../core/sandbox";
 import { PayloadContainerArgs, SandboxContainerArgs } from "../types";
 import { LABEL_POD, childName } from "../core/names";
-import { buildImage, buildPayload, buildSandbox, buildUserCheck } from "./build";
+import { ImagePullPolicy } from "../types";
+import { buildImage, buildPayload, buildProber, buildSandbox, buildUserCheck } from "./build";
 import { checked, childOptions, fromPod, recordPart } from "./wiring";
 
 /** The sandbox container on its own: it owns a pod's network and IPC namespaces. */
@@ -77,7 +78,28 @@ export class PayloadContainer extends pulumi.ComponentResource {
             },
             { ...own, dependsOn: waitFor },
         );
-        recordPart(this, { image: image.resource, container, userCheck });
+        // httpGet and tcpSocket probes run from a prober beside the container.
+        const prober =
+            spec.container.proberImage === undefined
+                ? undefined
+                : buildProber(
+                      childName(name, "probe"),
+                      spec,
+                      {
+                          image: buildImage(
+                              childName(name, "probe-image"),
+                              spec.container.proberImage,
+                              ImagePullPolicy.IfNotPresent,
+                              own,
+                              given?.proberImageField ?? "proberImage",
+                          ).image,
+                          sandboxId: args.sandboxId,
+                          cgroupParent: args.cgroupParent,
+                          labels: { ...given?.labels, [LABEL_POD]: spec.podName },
+                      },
+                      { ...own, dependsOn: [container] },
+                  );
+        recordPart(this, { image: image.resource, container, userCheck, prober });
         this.containerId = container.id;
         this.containerName = container.name;
         this.registerOutputs({ containerId: this.containerId, containerName: this.containerName });

@@ -221,8 +221,8 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
             );
             if (payload.container.sidecar) {
                 // The next one waits for the sidecar's create: started, and healthy when it has a readiness probe.
-                const container = resourcesOf(part).container!;
-                ready = base.then((b) => [...b, container]);
+                const { container, prober } = resourcesOf(part);
+                ready = base.then((b) => [...b, container!, ...(prober ? [prober] : [])]);
             } else if (payload.initContainer) {
                 const container = resourcesOf(part).container!;
                 ready = initSucceeded(container, payload.container.name).apply((done) => base.then((b) => [...b, ...done]));

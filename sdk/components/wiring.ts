@@ -16,6 +16,8 @@ export interface FromPod<Spec> {
     labels: Record<string, pulumi.Input<string>>;
     /** The field path of the part's image in the pod's args, for errors about a computed image. */
     imageField?: string;
+    /** The field path of the prober's image in the pod's args. */
+    proberImageField?: string;
     /**
      * The DockerPod itself. Before the pod was made of parts its resources were
      * its direct children; an alias to it keeps their URNs, so an existing
@@ -56,6 +58,8 @@ export interface PartResources {
     container?: docker.Container;
     command?: pulumi.CustomResource;
     userCheck?: pulumi.Resource;
+    /** The prober of a container with httpGet or tcpSocket probes. */
+    prober?: docker.Container;
 }
 
 const partResources = new WeakMap<pulumi.ComponentResource, PartResources>();

@@ -190,16 +190,43 @@ export function checkProbe(problems: Problems, path: string, given: unknown): vo
         return;
     }
     const probe = given as Probe;
-    if (!probe.exec || !Array.isArray(probe.exec.command) || probe.exec.command.length === 0) {
-        problems.add(`${path}.exec.command`, "an exec probe needs a command (only exec probes are supported)");
-    } else {
-        checkCommand(problems, `${path}.exec.command`, probe.exec.command);
+    const kinds = (["exec", "httpGet", "tcpSocket"] as const).filter((k) => probe[k] !== undefined && probe[k] !== null);
+    if (kinds.length !== 1) {
+        problems.add(path, "needs exactly one of exec, httpGet or tcpSocket");
+    } else if (probe.exec) {
+        if (!Array.isArray(probe.exec.command) || probe.exec.command.length === 0) {
+            problems.add(`${path}.exec.command`, "an exec probe needs a command");
+        } else {
+            checkCommand(problems, `${path}.exec.command`, probe.exec.command);
+        }
+    } else if (probe.httpGet) {
+        intCheck(problems, `${path}.httpGet.port`, probe.httpGet.port, 1, 65535);
+        if (probe.httpGet.port === undefined) problems.add(`${path}.httpGet.port`, "is required (a number)");
+        const p = probe.httpGet.path;
+        if (p !== undefined && (typeof p !== "string" || !HTTP_PATH.test(p))) {
+            problems.add(
+                `${path}.httpGet.path`,
+                `${JSON.stringify(p)} is not an HTTP path: start it with '/', without spaces or quotes, at most 2048 characters`,
+            );
+        }
+        if (probe.httpGet.scheme !== undefined && probe.httpGet.scheme !== "HTTP") {
+            problems.add(
+                `${path}.httpGet.scheme`,
+                `${JSON.stringify(probe.httpGet.scheme)} is not supported: the prober speaks HTTP only; leave it out`,
+            );
+        }
+    } else if (probe.tcpSocket) {
+        intCheck(problems, `${path}.tcpSocket.port`, probe.tcpSocket.port, 1, 65535);
+        if (probe.tcpSocket.port === undefined) problems.add(`${path}.tcpSocket.port`, "is required (a number)");
     }
     intCheck(problems, `${path}.initialDelaySeconds`, probe.initialDelaySeconds, 0, 3600);
     intCheck(problems, `${path}.periodSeconds`, probe.periodSeconds, 1, 3600);
     intCheck(problems, `${path}.timeoutSeconds`, probe.timeoutSeconds, 1, 3600);
     intCheck(problems, `${path}.failureThreshold`, probe.failureThreshold, 1, 100);
 }
+
+/** An HTTP path the prober requests: printable, no spaces or quotes (it is one argument of `wget`, never a shell word). */
+export const HTTP_PATH = /^\/[A-Za-z0-9._~!$&()*+,;=:@%/?-]{0,2047}$/;
 
 /** Kubernetes' label syntax: a name (and a value, which may also be empty) of at most 63 characters. */
 export const LABEL_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;

@@ -60,7 +60,15 @@ export interface FileSpec {
 
 /** A probe with Kubernetes' defaults filled in. */
 export interface ProbeSpec {
+    /**
+     * Where the probe runs: `container` (exec, inside the container) or `prober` (httpGet and
+     * tcpSocket, from the container's prober, in the pod's network namespace).
+     */
+    runsIn: "container" | "prober";
+    /** The command run there: the exec command, or the prober's `wget` or `nc`. */
     command: string[];
+    /** The probe's action as given (checked), for manifests. */
+    action: Pick<Probe, "exec" | "httpGet" | "tcpSocket">;
     initialDelaySeconds: number;
     periodSeconds: number;
     timeoutSeconds: number;
@@ -80,6 +88,8 @@ export interface ContainerSpec {
     env: EnvSpec[];
     readinessProbe?: ProbeSpec;
     livenessProbe?: ProbeSpec;
+    /** With httpGet or tcpSocket probes: the image of the container's prober. */
+    proberImage?: string;
     /** The limits and requests as written (checked), for messages and the manifest. */
     limitsText: { memory?: string; cpu?: string };
     requestsText: { memory?: string; cpu?: string };
@@ -203,6 +213,8 @@ export interface ContainerContext {
     allowPrivileged: boolean;
     /** The pod has a guardian, which runs liveness probes. */
     heal?: boolean;
+    /** The image of the prober that runs httpGet and tcpSocket probes. */
+    proberImage?: string;
 }
 
 /**
@@ -324,6 +336,9 @@ export function checkContainer(
         env: (c.env ?? []).map((e, i) => checkEnvVar(problems, `${path}.env[${i}]`, e)),
         readinessProbe: probeSpec(c.readinessProbe),
         livenessProbe: probeSpec(c.livenessProbe),
+        ...([c.readinessProbe, c.livenessProbe].some((p) => p?.httpGet || p?.tcpSocket)
+            ? { proberImage: ctx.proberImage ?? DEFAULT_PROBER_IMAGE }
+            : {}),
         limitsText: { memory: quantityText(c.resources?.limits?.memory), cpu: quantityText(c.resources?.limits?.cpu) },
         requestsText: { memory: quantityText(c.resources?.requests?.memory), cpu: quantityText(c.resources?.requests?.cpu) },
         security,
@@ -340,10 +355,29 @@ export function checkContainer(
 /** Kubernetes' probe defaults: every period 10 s, timeout 1 s, 3 failures, no initial delay. */
 export const PROBE_DEFAULTS = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 } as const;
 
+/** The pod's prober image when it has httpGet or tcpSocket probes: sh, wget and nc. */
+export const DEFAULT_PROBER_IMAGE = "busybox:1.37";
+
 function probeSpec(p: Probe | undefined): ProbeSpec | undefined {
     if (p === undefined || p === null) return undefined;
+    const timeout = String(p.timeoutSeconds ?? PROBE_DEFAULTS.timeoutSeconds);
+    // From the pod's network namespace, on localhost, as the kubelet probes the pod's IP.
+    const [runsIn, command, action]: [ProbeSpec["runsIn"], string[], ProbeSpec["action"]] = p.httpGet
+        ? [
+              "prober",
+              // No `-T`: Debian's busybox wget crashes with it; the healthcheck's own timeout bounds the request.
+              ["wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${p.httpGet.port}${p.httpGet.path ?? "/"}`],
+              { httpGet: { port: p.httpGet.port, ...(p.httpGet.path !== undefined ? { path: p.httpGet.path } : {}) } },
+          ]
+        : p.tcpSocket
+          ? // Not every busybox nc has `-z`: connecting with an empty stdin exits at once, 0 when the port accepted.
+            // The numbers were checked, so the shell line holds nothing but them.
+            ["prober", ["sh", "-c", `nc -w ${timeout} 127.0.0.1 ${p.tcpSocket.port} </dev/null`], { tcpSocket: { port: p.tcpSocket.port } }]
+          : ["container", [...(p.exec?.command ?? [])], { exec: { command: [...(p.exec?.command ?? [])] } }];
     return {
-        command: [...p.exec.command],
+        runsIn,
+        command,
+        action,
         initialDelaySeconds: p.initialDelaySeconds ?? PROBE_DEFAULTS.initialDelaySeconds,
         periodSeconds: p.periodSeconds ?? PROBE_DEFAULTS.periodSeconds,
         timeoutSeconds: p.timeoutSeconds ?? PROBE_DEFAULTS.timeoutSeconds,
@@ -451,7 +485,9 @@ export function checkPayloadArgs(problems: Problems, args: PayloadContainerArgs)
         allowPrivileged: allowPrivileged || host.allowPrivileged,
         initContainer,
         portsOnSandbox: false,
+        proberImage: args.proberImage,
     });
+    if (args.proberImage !== undefined) imageCheck(problems, "proberImage", args.proberImage);
     if (container) {
         container.env = resolveDownward(problems, "container", container.name, container.env, {
             podName,

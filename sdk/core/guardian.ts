@@ -11,7 +11,7 @@
 // what is missing is Pulumi's to recreate. Rendered here, as text, so the
 // script is snapshot-tested; every name in it was validated, every probe
 // argument is quoted.
-import { LABEL_POD, sandboxName, shellQuote } from "./names";
+import { LABEL_POD, proberName, sandboxName, shellQuote } from "./names";
 import { PodSpec } from "./pod";
 
 /** Seconds between reconciles when no Docker event wakes the guardian first. */
@@ -32,7 +32,7 @@ export function renderGuardianScript(spec: PodSpec): string {
                     `  now=$(date +%s); [ "$now" -ge "$NEXT_${n}" ] || return 0`,
                     `  NEXT_${n}=$((now + ${p.periodSeconds}))`,
                     `  [ "$(docker inspect --format '{{.State.Running}}' ${c.dockerName} 2>/dev/null)" = true ] || return 0`,
-                    `  if timeout ${p.timeoutSeconds} docker exec ${c.dockerName} ${command} >/dev/null 2>&1; then FAIL_${n}=0; return 0; fi`,
+                    `  if timeout ${p.timeoutSeconds} docker exec ${p.runsIn === "prober" ? proberName(c.dockerName) : c.dockerName} ${command} >/dev/null 2>&1; then FAIL_${n}=0; return 0; fi`,
                     `  FAIL_${n}=$((FAIL_${n} + 1)); log "liveness probe of ${c.dockerName} failed ($FAIL_${n}/${p.failureThreshold})"`,
                     `  if [ "$FAIL_${n}" -ge ${p.failureThreshold} ]; then`,
                     `    log "restarting ${c.dockerName}: its liveness probe failed ${p.failureThreshold} times in a row"`,

@@ -73,6 +73,14 @@ export function guardianName(podName: string): string {
     return containerName(podName, GUARDIAN_MEMBER);
 }
 
+/**
+ * The prober of a container: `<pod>_<member>.probe`. Member names never hold
+ * `.`, so it is no member's name.
+ */
+export function proberName(containerDockerName: string): string {
+    return `${containerDockerName}.probe`;
+}
+
 /** Docker volume name of an emptyDir volume (volumes are a namespace of their own). */
 export function volumeName(podName: string, volume: string): string {
     return `${podName}${NAME_SEPARATOR}${volume}`;

@@ -91,6 +91,7 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
         allowPrivileged: slice.host.allowPrivileged,
         heal: args.heal === true,
         portsOnSandbox: true,
+        proberImage: args.proberImage,
     };
     const containers = (Array.isArray(args.containers) ? args.containers : []).map((c, i) =>
         checkPayload(problems, `containers[${i}]`, podName, c, { ...context, initContainer: false }),
@@ -155,6 +156,7 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
         }
     }
     if (args.guardianImage !== undefined) imageCheck(problems, "guardianImage", args.guardianImage);
+    if (args.proberImage !== undefined) imageCheck(problems, "proberImage", args.proberImage);
     problems.throwIfAny(resourceName);
     return {
         podName,

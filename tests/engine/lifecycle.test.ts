@@ -1,7 +1,7 @@
 // Init containers, emptyDir, readiness and convergence of later `up`s on the real engine.
 import { Container, DockerPodArgs } from "../../sdk/types";
 import { T_CONTAINER, changes } from "../support/realizer";
-import { exec } from "../support/inspect";
+import { exec, procCgroup, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,
     HOST,
@@ -277,5 +277,52 @@ describe("native sidecars (restartPolicy Always on an init container)", () => {
         const deletes = steps.filter((s) => s.op === "delete").map((s) => s.key);
         expect(deletes.indexOf(`${T_CONTAINER}::${pod}-app`)).toBeLessThan(deletes.indexOf(`${T_CONTAINER}::${pod}-proxy`));
         expect((await podObjects(pod)).containers).toEqual([]);
+    });
+});
+
+describe("httpGet and tcpSocket probes, for an image of one static binary", () => {
+    const STATIC = "dockerpod-test/static-httpd:1";
+    const staticPod = (path: string): DockerPodArgs => ({
+        host: HOST,
+        terminationGracePeriodSeconds: 1,
+        proberImage: BUSYBOX,
+        containers: [
+            {
+                name: "web",
+                image: STATIC,
+                imagePullPolicy: "Never",
+                readinessProbe: { httpGet: { path, port: 8080 }, periodSeconds: 1, failureThreshold: 3 },
+            },
+        ],
+    });
+
+    test("readiness over HTTP from the prober: up waits for it; the app image has no shell; the prober is small", async () => {
+        const pod = podName("static");
+        await upOk(stacks.create(), podProgram(pod, staticPod("/index.html")));
+        const [web, prober] = await Promise.all([inspect(`${pod}_web`), inspect(`${pod}_web.probe`)]);
+        expect(web.State.Running).toBe(true);
+        expect(web.Config.Healthcheck).toBeUndefined();
+        expect(prober.State.Health?.Status).toBe("healthy");
+        expect(prober.HostConfig.NetworkMode).toBe(web.HostConfig.NetworkMode);
+        // The app's image holds one binary: no shell to run a probe in.
+        expect(
+            (await exec(`${pod}_web`, ["sh", "-c", "true"]).catch((e: Error) => ({ exitCode: -1, stdout: e.message }))).exitCode,
+        ).not.toBe(0);
+        const usage = Number(readCgroup("memory", procCgroup(prober.State.Pid!, "memory"), "memory.usage_in_bytes"));
+        expect(usage).toBeLessThan(16 * 2 ** 20);
+    });
+
+    test("readiness over TCP from the prober", async () => {
+        const pod = podName("statictcp");
+        const args = staticPod("/");
+        args.containers![0].readinessProbe = { tcpSocket: { port: 8080 }, periodSeconds: 1 };
+        await upOk(stacks.create(), podProgram(pod, args));
+        expect((await inspect(`${pod}_web.probe`)).State.Health?.Status).toBe("healthy");
+    });
+
+    test("a path that never answers fails the up, naming the prober of that container", async () => {
+        const pod = podName("static404");
+        const result = await stacks.create().up(podProgram(pod, staticPod("/missing")));
+        expect(result.errors.map((e) => e.message).join("\n")).toMatch(new RegExp(`${pod}_web\\.probe|${pod}-web-probe`));
     });
 });

@@ -3,6 +3,8 @@
 #   dockerpod-test/busybox:1     a busybox rootfs (sh, httpd, wget, sleep, dd, ...)
 #   registry.k8s.io/pause:3.9    a pause-like sandbox: /pause sleeps forever, exits 0 on TERM/INT
 #   docker:28-cli                the guardian's image: busybox plus this host's Docker CLI and its libraries
+#   dockerpod-test/static-httpd:1  one static binary and nothing else: /httpd (busybox under the httpd
+#                                applet's name) and the page it serves; no shell, wget or nc
 # Idempotent and fast: an image whose "dockerpod.test.build" label matches the
 # current inputs (busybox binary + this script) is left alone.
 set -euo pipefail
@@ -10,6 +12,7 @@ set -euo pipefail
 BUSYBOX_IMAGE=dockerpod-test/busybox:1
 PAUSE_IMAGE=registry.k8s.io/pause:3.9
 CLI_IMAGE=docker:28-cli
+STATIC_IMAGE=dockerpod-test/static-httpd:1
 DOCKER_CLI=/usr/bin/docker   # Debian's docker.io client
 
 if [ ! -x /bin/busybox ]; then
@@ -24,7 +27,8 @@ stamp=$(cat /bin/busybox "$DOCKER_CLI" "${BASH_SOURCE[0]}" | sha256sum | cut -c1
 
 current() { docker image inspect --format '{{index .Config.Labels "dockerpod.test.build"}}' "$1" 2>/dev/null || true; }
 
-if [ "$(current "$BUSYBOX_IMAGE")" = "$stamp" ] && [ "$(current "$PAUSE_IMAGE")" = "$stamp" ] && [ "$(current "$CLI_IMAGE")" = "$stamp" ]; then
+if [ "$(current "$BUSYBOX_IMAGE")" = "$stamp" ] && [ "$(current "$PAUSE_IMAGE")" = "$stamp" ] && [ "$(current "$CLI_IMAGE")" = "$stamp" ] &&
+    [ "$(current "$STATIC_IMAGE")" = "$stamp" ]; then
     echo "build.sh: images up to date ($stamp)"
     exit 0
 fi
@@ -59,6 +63,17 @@ PAUSE
 chmod 755 "$root/pause"
 
 tar -C "$root" --numeric-owner --owner=0 --group=0 -cf "$work/rootfs.tar" .
+
+# One static binary: busybox runs the applet named by argv[0], so /httpd is httpd and nothing else is reachable.
+static=$work/static
+mkdir -p "$static/www"
+cp /bin/busybox "$static/httpd"
+echo "static" >"$static/www/index.html"
+tar -C "$static" --numeric-owner --owner=0 --group=0 -cf "$work/static.tar" .
+docker import \
+    --change "LABEL dockerpod.test.build=$stamp" \
+    --change 'ENTRYPOINT ["/httpd", "-f", "-p", "8080", "-h", "/www"]' \
+    "$work/static.tar" "$STATIC_IMAGE" >/dev/null
 
 docker import \
     --change "LABEL dockerpod.test.build=$stamp" \

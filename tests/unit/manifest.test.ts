@@ -313,8 +313,7 @@ spec:
         exec:
           command: ["nginx", "-s", "quit"]
     readinessProbe:
-      httpGet:
-        path: /
+      grpc:
         port: 80
     resources:
       limits:
@@ -346,7 +345,7 @@ spec:
             "spec.containers[0].env[1].valueFrom",
             "spec.containers[0].imagePullPolicyy",
             "spec.containers[0].lifecycle",
-            "spec.containers[0].readinessProbe.httpGet",
+            "spec.containers[0].readinessProbe.grpc",
             "spec.containers[0].resources.limits.ephemeral-storage",
             "spec.containers[0].securityContext.seLinuxOptions",
             "spec.containers[0].volumeMounts[0].subPath",
@@ -360,7 +359,7 @@ spec:
             "spec.volumes[1].persistentVolumeClaim",
         ]);
         expect(error.message).toContain("spec.containers[0].imagePullPolicyy: is not a Pod field dockerpod knows");
-        expect(error.message).toContain("spec.containers[0].readinessProbe.httpGet: is not supported: only exec probes are");
+        expect(error.message).toContain("spec.containers[0].readinessProbe.grpc: is not supported: exec, httpGet and tcpSocket probes are");
         expect(error.message).toContain(
             "spec.imagePullSecrets: is not supported: put the registry's credentials on the docker provider (registryAuth)",
         );
@@ -432,6 +431,8 @@ spec:
         expect(() => checkPod(name, args)).toThrow(/containers\[0\]\.livenessProbe: /);
         const healing = podArgsFromManifest(text, { heal: true });
         expect(checkPod(name, healing.args).containers[0].livenessProbe).toEqual({
+            runsIn: "container",
+            action: { exec: { command: ["true"] } },
             command: ["true"],
             periodSeconds: 10,
             initialDelaySeconds: 0,
@@ -890,7 +891,7 @@ describe("manifestFromArgs", () => {
                 .filter(([, v]) => v.startsWith("not carried"))
                 .map(([k]) => k)
                 .sort(),
-        ).toEqual(["guardianImage", "heal", "host", "networks", "sandboxImage"]);
+        ).toEqual(["guardianImage", "heal", "host", "networks", "proberImage", "sandboxImage"]);
         expect(
             Object.entries(MANIFEST_CONTAINER_FIELDS)
                 .filter(([, v]) => v.startsWith("not carried"))

@@ -176,15 +176,12 @@ function mapResources(found: Findings, path: string, r: IResourceRequirements): 
     });
 }
 
-const NON_EXEC_PROBE =
-    "is not supported: only exec probes are (a Docker healthcheck runs a command); " +
-    "write e.g. exec: {command: [wget, -q, --spider, http://localhost/]}";
+const NON_EXEC_PROBE = "is not supported: exec, httpGet and tcpSocket probes are; write e.g. httpGet: {path: /healthz, port: 8080}";
 
 function mapProbe(found: Findings, path: string, p: IProbe): Probe {
     const { exec, initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold, successThreshold, ...rest } = p;
-    found.refuseRest(path, rest, {
-        httpGet: NON_EXEC_PROBE,
-        tcpSocket: NON_EXEC_PROBE,
+    const { httpGet, tcpSocket, ...others } = rest;
+    found.refuseRest(path, others, {
         grpc: NON_EXEC_PROBE,
         terminationGracePeriodSeconds: "is not supported: a probe's failure never kills the container on Docker",
     });
@@ -195,15 +192,37 @@ function mapProbe(found: Findings, path: string, p: IProbe): Probe {
             fieldPath(path, "successThreshold"),
             "is not supported: Docker counts a container healthy after one success; remove it or set 1",
         );
+    const numericPort = (at: string, port: unknown): number => {
+        if (typeof port !== "number")
+            found.refuse(at, `${JSON.stringify(port)} is not supported: give the port as a number (named ports are not)`);
+        return port as number;
+    };
+    let action: Pick<Probe, "exec" | "httpGet" | "tcpSocket"> = {};
     if (exec) {
         const { command, ...execRest } = exec;
         found.refuseRest(fieldPath(path, "exec"), execRest, {});
         if (command === undefined) found.refuse(fieldPath(fieldPath(path, "exec"), "command"), "is required: the command the probe runs");
-    } else if (Object.keys(rest).length === 0) {
-        found.refuse(fieldPath(path, "exec"), "is required: only exec probes are supported");
+        action = { exec: { command: command ?? [] } };
+    } else if (httpGet) {
+        const { path: httpPath, port, scheme, ...httpRest } = httpGet;
+        found.refuseRest(fieldPath(path, "httpGet"), httpRest, {
+            host: "is not supported: the prober asks the pod's localhost",
+            httpHeaders: "is not supported: the prober sends a plain GET",
+        });
+        // kubectl writes the default scheme; the prober speaks HTTP.
+        if (scheme === "HTTP") found.ignore(fieldPath(fieldPath(path, "httpGet"), "scheme"));
+        else if (scheme !== undefined)
+            found.refuse(fieldPath(fieldPath(path, "httpGet"), "scheme"), "is not supported: the prober speaks HTTP only");
+        action = { httpGet: compact({ path: httpPath, port: numericPort(fieldPath(fieldPath(path, "httpGet"), "port"), port) }) };
+    } else if (tcpSocket) {
+        const { port, ...tcpRest } = tcpSocket;
+        found.refuseRest(fieldPath(path, "tcpSocket"), tcpRest, { host: "is not supported: the prober connects to the pod's localhost" });
+        action = { tcpSocket: { port: numericPort(fieldPath(fieldPath(path, "tcpSocket"), "port"), port) } };
+    } else if (Object.keys(others).length === 0) {
+        found.refuse(fieldPath(path, "exec"), "is required: a probe is exec, httpGet or tcpSocket");
     }
     return compact({
-        exec: { command: exec?.command ?? [] },
+        ...action,
         initialDelaySeconds,
         periodSeconds,
         timeoutSeconds,

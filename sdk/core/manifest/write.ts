@@ -32,7 +32,7 @@ function envManifest(podName: string, container: string, e: ContainerSpec["env"]
 /** A probe, every field written (the spec holds Kubernetes' defaults, so a cluster reads the same probe). */
 function probeManifest(p: ProbeSpec): IProbe {
     return {
-        exec: { command: [...p.command] },
+        ...(p.action as IProbe),
         initialDelaySeconds: p.initialDelaySeconds,
         periodSeconds: p.periodSeconds,
         timeoutSeconds: p.timeoutSeconds,
@@ -67,6 +67,7 @@ export const MANIFEST_FIELDS: { [K in keyof DockerPodArgs]-?: string } = {
     sandboxImage: "not carried: a cluster runs its own pause image",
     heal: "not carried: a cluster's kubelet heals its pods (the livenessProbes are written)",
     guardianImage: "not carried: a cluster's kubelet heals its pods",
+    proberImage: "not carried: a cluster's kubelet runs httpGet and tcpSocket probes itself",
     host: "not carried: the Docker host, which a cluster replaces with its nodes",
 };
 
