@@ -254,6 +254,39 @@ async function sidecarReadyToApp(run: number): Promise<number> {
     }
 }
 
+/**
+ * A pod of one static binary with an httpGet readiness probe: the probe's
+ * latency (Docker's health log, start to end, from the prober) and the
+ * prober's memory.
+ */
+async function httpProbe(): Promise<{ latency: number[]; proberBytes: number }> {
+    const pod = `probe-${process.pid}`;
+    const realizer = new Realizer({ stack: "benchprobe" });
+    const args: DockerPodArgs = {
+        host: { cgroupDriver: "cgroupfs", parentSlice: PARENT },
+        terminationGracePeriodSeconds: 1,
+        proberImage: BUSYBOX,
+        containers: [
+            {
+                name: "web",
+                image: "dockerpod-test/static-httpd:1",
+                imagePullPolicy: "Never",
+                readinessProbe: { httpGet: { path: "/index.html", port: 8080 }, periodSeconds: 1 },
+            },
+        ],
+    };
+    const up = await realizer.up((transformations) => new DockerPod(pod, args, { transformations }));
+    try {
+        if (up.errors.length) throw up.errors[0];
+        await new Promise((r) => setTimeout(r, 5000));
+        const prober = await docker.getContainer(`${pod}_web.probe`).inspect();
+        const latency = (prober.State.Health?.Log ?? []).map((entry) => Date.parse(entry.End) - Date.parse(entry.Start));
+        return { latency, proberBytes: (await sandboxMemory(`${pod}_web.probe`)).cgroup };
+    } finally {
+        await realizer.destroy();
+    }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 
@@ -287,6 +320,7 @@ async function main(): Promise<void> {
     const heal = await healRecovery(Math.max(RUNS, 5));
     const sidecar: number[] = [];
     for (let i = 0; i < RUNS; i++) sidecar.push(await sidecarReadyToApp(i));
+    const probe = await httpProbe();
     console.log(
         [
             `seed pod (app: busybox httpd, sidecar: sleep loop), ${RUNS} run(s), median (min, max):`,
@@ -297,6 +331,9 @@ async function main(): Promise<void> {
             `  guardian memory   ${mib(heal.guardianBytes)} at most (cgroup memory.usage_in_bytes)`,
             `native sidecar with a readiness probe (periodSeconds 1), ${RUNS} run(s)`,
             `  sidecar-ready-to-app-start ${median(sidecar)} ms median (min ${Math.min(...sidecar)}, max ${Math.max(...sidecar)})`,
+            `httpGet readiness probe from the prober (image of one static binary), ${probe.latency.length} probes`,
+            `  probe latency     ${median(probe.latency)} ms median (min ${Math.min(...probe.latency)}, max ${Math.max(...probe.latency)}; Docker's exec included)`,
+            `  prober memory     ${mib(probe.proberBytes)} (cgroup memory.usage_in_bytes; limit 16 MiB)`,
         ].join("\n"),
     );
 }
