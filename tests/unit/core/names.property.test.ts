@@ -1,6 +1,8 @@
 // Derived names never collide, within a pod or across pods, and stay within
 // their limits, for every pod name and member name the checks accept.
 import fc from "fast-check";
+import * as fs from "fs";
+import * as path from "path";
 import { DockerPod } from "../../../sdk";
 import { PodSpecError } from "../../../sdk/core/errors";
 import { containerName, guardianName, isDns1123Label, sandboxName, volumeName } from "../../../sdk/core/names";
@@ -134,6 +136,9 @@ describe("derived names", () => {
     test("a pod name is any DNS-1123 label: 63 characters are accepted, and the README says so", () => {
         expect(checkPod("x", { podName: "p".repeat(63), containers: [{ name: "app", image: "busybox" }] }).podName).toHaveLength(63);
         expect(() => checkPod("x", { podName: "p".repeat(64), containers: [{ name: "app", image: "busybox" }] })).toThrow(/DNS-1123/);
+        const readme = fs.readFileSync(path.join(__dirname, "../../../README.md"), "utf8").replace(/\s+/g, " ");
+        expect(readme).toContain("DNS-1123 labels, at most 63 characters, pod names included");
+        expect(readme).not.toMatch(/pod name at most 55/);
     });
 });
 
