@@ -10,7 +10,7 @@ import { hostCommand } from "./hostCommand";
 import { LABEL_CONTAINER, LABEL_NAMESPACES, LABEL_ROLE, guardianName, proberName } from "../core/names";
 import { EnvSpec } from "../core/downward";
 import { renderGuardianScript } from "../core/guardian";
-import { ContainerSpec, PayloadSpec, dockerCapabilities } from "../core/container";
+import { ContainerSpec, PayloadSpec, ProbeSpec, dockerCapabilities } from "../core/container";
 import { PodSpec } from "../core/pod";
 import { SandboxSpec, dockerRestart } from "../core/sandbox";
 import { HostSpec } from "../core/slice";
@@ -213,21 +213,30 @@ export function buildProber(
             memorySwap: PROBER_MEMORY_MIB,
             labels: dockerLabels({ ...p.labels, ...wiring.labels, [LABEL_ROLE]: "prober", [LABEL_CONTAINER]: c.name }),
             restart: "unless-stopped",
-            healthcheck: probe
-                ? {
-                      tests: ["CMD", ...probe.command],
-                      interval: goDuration(probe.periodSeconds),
-                      timeout: goDuration(probe.timeoutSeconds),
-                      retries: probe.failureThreshold,
-                      startPeriod: goDuration(probe.initialDelaySeconds),
-                  }
-                : undefined,
-            wait: probe ? true : undefined,
-            waitTimeout: probe ? readinessTimeoutSeconds(c) : undefined,
+            ...readinessHealthcheck(probe, c),
             destroyGraceSeconds: 2,
         },
         { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS },
     );
+}
+
+/** A readiness probe as Docker's healthcheck, which `up` waits for (`wait`), within the probe's budget. */
+function readinessHealthcheck(
+    probe: ProbeSpec | undefined,
+    c: ContainerSpec,
+): Pick<docker.ContainerArgs, "healthcheck" | "wait" | "waitTimeout"> {
+    if (!probe) return {};
+    return {
+        healthcheck: {
+            tests: ["CMD", ...probe.command],
+            interval: goDuration(probe.periodSeconds),
+            timeout: goDuration(probe.timeoutSeconds),
+            retries: probe.failureThreshold,
+            startPeriod: goDuration(probe.initialDelaySeconds),
+        },
+        wait: true,
+        waitTimeout: readinessTimeoutSeconds(c),
+    };
 }
 
 /** Seconds `up` waits for a readiness probe to pass before it fails. */
@@ -293,17 +302,7 @@ export function buildPayload(
             // Written by the provider after create and before start.
             uploads:
                 c.files.length > 0 ? c.files.map((f) => ({ file: f.path, content: f.content, permissions: f.permissions })) : undefined,
-            healthcheck: probe
-                ? {
-                      tests: ["CMD", ...probe.command],
-                      interval: goDuration(probe.periodSeconds),
-                      timeout: goDuration(probe.timeoutSeconds),
-                      retries: probe.failureThreshold,
-                      startPeriod: goDuration(probe.initialDelaySeconds),
-                  }
-                : undefined,
-            wait: probe ? true : undefined,
-            waitTimeout: probe ? readinessTimeoutSeconds(c) : undefined,
+            ...readinessHealthcheck(probe, c),
             // An init container runs once: create waits for its exit, and later `up`s leave it be.
             mustRun: p.initContainer && !c.sidecar ? false : undefined,
             attach: p.initContainer && !c.sidecar ? true : undefined,
