@@ -154,11 +154,15 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             }),
         );
         let states = "";
-        for (let i = 0; i < 60 && !/^false /m.test(states); i++) {
+        for (let i = 0; i < 60 && !/^false 137 true/m.test(states); i++) {
+            // Once one is down, give Docker a few seconds to record the OOM kill (its "oom" event can come after "die").
+            if (/^false /m.test(states) && i > 10) break;
             await new Promise((res) => setTimeout(res, 1000));
             states = await root("docker inspect -f '{{.State.Running}} {{.State.ExitCode}} {{.State.OOMKilled}}' oom_a oom_b");
         }
-        expect(states).toMatch(/false 137 true/);
+        // Killed by SIGKILL (137). Docker's OOMKilled flag is not always set when the limit that was hit is an
+        // ancestor's (the slice's) on cgroup v2 (seen once in CI); the kernel's count in the slice is the proof.
+        expect(states).toMatch(/^false 137 (true|false)$/m);
         expect(
             Number(await root("sed -n 's/^oom_kill //p' /sys/fs/cgroup/dockerpod.slice/dockerpod-oom.slice/memory.events")),
         ).toBeGreaterThan(0);
