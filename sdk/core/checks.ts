@@ -103,6 +103,11 @@ export function pathCheck(problems: Problems, path: string, value: unknown, what
  * becomes a CFS quota, which the kernel refuses below 1 ms: requests only
  * weigh shares and may be smaller.
  */
+/** A quantity as the user wrote it (checked elsewhere), for messages and manifests. */
+export function quantityText(value: unknown): string | undefined {
+    return value === undefined || value === null ? undefined : String(value);
+}
+
 export function checkLimits(problems: Problems, path: string, list: unknown, kind: "limits" | "requests" = "limits"): Limits {
     if (list === undefined || list === null) return {};
     if (typeof list !== "object") {

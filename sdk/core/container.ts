@@ -19,6 +19,7 @@ import {
     Limits,
     checkCommand,
     checkLabels,
+    quantityText,
     checkLimits,
     checkPodName,
     checkProbe,
@@ -385,10 +386,6 @@ function probeSpec(p: Probe | undefined): ProbeSpec | undefined {
     };
 }
 
-function quantityText(value: unknown): string | undefined {
-    return value === undefined || value === null ? undefined : String(value);
-}
-
 /** What a payload is besides its container: the pod-wide settings it is made with. */
 export interface PayloadSpec {
     podName: string;
@@ -434,7 +431,7 @@ export function checkPayload(
                 `${path}.restartPolicy`,
                 "is for init containers only (Always makes one a sidecar): remove it; app containers follow the pod's restartPolicy",
             );
-        } else spec.sidecar = policy === ContainerRestartPolicy.Always && c.restartPolicy === ContainerRestartPolicy.Always;
+        } else spec.sidecar = c.restartPolicy === policy; // a value enumCheck refused fell back to Always: not a sidecar
     }
     if (spec.sidecar) {
         // A sidecar runs beside the app containers: it may publish ports and have probes, as they may.

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CgroupDriver, HostArgs, PodResources, PodSliceArgs, SshConnection } from "../types";
 import { Problems } from "./errors";
-import { Limits, MAX_SOCKET_PATH, checkLimits, checkPodName, enumCheck, pathCheck } from "./checks";
+import { Limits, MAX_SOCKET_PATH, checkLimits, checkPodName, enumCheck, pathCheck, quantityText } from "./checks";
 import { DEFAULT_PARENT_PATH, DEFAULT_PARENT_SLICE, isCgroupPath, isSliceName, podCgroupPath, podSliceName } from "./names";
 
 export interface HostSpec {
@@ -110,8 +110,7 @@ export function checkSlice(
             `makes the pod's slice name ${cgroupParent.length} characters long, over systemd's 255: ` + "use a shorter parent or pod name",
         );
     }
-    const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
-    const limitsText = { memory: text(resources?.limits?.memory), cpu: text(resources?.limits?.cpu) };
+    const limitsText = { memory: quantityText(resources?.limits?.memory), cpu: quantityText(resources?.limits?.cpu) };
     return { podName, host: hostSpec, cgroupParent, limits, limitsText };
 }
 

@@ -695,44 +695,31 @@ function mapSpec(found: Findings, podName: string, spec: IPodSpec): DockerPodArg
     });
 }
 
+/** Metadata a cluster fills in: ignored when a manifest is read. */
+const CLUSTER_METADATA = new Set([
+    "generateName",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "managedFields",
+    "generation",
+    "selfLink",
+    "ownerReferences",
+    "finalizers",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+]);
+
 /** Maps metadata: the name and labels; the rest is the cluster's bookkeeping, or annotations. */
 function mapMetadata(found: Findings, meta: ObjectMeta): Record<string, string> | undefined {
-    const {
-        name: _name,
-        labels,
-        annotations,
-        generateName,
-        namespace,
-        uid,
-        resourceVersion,
-        creationTimestamp,
-        managedFields,
-        generation,
-        selfLink,
-        ownerReferences,
-        finalizers,
-        deletionTimestamp,
-        deletionGracePeriodSeconds,
-        ...rest
-    } = meta;
-    found.refuseRest("metadata", rest, {});
-    const cluster = {
-        generateName,
-        namespace,
-        uid,
-        resourceVersion,
-        creationTimestamp,
-        managedFields,
-        generation,
-        selfLink,
-        ownerReferences,
-        finalizers,
-        deletionTimestamp,
-        deletionGracePeriodSeconds,
-    };
-    for (const [key, value] of Object.entries(cluster)) {
-        if (value !== undefined) found.ignore(fieldPath("metadata", key));
+    const { name: _name, labels, annotations, ...others } = meta;
+    const rest: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(others)) {
+        if (!CLUSTER_METADATA.has(key)) rest[key] = value;
+        else if (value !== undefined) found.ignore(fieldPath("metadata", key));
     }
+    found.refuseRest("metadata", rest, {});
     // Annotations change nothing on a Docker host (kubectl's last-applied-configuration is the usual one).
     for (const key of Object.keys(annotations ?? {})) found.ignore(fieldPath("metadata.annotations", key));
     return labels;
