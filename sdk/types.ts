@@ -143,7 +143,6 @@ export interface ExecAction {
     command: string[];
 }
 
-/** An exec probe. */
 /** An HTTP GET on the pod's localhost; a status from 200 to 399 is success. */
 export interface HTTPGetAction {
     /** Path, e.g. `/healthz` (default `/`). */
@@ -179,6 +178,40 @@ export interface Probe {
     timeoutSeconds?: number;
     /** Consecutive failures before the container counts as failed (default 3). */
     failureThreshold?: number;
+}
+
+/** Wait a number of seconds (on the Docker host, so the image needs no `sleep`). */
+export interface SleepAction {
+    /** Seconds to wait. */
+    seconds: number;
+}
+
+/** One lifecycle hook: exactly one of `exec` (run inside the container) or `sleep`. */
+export interface LifecycleHandler {
+    /** A command run inside the container, as `docker exec` runs it (its user, env and working directory). */
+    exec?: ExecAction;
+    /** Wait before going on (e.g. while a load balancer drains the pod). */
+    sleep?: SleepAction;
+}
+
+/**
+ * Hooks around a container's start and stop, as the kubelet runs them; a change to either
+ * replaces the container (a Pod's containers take new hooks only when made again).
+ */
+export interface Lifecycle {
+    /**
+     * Run right after the container starts; the containers after it, its startup and readiness
+     * waits and `up` wait for it. When it fails, the container is stopped (as the kubelet kills
+     * it) and `up` fails with the hook's output; the next `up` starts it and runs the hook again.
+     */
+    postStart?: LifecycleHandler;
+    /**
+     * Run before the container gets SIGTERM: on destroy, on replacement and before the guardian
+     * restarts it. Hook and stop share the pod's `terminationGracePeriodSeconds`: the hook is cut
+     * off at the grace, and the container gets what is left before SIGKILL. A failing hook is
+     * logged and the container is stopped anyway, as in Kubernetes.
+     */
+    preStop?: LifecycleHandler;
 }
 
 /** Linux capabilities to add or drop. */
@@ -232,12 +265,20 @@ export interface Container {
     volumeMounts?: VolumeMount[];
     /** Working directory (absolute path). */
     workingDir?: string;
-    /** Exec readiness probe: becomes the Docker healthcheck, and `up` waits until healthy. */
+    /** Readiness probe: a Docker healthcheck (of the container, or of its prober for httpGet and tcpSocket); `up` waits until it passes. */
     readinessProbe?: Probe;
-    /** Exec liveness probe: the pod's guardian restarts the container when it keeps failing (needs `heal: true`). */
+    /** Liveness probe: the pod's guardian restarts the container when it keeps failing (needs `heal: true`). */
     livenessProbe?: Probe;
-    /** Not supported yet. Refused with an error. */
+    /**
+     * Startup probe: readiness and liveness wait until it passes. `up` waits for it (within
+     * `initialDelaySeconds + failureThreshold * periodSeconds`) and fails naming the container
+     * and the probe's last output when it never passes (the container is then stopped, as the
+     * kubelet kills it). With `heal: true` the guardian runs it again after every restart and
+     * restarts a container that never passes it.
+     */
     startupProbe?: Probe;
+    /** Hooks run after the container starts (`postStart`) and before it stops (`preStop`). */
+    lifecycle?: Lifecycle;
     /**
      * `Always` on an init container makes it a native sidecar (Kubernetes 1.33): it starts in order
      * with the other init containers, the next one waits for its readiness probe (or its start),

@@ -7,7 +7,15 @@ import { MIB, cfsQuota, goDuration, memoryMiB } from "../core/quantity";
 import { imageReferenceProblem } from "../core/reference";
 import { renderImageUserCheck, renderVolumeModes } from "../core/render";
 import { hostCommand } from "./hostCommand";
-import { LABEL_CONTAINER, LABEL_NAMESPACES, LABEL_ROLE, guardianName, proberName } from "../core/names";
+import { LABEL_CONTAINER, LABEL_HOOKS, LABEL_NAMESPACES, LABEL_ROLE, guardianName, proberName } from "../core/names";
+import {
+    UNCHANGED_HOOKS_SCRIPT,
+    hasHooks,
+    hasStartHooks,
+    readinessBudgetSeconds,
+    renderStartScript,
+    renderStopScript,
+} from "../core/hooks";
 import { EnvSpec } from "../core/downward";
 import { renderGuardianScript } from "../core/guardian";
 import { ContainerSpec, PayloadSpec, ProbeSpec, dockerCapabilities } from "../core/container";
@@ -234,16 +242,60 @@ function readinessHealthcheck(
             retries: probe.failureThreshold,
             startPeriod: goDuration(probe.initialDelaySeconds),
         },
-        wait: true,
-        waitTimeout: readinessTimeoutSeconds(c),
+        // With a postStart hook or a startup probe, the hooks Command waits for readiness after them.
+        ...(hasStartHooks(c) ? {} : { wait: true, waitTimeout: readinessBudgetSeconds(probe) }),
     };
 }
 
-/** Seconds `up` waits for a readiness probe to pass before it fails. */
-export function readinessTimeoutSeconds(spec: ContainerSpec): number | undefined {
-    const p = spec.readinessProbe;
-    if (!p) return undefined;
-    return p.initialDelaySeconds + (p.periodSeconds + p.timeoutSeconds) * p.failureThreshold + 5;
+/** The startup probe and hooks of a container, as JSON for its `dockerpod.hooks` label (see LABEL_HOOKS). */
+function hooksLabel(c: ContainerSpec): Record<string, string> {
+    if (!hasHooks(c)) return {};
+    const p = c.startupProbe;
+    return {
+        [LABEL_HOOKS]: JSON.stringify({
+            ...c.lifecycle,
+            ...(p
+                ? {
+                      startupProbe: {
+                          ...p.action,
+                          initialDelaySeconds: p.initialDelaySeconds,
+                          periodSeconds: p.periodSeconds,
+                          timeoutSeconds: p.timeoutSeconds,
+                          failureThreshold: p.failureThreshold,
+                      },
+                  }
+                : {}),
+        }),
+    };
+}
+
+/**
+ * The kubelet's work around one container, as a Command on its host, made
+ * after the container (and its prober): create runs the postStart hook, the
+ * startup probe and the wait for readiness; delete runs the preStop hook and
+ * stops the container within the grace, before the provider removes it.
+ * Replaced with the container (its id is a trigger); an update runs nothing.
+ */
+export function buildHooks(
+    name: string,
+    p: PayloadSpec,
+    container: docker.Container,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource | undefined {
+    const c = p.container;
+    if (!hasHooks(c)) return undefined;
+    const { sudo, dockerSocket } = p.host;
+    return hostCommand(
+        name,
+        {
+            create: hasStartHooks(c) ? renderStartScript(c, p.graceSeconds, sudo, dockerSocket) : UNCHANGED_HOOKS_SCRIPT,
+            update: UNCHANGED_HOOKS_SCRIPT,
+            ...(c.lifecycle.preStop ? { delete: renderStopScript(c, p.graceSeconds, sudo, dockerSocket) } : {}),
+            triggers: [container.id],
+        },
+        p.host,
+        opts,
+    );
 }
 
 /** A payload container, joined to the sandbox by its id (never its name). */
@@ -289,6 +341,7 @@ export function buildPayload(
                 ...wiring.labels,
                 [LABEL_ROLE]: c.sidecar ? "sidecar" : p.initContainer ? "init" : "app",
                 [LABEL_CONTAINER]: c.name,
+                ...hooksLabel(c),
             }),
             // A sidecar restarts whenever it stops, whatever the pod's policy (as in Kubernetes).
             restart: c.sidecar ? "always" : p.initContainer ? "no" : dockerRestart(p.restartPolicy),

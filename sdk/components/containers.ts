@@ -4,7 +4,7 @@ import { SandboxSpec, checkSandboxArgs } from "../core/sandbox";
 import { PayloadContainerArgs, SandboxContainerArgs } from "../types";
 import { LABEL_POD, childName } from "../core/names";
 import { ImagePullPolicy } from "../types";
-import { buildImage, buildPayload, buildProber, buildSandbox, buildUserCheck } from "./build";
+import { buildHooks, buildImage, buildPayload, buildProber, buildSandbox, buildUserCheck } from "./build";
 import { checked, childOptions, fromPod, recordPart } from "./wiring";
 
 /** The sandbox container on its own: it owns a pod's network and IPC namespaces. */
@@ -99,7 +99,12 @@ export class PayloadContainer extends pulumi.ComponentResource {
                       },
                       { ...own, dependsOn: [container] },
                   );
-        recordPart(this, { image: image.resource, container, userCheck, prober });
+        // postStart, startup probe, readiness wait and preStop: on the host, after the container and its prober.
+        const hooks = buildHooks(childName(name, "hooks"), spec, container, {
+            ...own,
+            dependsOn: [container, ...(prober ? [prober] : [])],
+        });
+        recordPart(this, { image: image.resource, container, userCheck, prober, hooks });
         this.containerId = container.id;
         this.containerName = container.name;
         this.registerOutputs({ containerId: this.containerId, containerName: this.containerName });

@@ -220,9 +220,10 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
                 { parent: pod },
             );
             if (payload.container.sidecar) {
-                // The next one waits for the sidecar's create: started, and healthy when it has a readiness probe.
-                const { container, prober } = resourcesOf(part);
-                ready = base.then((b) => [...b, container!, ...(prober ? [prober] : [])]);
+                // The next one waits for the sidecar's create: started, and healthy when it has a readiness probe,
+                // after its postStart hook and startup probe.
+                const { container, prober, hooks } = resourcesOf(part);
+                ready = base.then((b) => [...b, container!, ...(prober ? [prober] : []), ...(hooks ? [hooks] : [])]);
             } else if (payload.initContainer) {
                 const container = resourcesOf(part).container!;
                 ready = initSucceeded(container, payload.container.name).apply((done) => base.then((b) => [...b, ...done]));
@@ -277,6 +278,7 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
         settle({ slice, base: [command, sandboxContainer, ...volumes, ...(volumeModes ? [volumeModes] : [])] });
 
         const containerOf = (part: pulumi.ComponentResource) => resourcesOf(part).container!;
+        const hooks = parts.flatMap((p) => resourcesOf(p.part).hooks ?? []);
         const initContainers = parts.filter((p) => p.payload.initContainer).map((p) => containerOf(p.part));
         const containers = parts.filter((p) => !p.payload.initContainer).map((p) => containerOf(p.part));
         const guardian =
@@ -287,7 +289,7 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
                       spec,
                       guardianImage.image,
                       { ...podLabels, [LABEL_POD]: spec.podName },
-                      { parent: pod, dependsOn: [command, sandboxContainer, ...initContainers, ...containers] },
+                      { parent: pod, dependsOn: [command, sandboxContainer, ...initContainers, ...containers, ...hooks] },
                   );
         return {
             slice: command,

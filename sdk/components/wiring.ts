@@ -60,6 +60,8 @@ export interface PartResources {
     userCheck?: pulumi.Resource;
     /** The prober of a container with httpGet or tcpSocket probes. */
     prober?: docker.Container;
+    /** The Command that runs the container's hooks, startup probe and readiness wait. */
+    hooks?: pulumi.CustomResource;
 }
 
 const partResources = new WeakMap<pulumi.ComponentResource, PartResources>();

@@ -5,6 +5,7 @@ import {
     ContainerPort,
     ContainerRestartPolicy,
     ImagePullPolicy,
+    LifecycleHandler,
     PayloadContainerArgs,
     Probe,
     Protocol,
@@ -76,6 +77,14 @@ export interface ProbeSpec {
     failureThreshold: number;
 }
 
+/** A lifecycle hook, checked: a command run in the container, or a wait on the host. */
+export interface HookSpec {
+    /** The command `docker exec` runs in the container. */
+    exec?: string[];
+    /** Seconds the host waits instead. */
+    sleepSeconds?: number;
+}
+
 export interface ContainerSpec {
     name: string;
     /** An init container with restartPolicy Always: a native sidecar. */
@@ -89,6 +98,10 @@ export interface ContainerSpec {
     env: EnvSpec[];
     readinessProbe?: ProbeSpec;
     livenessProbe?: ProbeSpec;
+    /** Runs before readiness and liveness count, after every start. */
+    startupProbe?: ProbeSpec;
+    /** postStart and preStop hooks. */
+    lifecycle: { postStart?: HookSpec; preStop?: HookSpec };
     /** With httpGet or tcpSocket probes: the image of the container's prober. */
     proberImage?: string;
     /** The limits and requests as written (checked), for messages and the manifest. */
@@ -216,6 +229,8 @@ export interface ContainerContext {
     heal?: boolean;
     /** The image of the prober that runs httpGet and tcpSocket probes. */
     proberImage?: string;
+    /** The pod's termination grace, which bounds sleep hooks. */
+    graceSeconds: number;
 }
 
 /**
@@ -312,9 +327,8 @@ export function checkContainer(
                 "needs heal: true: Docker never restarts an unhealthy container, the pod's guardian does; set heal: true or remove it",
             );
     }
-    if (c.startupProbe !== undefined) {
-        problems.add(`${path}.startupProbe`, "is not supported yet: remove it, or use a readinessProbe with initialDelaySeconds");
-    }
+    checkProbe(problems, `${path}.startupProbe`, c.startupProbe);
+    const lifecycle = checkLifecycle(problems, `${path}.lifecycle`, c.lifecycle, ctx.graceSeconds);
     const security: SecurityContext = { ...ctx.podSecurity, ...c.securityContext };
     checkSecurity(problems, `${path}.securityContext`, c.securityContext, ctx.allowPrivileged);
     // Without its own fields the container has the pod's, which are checked once, at the pod.
@@ -337,7 +351,9 @@ export function checkContainer(
         env: (c.env ?? []).map((e, i) => checkEnvVar(problems, `${path}.env[${i}]`, e)),
         readinessProbe: probeSpec(c.readinessProbe),
         livenessProbe: probeSpec(c.livenessProbe),
-        ...([c.readinessProbe, c.livenessProbe].some((p) => p?.httpGet || p?.tcpSocket)
+        startupProbe: probeSpec(c.startupProbe),
+        lifecycle,
+        ...([c.readinessProbe, c.livenessProbe, c.startupProbe].some((p) => p?.httpGet || p?.tcpSocket)
             ? { proberImage: ctx.proberImage ?? DEFAULT_PROBER_IMAGE }
             : {}),
         limitsText: { memory: quantityText(c.resources?.limits?.memory), cpu: quantityText(c.resources?.limits?.cpu) },
@@ -351,6 +367,66 @@ export function checkContainer(
         ports,
         workingDir: typeof c.workingDir === "string" && c.workingDir.length > 1 ? c.workingDir.replace(/\/+$/, "") : c.workingDir,
     };
+}
+
+/** Checks postStart and preStop: exactly one of exec or sleep each, a sleep within the pod's grace (as a cluster checks it). */
+function checkLifecycle(problems: Problems, path: string, given: unknown, graceSeconds: number): ContainerSpec["lifecycle"] {
+    if (given === undefined) return {};
+    if (given === null || typeof given !== "object" || Array.isArray(given)) {
+        problems.add(path, "must be { postStart?: ..., preStop?: ... }, or left out");
+        return {};
+    }
+    const result: ContainerSpec["lifecycle"] = {};
+    for (const [key, value] of Object.entries(given)) {
+        const at = `${path}.${key}`;
+        if (key !== "postStart" && key !== "preStop") {
+            problems.add(at, "is not a lifecycle hook: use postStart or preStop");
+            continue;
+        }
+        if (value === undefined) continue;
+        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+            problems.add(at, "must be a hook ({ exec: { command: [...] } } or { sleep: { seconds: N } })");
+            continue;
+        }
+        const hook = value as LifecycleHandler & Record<string, unknown>;
+        const kinds = Object.keys(hook).filter((k) => hook[k] !== undefined && hook[k] !== null);
+        const other = kinds.find((k) => k !== "exec" && k !== "sleep");
+        if (other !== undefined) {
+            problems.add(
+                `${at}.${other}`,
+                other === "httpGet" || other === "tcpSocket"
+                    ? "is not supported in a hook: use exec (a command in the container) or sleep"
+                    : "is not a hook action: use exec or sleep",
+            );
+        } else if (kinds.length !== 1) {
+            problems.add(at, "needs exactly one of exec or sleep");
+        } else if (hook.exec) {
+            if (!Array.isArray(hook.exec.command) || hook.exec.command.length === 0) {
+                problems.add(`${at}.exec.command`, "a hook needs a command");
+            } else {
+                checkCommand(problems, `${at}.exec.command`, hook.exec.command);
+                const computed = hook.exec.command.findIndex((arg) => typeof arg !== "string");
+                if (computed >= 0 && typeof hook.exec.command[computed] === "object" && hook.exec.command[computed] !== null) {
+                    problems.add(
+                        `${at}.exec.command[${computed}]`,
+                        "must be a plain string: a hook is written into the host's script at preview",
+                    );
+                }
+                if (computed < 0) result[key] = { exec: [...hook.exec.command] };
+            }
+        } else if (hook.sleep) {
+            if (hook.sleep.seconds === undefined) problems.add(`${at}.sleep.seconds`, "is required (a number of seconds)");
+            const seconds = intCheck(problems, `${at}.sleep.seconds`, hook.sleep.seconds, 0, 86400);
+            if (seconds !== undefined && seconds > graceSeconds) {
+                problems.add(
+                    `${at}.sleep.seconds`,
+                    `(${seconds}) is longer than the pod's terminationGracePeriodSeconds (${graceSeconds}), which a cluster refuses too: ` +
+                        "shorten the sleep or raise the grace",
+                );
+            } else if (seconds !== undefined) result[key] = { sleepSeconds: seconds };
+        }
+    }
+    return result;
 }
 
 /** Kubernetes' probe defaults: every period 10 s, timeout 1 s, 3 failures, no initial delay. */
@@ -443,10 +519,20 @@ export function checkPayload(
         }
     } else if (ctx.initContainer) {
         if (spec.ports.length > 0) problems.add(`${path}.ports`, "init containers cannot publish ports: move them to an app container");
-        for (const probe of ["readinessProbe", "livenessProbe"] as const) {
+        for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const) {
             if (c[probe] !== undefined)
-                problems.add(`${path}.${probe}`, "init containers run to completion and cannot have probes: remove it");
+                problems.add(
+                    `${path}.${probe}`,
+                    "init containers run to completion and cannot have probes (a cluster refuses it too): " +
+                        'remove it, or make it a sidecar with restartPolicy: "Always"',
+                );
         }
+        if (c.lifecycle !== undefined)
+            problems.add(
+                `${path}.lifecycle`,
+                "init containers run to completion and cannot have hooks (a cluster refuses it too): " +
+                    'remove it, or make it a sidecar with restartPolicy: "Always"',
+            );
     } else if (!ctx.portsOnSandbox && spec.ports.length > 0) {
         problems.add(`${path}.ports`, "a payload joins the sandbox's network, where ports are published: put them on the SandboxContainer");
     }
@@ -483,6 +569,7 @@ export function checkPayloadArgs(problems: Problems, args: PayloadContainerArgs)
         initContainer,
         portsOnSandbox: false,
         proberImage: args.proberImage,
+        graceSeconds: grace ?? DEFAULT_GRACE_SECONDS,
     });
     if (args.proberImage !== undefined) imageCheck(problems, "proberImage", args.proberImage);
     if (container) {

@@ -4,14 +4,16 @@
 // network namespace (moby#24935). The guardian notices a sandbox that is down
 // or started after its containers, brings the sandbox back, reruns the init
 // containers in order, restarts the app containers so they join the new
-// namespaces, and restarts containers whose liveness probe keeps failing.
+// namespaces, and restarts containers whose liveness (or startup) probe keeps
+// failing, running their preStop hook before and their postStart hook after.
 //
 // It runs as `sh` with the Docker CLI, talks to the daemon through its socket
 // (which is root on that host), and never creates or removes a container:
 // what is missing is Pulumi's to recreate. Rendered here, as text, so the
 // script is snapshot-tested; every name in it was validated, every probe
 // argument is quoted.
-import { LABEL_POD, proberName, sandboxName, shellQuote } from "./names";
+import { hookLine, probeLine } from "./hooks";
+import { LABEL_POD, sandboxName, shellQuote } from "./names";
 import { PodSpec } from "./pod";
 
 /** Seconds between reconciles when no Docker event wakes the guardian first. */
@@ -19,32 +21,78 @@ export const GUARDIAN_PERIOD_SECONDS = 2;
 
 export function renderGuardianScript(spec: PodSpec): string {
     const names = (list: PodSpec["containers"]) => list.map((c) => c.dockerName).join(" ");
-    const probes = [...spec.initContainers.filter((c) => c.sidecar), ...spec.containers].flatMap((c, i) => {
-        const p = c.livenessProbe;
-        if (!p) return [];
+    const running = [...spec.initContainers.filter((c) => c.sidecar), ...spec.containers];
+    const probes = running.flatMap((c, i) => {
+        const live = c.livenessProbe;
+        const startup = c.startupProbe;
+        if (!live && !startup) return [];
         const n = i + 1;
-        const command = p.command.map(shellQuote).join(" ");
+        const quoted = shellQuote(c.dockerName);
+        const startedAt = `docker inspect --format '{{.State.StartedAt}}' ${quoted} 2>/dev/null`;
+        // Until the startup probe passed for the container's current start, liveness waits (as the kubelet's does).
+        const startupGate = startup
+            ? [
+                  `  started=$(${startedAt})`,
+                  `  if [ "$STARTED_${n}" != "$started" ]; then`,
+                  `    if [ "$SEEN_${n}" != "$started" ]; then SEEN_${n}=$started; SFAIL_${n}=0; NEXT_${n}=$((now + ${startup.initialDelaySeconds})); return 0; fi`,
+                  `    NEXT_${n}=$((now + ${startup.periodSeconds}))`,
+                  `    if ${probeLine("docker", c, startup)} >/dev/null 2>&1; then STARTED_${n}=$started; NEXT_${n}=$now; log "startup probe of ${c.dockerName} passed"; return 0; fi`,
+                  `    SFAIL_${n}=$((SFAIL_${n} + 1)); log "startup probe of ${c.dockerName} failed ($SFAIL_${n}/${startup.failureThreshold})"`,
+                  `    if [ "$SFAIL_${n}" -ge ${startup.failureThreshold} ]; then`,
+                  `      log "restarting ${c.dockerName}: its startup probe failed ${startup.failureThreshold} times in a row"`,
+                  `      restart_container ${quoted} || log "could not restart ${c.dockerName}"`,
+                  `    fi`,
+                  `    return 0`,
+                  `  fi`,
+              ]
+            : [];
+        const liveness = live
+            ? [
+                  `  NEXT_${n}=$((now + ${live.periodSeconds}))`,
+                  `  if ${probeLine("docker", c, live)} >/dev/null 2>&1; then FAIL_${n}=0; return 0; fi`,
+                  `  FAIL_${n}=$((FAIL_${n} + 1)); log "liveness probe of ${c.dockerName} failed ($FAIL_${n}/${live.failureThreshold})"`,
+                  `  if [ "$FAIL_${n}" -ge ${live.failureThreshold} ]; then`,
+                  `    log "restarting ${c.dockerName}: its liveness probe failed ${live.failureThreshold} times in a row"`,
+                  `    restart_container ${quoted} || log "could not restart ${c.dockerName}"`,
+                  `    FAIL_${n}=0; NEXT_${n}=$((now + ${live.initialDelaySeconds} + ${live.periodSeconds}))`,
+                  `  fi`,
+              ]
+            : [];
         return [
             {
-                init: `NEXT_${n}=$(( $(date +%s) + ${p.initialDelaySeconds} )); FAIL_${n}=0`,
+                init: [
+                    `NEXT_${n}=$(( $(date +%s) + ${live?.initialDelaySeconds ?? 0} )); FAIL_${n}=0`,
+                    // The start `up` already saw pass its startup probe.
+                    ...(startup ? [`STARTED_${n}=$(${startedAt}); SEEN_${n}=$STARTED_${n}; SFAIL_${n}=0`] : []),
+                ].join("\n"),
                 fn: [
-                    `live_${n}() { # ${c.dockerName}`,
+                    `probe_${n}() { # ${c.dockerName}`,
                     `  now=$(date +%s); [ "$now" -ge "$NEXT_${n}" ] || return 0`,
-                    `  NEXT_${n}=$((now + ${p.periodSeconds}))`,
-                    `  [ "$(docker inspect --format '{{.State.Running}}' ${c.dockerName} 2>/dev/null)" = true ] || return 0`,
-                    `  if timeout ${p.timeoutSeconds} docker exec ${p.runsIn === "prober" ? proberName(c.dockerName) : c.dockerName} ${command} >/dev/null 2>&1; then FAIL_${n}=0; return 0; fi`,
-                    `  FAIL_${n}=$((FAIL_${n} + 1)); log "liveness probe of ${c.dockerName} failed ($FAIL_${n}/${p.failureThreshold})"`,
-                    `  if [ "$FAIL_${n}" -ge ${p.failureThreshold} ]; then`,
-                    `    log "restarting ${c.dockerName}: its liveness probe failed ${p.failureThreshold} times in a row"`,
-                    `    docker restart -t "$GRACE" ${c.dockerName} >/dev/null || log "could not restart ${c.dockerName}"`,
-                    `    FAIL_${n}=0; NEXT_${n}=$((now + ${p.initialDelaySeconds} + ${p.periodSeconds}))`,
-                    `  fi`,
+                    `  [ "$(docker inspect --format '{{.State.Running}}' ${quoted} 2>/dev/null)" = true ] || return 0`,
+                    ...startupGate,
+                    ...liveness,
                     `}`,
                 ].join("\n"),
-                call: `live_${n}`,
+                call: `probe_${n}`,
             },
         ];
     });
+    const hookCases = (hook: "postStart" | "preStop", line: (c: PodSpec["containers"][number]) => string) =>
+        running
+            .filter((c) => c.lifecycle[hook] !== undefined)
+            .map((c) => `    ${shellQuote(c.dockerName)}) ${line(c)} ;;\n`)
+            .join("");
+    const preStops = hookCases(
+        "preStop",
+        (c) =>
+            `timeout "$GRACE" ${hookLine("docker", '"$1"', c.lifecycle.preStop!)} >/dev/null 2>&1 || log "the preStop hook of $1 failed (exit $?); stopping it anyway"`,
+    );
+    const postStarts = hookCases(
+        "postStart",
+        (c) =>
+            `${hookLine("docker", '"$1"', c.lifecycle.postStart!)} >/dev/null 2>&1 || ` +
+            `{ log "the postStart hook of $1 failed (exit $?): stopping it, as the kubelet kills it"; docker stop -t "$GRACE" "$1" >/dev/null; return 1; }`,
+    );
     return `#!/bin/sh
 # dockerpod guardian for pod ${spec.podName}: heals the pod as the kubelet would.
 POD=${shellQuote(spec.podName)}
@@ -64,6 +112,26 @@ state() {
     sed -e 's/Z / /' -e 's/\\(T[0-9:]*\\) /\\1. /' -e 's/\\.\\([0-9]*\\) /.\\1000000000 /' -e 's/\\(\\.[0-9]\\{9\\}\\)[0-9]* /\\1Z /'
 }
 before() { expr "$1" \\< "$2" >/dev/null; }
+
+# The container's preStop hook, cut off at the grace, before the guardian stops it.
+pre_stop() {
+  case "$1" in
+${preStops}  esac
+  return 0
+}
+# The container's postStart hook, after the guardian started it; a failing one stops it again.
+post_start() {
+  case "$1" in
+${postStarts}  esac
+  return 0
+}
+start_container() { docker start "$1" >/dev/null && post_start "$1"; }
+# Hook and SIGTERM share the grace, as in Kubernetes.
+restart_container() {
+  began=$(date +%s); pre_stop "$1"
+  left=$((GRACE - ($(date +%s) - began))); [ "$left" -gt 0 ] || left=0
+  docker restart -t "$left" "$1" >/dev/null && post_start "$1"
+}
 
 DOWN=
 down() { [ "$DOWN" = "$1" ] || log "pod down: $1"; DOWN=$1; }
@@ -88,10 +156,10 @@ reconcile() {
         # A sidecar: brought back whenever it is down or holds an older sandbox's namespaces, whatever restartPolicy says.
         if [ "$1" != true ]; then
           log "starting sidecar $c: it is not running (exit code $3)"
-          docker start "$c" >/dev/null || { log "could not start sidecar $c; the containers after it wait"; return; }
+          start_container "$c" || { log "could not start sidecar $c; the containers after it wait"; return; }
         elif before "$2" "$sandbox_started"; then
           log "restarting sidecar $c: it started before the sandbox did ($2 < $sandbox_started)"
-          docker restart -t "$GRACE" "$c" >/dev/null || { log "could not restart sidecar $c; the containers after it wait"; return; }
+          restart_container "$c" || { log "could not restart sidecar $c; the containers after it wait"; return; }
         fi
         continue ;;
     esac
@@ -111,7 +179,7 @@ reconcile() {
       if before "$2" "$sandbox_started"; then
         [ "$RESTART" = Never ] && { down "$c joined an older sandbox and restartPolicy is Never"; continue; }
         log "restarting $c: it started before the sandbox did ($2 < $sandbox_started)"
-        docker restart -t "$GRACE" "$c" >/dev/null || log "could not restart $c"
+        restart_container "$c" || log "could not restart $c"
       fi
     else
       case "$RESTART" in
@@ -119,7 +187,7 @@ reconcile() {
         OnFailure) [ "$3" = 0 ] && continue ;;
       esac
       log "starting $c: it is not running (exit code $3)"
-      docker start "$c" >/dev/null || log "could not start $c"
+      start_container "$c" || log "could not start $c"
     fi
   done
   DOWN=

@@ -97,6 +97,13 @@ export const LABEL_NAMESPACES = "dockerpod.namespaces";
  * containers first: a slice cannot be removed while they run in it.
  */
 export const LABEL_SLICE = "dockerpod.slice";
+/**
+ * A container's startup probe and lifecycle hooks, as JSON: the host's hooks
+ * Command runs them, so this label is what makes a change to them replace the
+ * container (as a cluster makes the pod again), and not run a new postStart
+ * hook in a container that already ran the old one.
+ */
+export const LABEL_HOOKS = "dockerpod.hooks";
 /** The pod-level name of an emptyDir volume, on its Docker volume. */
 export const LABEL_VOLUME = "dockerpod.volume";
 

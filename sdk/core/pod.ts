@@ -92,6 +92,7 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
         heal: args.heal === true,
         portsOnSandbox: true,
         proberImage: args.proberImage,
+        graceSeconds: grace ?? DEFAULT_GRACE_SECONDS,
     };
     const containers = (Array.isArray(args.containers) ? args.containers : []).map((c, i) =>
         checkPayload(problems, `containers[${i}]`, podName, c, { ...context, initContainer: false }),

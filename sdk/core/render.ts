@@ -41,7 +41,7 @@ function liveProperties(slice: SliceSpec): string {
 }
 
 /** How a host script becomes root: as root already, or through `sudo -n` when allowed. */
-function becomeRoot(sudo: boolean): string {
+export function becomeRoot(sudo: boolean): string {
     return sudo
         ? `if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO='sudo -n'; $SUDO true 2>/dev/null || fail "sudo -n failed for user $(id -un): host.sudo needs password-less sudo for this user"; fi`
         : `[ "$(id -u)" -eq 0 ] || fail "user $(id -un) is not root: run as root on the host, or set host.sudo: true (password-less sudo)"; SUDO=`;
@@ -52,7 +52,7 @@ function becomeRoot(sudo: boolean): string {
  * when that is set (else the CLI's own default), so the scripts ask the very
  * daemon the pod runs on.
  */
-function dockerCli(socket: string | undefined): string {
+export function dockerCli(socket: string | undefined): string {
     return socket === undefined ? "$SUDO docker" : `$SUDO docker -H ${shellQuote(`unix://${socket}`)}`;
 }
 

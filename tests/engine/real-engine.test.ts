@@ -56,6 +56,10 @@ async function leftOf(pod: string): Promise<string[]> {
 interface Shape {
     appMemory: string;
     appCpu: string;
+    /** Fields given to the sidecar on top of its own (the blast radius of #16's fields). */
+    sidecarExtra?: Partial<Container>;
+    /** The sidecar as a native sidecar: an init container with restartPolicy Always. */
+    nativeSidecar?: boolean;
 }
 
 /**
@@ -77,7 +81,7 @@ function partsPod(pod: string, port: number, shape: Shape): auto.PulumiFn {
             dnsConfig: { nameservers: ["127.0.0.11"], searches: ["corp.example"], options: [{ name: "ndots", value: "2" }] },
             hostAliases: [{ ip: "10.0.0.7", hostnames: ["db.internal"] }],
         });
-        const payload = (container: Container) =>
+        const payload = (container: Container, extra: Partial<PayloadContainerArgs> = {}) =>
             new PayloadContainer(
                 `${pod}-${container.name}`,
                 {
@@ -87,6 +91,7 @@ function partsPod(pod: string, port: number, shape: Shape): auto.PulumiFn {
                     volumes,
                     container,
                     terminationGracePeriodSeconds: 1,
+                    ...extra,
                 },
                 { dependsOn: [data] },
             );
@@ -111,14 +116,23 @@ function partsPod(pod: string, port: number, shape: Shape): auto.PulumiFn {
                 capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "SETUID", "SETGID"] },
             },
         });
-        const sidecar = payload({
-            name: "sidecar",
-            image: BUSYBOX,
-            imagePullPolicy: "Never",
-            command: IDLE,
-            resources: { limits: { memory: "16Mi", cpu: "2" } },
-            securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true },
-        });
+        const sidecar = payload(
+            {
+                name: "sidecar",
+                image: BUSYBOX,
+                imagePullPolicy: "Never",
+                command: IDLE,
+                resources: { limits: { memory: "16Mi", cpu: "2" } },
+                securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true },
+                ...(shape.nativeSidecar ? { restartPolicy: "Always" } : {}),
+                ...shape.sidecarExtra,
+            },
+            {
+                ...(shape.nativeSidecar ? { initContainer: true } : {}),
+                ...(shape.sidecarExtra?.env?.some((e) => e.valueFrom) ? { podIP: sandbox.podIP, hostIP: sandbox.hostIP } : {}),
+                ...(shape.sidecarExtra?.readinessProbe?.httpGet ? { proberImage: BUSYBOX } : {}),
+            },
+        );
         return { sandboxId: sandbox.containerId, appId: app.containerId, sidecarId: sidecar.containerId };
     };
 }
@@ -168,6 +182,37 @@ describe("a pod of the parts on the real engine", () => {
     test("a cpu change replaces that container only (its image and the others stay)", async () => {
         stack.workspace.program = partsPod(pod, port, { appMemory: "48Mi", appCpu: "1500m" });
         expect(await previewSteps(stack)).toEqual([`replace ${pod}-app(cpuQuota)`]);
+    });
+
+    // The blast radius of the pod features of #16, as real previews plan it (the reviewer's table in the README).
+    test("an httpGet readiness probe added to one container: its prober is made, nothing is replaced; up makes it healthy", async () => {
+        const shape: Shape = {
+            ...base,
+            appMemory: "48Mi",
+            appCpu: "1500m",
+            sidecarExtra: { readinessProbe: { httpGet: { path: "/", port: 8080 }, periodSeconds: 1 } },
+        };
+        stack.workspace.program = partsPod(pod, port, shape);
+        expect(await previewSteps(stack)).toEqual([
+            `create ${pod}-sidecar-probe`,
+            `create ${pod}-sidecar-probe-image`,
+            `replace ${pod}-app(cpuQuota)`,
+        ]);
+        await stack.up({ color: "never" });
+        expect((await inspect(`${pod}_sidecar.probe`)).State.Health?.Status).toBe("healthy");
+        expect(await previewSteps(stack)).toEqual([]);
+    });
+
+    test("a downward env var (status.podIP) replaces that container only; a native sidecar too", async () => {
+        const now: Shape = { ...base, appMemory: "48Mi", appCpu: "1500m" };
+        const probe: Partial<Container> = { readinessProbe: { httpGet: { path: "/", port: 8080 }, periodSeconds: 1 } };
+        stack.workspace.program = partsPod(pod, port, {
+            ...now,
+            sidecarExtra: { ...probe, env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }] },
+        });
+        expect(await previewSteps(stack)).toEqual([`replace ${pod}-sidecar(envs)`]);
+        stack.workspace.program = partsPod(pod, port, { ...now, sidecarExtra: probe, nativeSidecar: true });
+        expect(await previewSteps(stack)).toEqual([`replace ${pod}-sidecar(labels)`]);
     });
 
     test("destroy leaves no container or volume of the pod", async () => {

@@ -310,8 +310,9 @@ spec:
           key: password
     lifecycle:
       preStop:
-        exec:
-          command: ["nginx", "-s", "quit"]
+        httpGet:
+          path: /quit
+          port: 80
     readinessProbe:
       grpc:
         port: 80
@@ -344,7 +345,7 @@ spec:
             "spec.containers[0].envFrom",
             "spec.containers[0].env[1].valueFrom",
             "spec.containers[0].imagePullPolicyy",
-            "spec.containers[0].lifecycle",
+            "spec.containers[0].lifecycle.preStop.httpGet",
             "spec.containers[0].readinessProbe.grpc",
             "spec.containers[0].resources.limits.ephemeral-storage",
             "spec.containers[0].securityContext.seLinuxOptions",

@@ -9,6 +9,8 @@ import type { IContainerPort } from "kubernetes-models/v1/ContainerPort";
 import type { IResourceRequirements } from "kubernetes-models/v1/ResourceRequirements";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import type { IProbe } from "kubernetes-models/v1/Probe";
+import type { ILifecycle } from "kubernetes-models/v1/Lifecycle";
+import type { ILifecycleHandler } from "kubernetes-models/v1/LifecycleHandler";
 import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
 import type { IPodSecurityContext } from "kubernetes-models/v1/PodSecurityContext";
 import type { IPodDNSConfig } from "kubernetes-models/v1/PodDNSConfig";
@@ -24,6 +26,8 @@ import {
     ImagePullPolicy,
     PodDNSConfig,
     Probe,
+    Lifecycle,
+    LifecycleHandler,
     Protocol,
     ResourceList,
     ResourceRequirements,
@@ -173,6 +177,27 @@ function mapResources(found: Findings, path: string, r: IResourceRequirements): 
     return compact({
         limits: limits && mapResourceList(found, fieldPath(path, "limits"), limits),
         requests: requests && mapResourceList(found, fieldPath(path, "requests"), requests),
+    });
+}
+
+function mapLifecycle(found: Findings, path: string, l: ILifecycle): Lifecycle {
+    const { postStart, preStop, ...rest } = l;
+    found.refuseRest(path, rest, { stopSignal: "is not supported: Docker stops a container with its image's STOPSIGNAL" });
+    const handler = (at: string, h: ILifecycleHandler | undefined): LifecycleHandler | undefined => {
+        if (h === undefined) return undefined;
+        const { exec, sleep, ...others } = h;
+        const hookAction = "is not supported in a hook on a Docker host: use exec (a command in the container) or sleep";
+        found.refuseRest(at, others, { httpGet: hookAction, tcpSocket: hookAction });
+        if (exec) {
+            const { command, ...execRest } = exec;
+            found.refuseRest(fieldPath(at, "exec"), execRest, {});
+            return { exec: { command: command ?? [] } };
+        }
+        return sleep ? { sleep: { seconds: sleep.seconds } } : {};
+    };
+    return compact({
+        postStart: handler(fieldPath(path, "postStart"), postStart),
+        preStop: handler(fieldPath(path, "preStop"), preStop),
     });
 }
 
@@ -415,6 +440,7 @@ function mapContainer(found: Findings, path: string, podName: string, c: IContai
         readinessProbe,
         livenessProbe,
         startupProbe,
+        lifecycle,
         securityContext,
         terminationMessagePath,
         terminationMessagePolicy,
@@ -426,7 +452,6 @@ function mapContainer(found: Findings, path: string, podName: string, c: IContai
     } = c;
     found.refuseRest(path, rest, {
         envFrom: "is not supported: list each variable under env with a literal value",
-        lifecycle: "is not supported: Docker has no postStart/preStop hooks; run the command in the container's entrypoint",
         resizePolicy: "is not supported: dockerpod updates resources in place without restart policies",
         volumeDevices: "is not supported: dockerpod has no block-device volumes",
     });
@@ -475,6 +500,7 @@ function mapContainer(found: Findings, path: string, podName: string, c: IContai
         // Passed through: checkPod refuses them, with its own explanation.
         livenessProbe: livenessProbe && mapProbe(found, fieldPath(path, "livenessProbe"), livenessProbe),
         startupProbe: startupProbe && mapProbe(found, fieldPath(path, "startupProbe"), startupProbe),
+        lifecycle: lifecycle && mapLifecycle(found, fieldPath(path, "lifecycle"), lifecycle),
         securityContext: securityContext && mapSecurityContext(found, fieldPath(path, "securityContext"), securityContext),
         // Passed through: checkPod takes Always on an init container (a sidecar) and refuses the rest.
         restartPolicy,

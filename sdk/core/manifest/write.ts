@@ -6,11 +6,13 @@ import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import type { IProbe } from "kubernetes-models/v1/Probe";
+import type { ILifecycle } from "kubernetes-models/v1/Lifecycle";
+import type { ILifecycleHandler } from "kubernetes-models/v1/LifecycleHandler";
 import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
 import type { IHostAlias } from "kubernetes-models/v1/HostAlias";
 import type { IPodSecurityContext } from "kubernetes-models/v1/PodSecurityContext";
 import { Container, DockerPodArgs, ImagePullPolicy, RestartPolicy, SecurityContext } from "../../types";
-import { ContainerSpec, DEFAULT_GRACE_SECONDS, ProbeSpec } from "../container";
+import { ContainerSpec, DEFAULT_GRACE_SECONDS, HookSpec, ProbeSpec } from "../container";
 import { PodSpec, checkPod } from "../pod";
 import { compact, manifestSecretKey, manifestSecretName } from "./common";
 
@@ -38,6 +40,14 @@ function probeManifest(p: ProbeSpec): IProbe {
         timeoutSeconds: p.timeoutSeconds,
         failureThreshold: p.failureThreshold,
     };
+}
+
+/** The hooks as a cluster takes them; none, no field. */
+function lifecycleManifest(hooks: ContainerSpec["lifecycle"]): ILifecycle | undefined {
+    const handler = (h: HookSpec | undefined): ILifecycleHandler | undefined =>
+        h === undefined ? undefined : h.exec ? { exec: { command: [...h.exec] } } : { sleep: { seconds: h.sleepSeconds! } };
+    const result = compact({ postStart: handler(hooks.postStart), preStop: handler(hooks.preStop) });
+    return Object.keys(result).length > 0 ? result : undefined;
 }
 
 /**
@@ -86,6 +96,7 @@ export const MANIFEST_CONTAINER_FIELDS: { [K in keyof Container]-?: string } = {
     readinessProbe: "readinessProbe",
     livenessProbe: "livenessProbe",
     startupProbe: "startupProbe",
+    lifecycle: "lifecycle",
     securityContext: "securityContext",
     files: "not carried: Docker-host only, named in the manifest's first line",
     restartPolicy: "restartPolicy (Always: a native sidecar init container)",
@@ -167,6 +178,8 @@ function containerManifest(podName: string, c: ContainerSpec, podSecurity: Secur
                 workingDir: c.workingDir,
                 readinessProbe: c.readinessProbe && probeManifest(c.readinessProbe),
                 livenessProbe: c.livenessProbe && probeManifest(c.livenessProbe),
+                startupProbe: c.startupProbe && probeManifest(c.startupProbe),
+                lifecycle: lifecycleManifest(c.lifecycle),
                 // The container's settings over the pod's, whole: a Pod has some of them only per container.
                 securityContext: securityManifest(own),
                 restartPolicy: c.sidecar ? "Always" : undefined,

@@ -61,6 +61,20 @@ const rows: [string, (a: PodArgs) => void, (string | jest.AsymmetricMatcher)[]][
         ["foo-sidecar: replace(labels)"],
     ],
     [
+        "a preStop hook added to one container",
+        (a) => {
+            a.containers[1].lifecycle = { preStop: { sleep: { seconds: 5 } } };
+        },
+        ["foo-sidecar-hooks: create", "foo-sidecar: replace(labels)"],
+    ],
+    [
+        "a startup probe added to one container",
+        (a) => {
+            a.containers[0].startupProbe = { exec: { command: ["test", "-f", "/tmp/started"] }, failureThreshold: 30 };
+        },
+        ["foo-app-hooks: create", "foo-app: replace(labels,wait,waitTimeout)"],
+    ],
+    [
         "one container's command",
         (a) => {
             a.containers[1].command = ["/bin/sleep", "1d"];

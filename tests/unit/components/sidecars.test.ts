@@ -62,7 +62,8 @@ describe("native sidecars: the checks", () => {
             // Not a sidecar, so an init container that runs to completion: no ports, no probes.
             'initContainers[1].restartPolicy: "Never" is not one of "Always"',
             "initContainers[1].ports: init containers cannot publish ports: move them to an app container",
-            "initContainers[1].readinessProbe: init containers run to completion and cannot have probes: remove it",
+            "initContainers[1].readinessProbe: init containers run to completion and cannot have probes (a cluster refuses it too): " +
+                'remove it, or make it a sidecar with restartPolicy: "Always"',
             "containers[0].ports[0].containerPort: 80/tcp is already used by initContainers[0].ports[0]: containers of a pod share one network, use another port",
         ]);
     });

@@ -17,6 +17,39 @@ const healing = checkPod("foo", {
     ],
 });
 
+const hooked = checkPod("foo", {
+    heal: true,
+    terminationGracePeriodSeconds: 5,
+    host: { cgroupDriver: "cgroupfs" },
+    initContainers: [{ name: "proxy", image: "busybox", restartPolicy: "Always", lifecycle: { preStop: { sleep: { seconds: 1 } } } }],
+    containers: [
+        {
+            name: "app",
+            image: "busybox",
+            startupProbe: { httpGet: { port: 8080, path: "/started" }, periodSeconds: 1, failureThreshold: 30 },
+            livenessProbe: { exec: { command: ["true"] } },
+            lifecycle: { postStart: { exec: { command: ["touch", "/tmp/it's started"] } }, preStop: { exec: { command: ["drain"] } } },
+        },
+    ],
+});
+
+/**
+ * The guardian's functions (everything before its loop) with a stand-in
+ * `docker` that logs each call and answers `inspect` as told.
+ */
+function runGuardianFunctions(script: string, calls: string, docker: string): string[] {
+    const functions = script.slice(0, script.indexOf('log "watching pod'));
+    const stub = `docker() { echo "docker $*" >>"$LOG"; ${docker}; }\ntimeout() { shift; "$@"; }\nsleep() { echo "sleep $*" >>"$LOG"; }\n`;
+    const log = execFileSync("sh", ["-c", `LOG=$(mktemp); ${stub}${functions}\n${calls}\ncat "$LOG"; rm -f "$LOG"`], {
+        encoding: "utf8",
+    });
+    // What the functions did: the stand-ins' lines (log lines go to stdout too).
+    return log
+        .trim()
+        .split("\n")
+        .filter((line) => /^(docker (exec|start|stop|restart)|sleep|start failed|log )/.test(line));
+}
+
 describe("guardian script", () => {
     test("snapshot", () => {
         expect(renderGuardianScript(healing)).toMatchSnapshot();
@@ -24,6 +57,55 @@ describe("guardian script", () => {
 
     test("is valid POSIX sh", () => {
         expect(() => execFileSync("sh", ["-n"], { input: renderGuardianScript(healing) })).not.toThrow();
+        expect(() => execFileSync("sh", ["-n"], { input: renderGuardianScript(hooked) })).not.toThrow();
+    });
+
+    test("snapshot with hooks and a startup probe", () => {
+        expect(renderGuardianScript(hooked)).toMatchSnapshot();
+    });
+
+    test("a restart runs the preStop hook, restarts with what is left of the grace, then runs the postStart hook", () => {
+        const log = runGuardianFunctions(renderGuardianScript(hooked), "restart_container foo_app", "return 0");
+        expect(log).toEqual(["docker exec foo_app drain", "docker restart -t 5 foo_app", "docker exec foo_app touch /tmp/it's started"]);
+        // A sidecar's sleep hook waits on the host; a container without hooks is only restarted.
+        expect(runGuardianFunctions(renderGuardianScript(hooked), "restart_container foo_proxy", "return 0")).toEqual([
+            "sleep 1",
+            "docker restart -t 5 foo_proxy",
+        ]);
+    });
+
+    test("a failing postStart hook stops the container again, as the kubelet kills it", () => {
+        const log = runGuardianFunctions(
+            renderGuardianScript(hooked),
+            "start_container foo_app || echo 'start failed' >>\"$LOG\"",
+            '[ "$1" = exec ] && return 7; return 0',
+        );
+        expect(log).toEqual([
+            "docker start foo_app",
+            "docker exec foo_app touch /tmp/it's started",
+            "docker stop -t 5 foo_app",
+            "start failed",
+        ]);
+    });
+
+    test("liveness waits for the startup probe of the current start; the probe runs in the prober", () => {
+        const script = renderGuardianScript(hooked);
+        // The guardian begins with the start `up` saw pass; a new start runs the startup probe first.
+        const calls = [
+            'GRACE=5; log() { echo "log $*" >>"$LOG"; }',
+            "STARTED_2=old; SEEN_2=old; SFAIL_2=0; NEXT_2=0; FAIL_2=0",
+            "probe_2", // sees the new start: waits initialDelaySeconds (0)
+            "probe_2", // the startup probe (fails: the stand-in exec fails)
+        ].join("\n");
+        const log = runGuardianFunctions(
+            script,
+            calls,
+            'case "$1" in inspect) case "$*" in *StartedAt*) echo new ;; *) echo true ;; esac ;; exec) return 1 ;; esac',
+        );
+        expect(log).toEqual([
+            "docker exec foo_app.probe wget -q -O /dev/null http://127.0.0.1:8080/started",
+            "log startup probe of foo_app failed (1/30)",
+        ]);
     });
 
     test("quotes probe arguments; never interpolates them", () => {

@@ -13,8 +13,9 @@ import * as os from "os";
 import * as path from "path";
 import { PodSpecError } from "../../../sdk";
 import { renderImageUserCheck, renderSliceScripts, renderVolumeModes } from "../../../sdk/core/render";
+import { renderStartScript, renderStopScript } from "../../../sdk/core/hooks";
 import { PodSpec, checkPod } from "../../../sdk/core/pod";
-import { DockerPodArgs } from "../../../sdk/types";
+import { Container, DockerPodArgs } from "../../../sdk/types";
 
 const HOSTILE = [
     "a;rm -rf /",
@@ -81,7 +82,25 @@ const HOSTILE = [
     "registry:5000/a:b",
 ];
 
-const STUBS = ["docker", "systemctl", "sudo", "id", "tee", "mkdir", "rm", "rmdir", "dirname", "chmod", "grep", "sed", "head"];
+const STUBS = [
+    "docker",
+    "systemctl",
+    "sudo",
+    "id",
+    "tee",
+    "mkdir",
+    "rm",
+    "rmdir",
+    "dirname",
+    "chmod",
+    "grep",
+    "sed",
+    "head",
+    "timeout",
+    "sleep",
+    "date",
+    "tail",
+];
 
 /** A folder of stand-in commands: each logs its name and arguments (NUL between, RS after) and answers plausibly. */
 function stubDir(): string {
@@ -93,7 +112,9 @@ function stubDir(): string {
             `{ printf '%s' "$name"; for a in "$@"; do printf '\\000%s' "$a"; done; printf '\\036'; } >> "$FUZZ_LOG"`,
             'case "$name" in',
             '  id) if [ "$1" = -u ]; then echo 0; else echo root; fi ;;',
-            '  docker) case " $* " in *" info "*) echo "$FUZZ_DRIVER" ;; *" volume inspect "*) echo /nonexistent/volume ;; *" image inspect "*) echo 1000 ;; esac ;;',
+            '  docker) case " $* " in *" info "*) echo "$FUZZ_DRIVER" ;; *" volume inspect "*) echo /nonexistent/volume ;; *" image inspect "*) echo 1000 ;;',
+            "    *Health.Status*) echo healthy ;; *State.Running*) echo true ;; esac ;;",
+            "  date) echo 0 ;;",
             '  systemctl) case " $* " in *" ActiveState "*) echo inactive ;; esac ;;',
             '  dirname) p=$1; echo "${p%/*}" ;;',
             "  tee) while read -r _; do :; done ;;",
@@ -138,6 +159,10 @@ function scriptsOf(spec: PodSpec): string[] {
         slice.delete,
         ...(emptyDirs.length ? [renderVolumeModes(emptyDirs, sudo, socket)] : []),
         ...spec.containers.map((c) => renderImageUserCheck(c.dockerName, c.image as string, sudo, socket)),
+        ...spec.containers.flatMap((c) => [
+            renderStartScript(c, spec.graceSeconds, sudo, socket),
+            ...(c.lifecycle.preStop ? [renderStopScript(c, spec.graceSeconds, sudo, socket)] : []),
+        ]),
     ];
 }
 
@@ -148,10 +173,25 @@ const base = (driver: "systemd" | "cgroupfs", extra: Partial<DockerPodArgs> = {}
     resources: { limits: { memory: "64Mi", cpu: "500m" } },
     volumes: [{ name: "data", emptyDir: {} }],
     containers: [
-        { name: "app", image: "busybox:1", securityContext: { runAsNonRoot: true }, volumeMounts: [{ name: "data", mountPath: "/data" }] },
+        {
+            name: "app",
+            image: "busybox:1",
+            securityContext: { runAsNonRoot: true },
+            volumeMounts: [{ name: "data", mountPath: "/data" }],
+            ...hooked("ready"),
+        },
     ],
     ...extra,
 });
+
+/** A startup probe, a readiness probe and both hooks, each carrying `value`: every line of the hooks scripts runs. */
+function hooked(value: string): Partial<Container> {
+    return {
+        startupProbe: { exec: { command: ["check", value] } },
+        readinessProbe: { exec: { command: ["ready", value] } },
+        lifecycle: { postStart: { exec: { command: ["configure", value] } }, preStop: { exec: { command: ["drain", value] } } },
+    };
+}
 
 const FIELDS: Field[] = (["systemd", "cgroupfs"] as const).flatMap((driver): Field[] => [
     { name: `${driver}: podName`, benign: ["fuzza", "fuzzb"], args: (v) => ({ ...base(driver), podName: v }) },
@@ -178,6 +218,11 @@ const FIELDS: Field[] = (["systemd", "cgroupfs"] as const).flatMap((driver): Fie
         name: `${driver}: containers[0].name`,
         benign: ["appa", "appb"],
         args: (v) => ({ ...base(driver), containers: [{ name: v, image: "busybox:1", securityContext: { runAsNonRoot: true } }] }),
+    },
+    {
+        name: `${driver}: hook and probe commands`,
+        benign: ["arga", "argb"],
+        args: (v) => ({ ...base(driver), containers: [{ name: "app", image: "busybox:1", ...hooked(v) }] }),
     },
     {
         name: `${driver}: containers[0].image`,

@@ -1,0 +1,172 @@
+// Startup probes and lifecycle hooks: checked once, run by one Command on the
+// host per container (after the container and its prober), carried by the
+// container's label so a change replaces it, and written to manifests both ways.
+import { execFileSync } from "child_process";
+import * as YAML from "yaml";
+import { DockerPod } from "../../../sdk";
+import { renderStartScript, renderStopScript } from "../../../sdk/core/hooks";
+import { manifestFromArgs, podArgsFromManifest } from "../../../sdk/core/manifest";
+import { checkPod } from "../../../sdk/core/pod";
+import { DockerPodArgs } from "../../../sdk/types";
+import { RecordingMocks } from "../../support/mocks";
+import { customNamed, runProgram, valueOf } from "../../support/program";
+
+const args: DockerPodArgs = {
+    host: { cgroupDriver: "cgroupfs" },
+    terminationGracePeriodSeconds: 20,
+    initContainers: [
+        {
+            name: "proxy",
+            image: "envoy:1",
+            restartPolicy: "Always",
+            startupProbe: { tcpSocket: { port: 9901 }, periodSeconds: 1, failureThreshold: 30 },
+            lifecycle: { preStop: { sleep: { seconds: 5 } } },
+        },
+        { name: "migrate", image: "app:1", command: ["migrate"] },
+    ],
+    containers: [
+        {
+            name: "app",
+            image: "app:1",
+            startupProbe: { exec: { command: ["test", "-f", "/tmp/started"] }, failureThreshold: 30 },
+            readinessProbe: { httpGet: { path: "/ready", port: 8080 } },
+            lifecycle: {
+                postStart: { exec: { command: ["sh", "-c", "echo it's up > /tmp/up"] } },
+                preStop: { exec: { command: ["app", "drain"] } },
+            },
+        },
+        { name: "plain", image: "busybox", readinessProbe: { exec: { command: ["true"] } } },
+    ],
+};
+
+const deps = async (registrations: any[], name: string) =>
+    ((await valueOf(customNamed(registrations, name).opts.dependsOn as any)) as any[]).map((d) => d.__name);
+
+describe("hooks and startup probes: registrations", () => {
+    test("one hooks Command per container that has any, after the container and its prober, replaced with the container", async () => {
+        const mocks = new RecordingMocks();
+        const { registrations, errors } = await runProgram(mocks, (transformations) => new DockerPod("foo", args, { transformations }));
+        expect(errors).toEqual([]);
+        const hooks = mocks.created.filter((r) => r.name.endsWith("-hooks")).map((r) => r.name);
+        expect(hooks).toEqual(["foo-proxy-hooks", "foo-app-hooks"]);
+        const app = mocks.inputsOf("foo-app-hooks");
+        expect(app.create).toContain("'sh' '-c' 'echo it'\\''s up > /tmp/up'");
+        expect(app.create).toContain("exec foo_app 'test' '-f' '/tmp/started'");
+        // Readiness (the prober's healthcheck) is waited for by the Command, after the startup probe.
+        expect(app.create).toContain("TARGET='foo_app.probe'");
+        expect(app.delete).toContain("exec \"$CONTAINER\" 'app' 'drain'");
+        expect(app.update).toMatch(/do not run again/);
+        expect(app.triggers).toEqual(["foo-app-id"]);
+        expect(await deps(registrations, "foo-app-hooks")).toEqual(["foo-app", "foo-app-probe"]);
+        // Neither the container nor its prober waits in the provider: the Command does, with the probe's output.
+        expect(mocks.inputsOf("foo-app")).not.toHaveProperty("wait");
+        expect(mocks.inputsOf("foo-app-probe")).not.toHaveProperty("wait");
+        expect(mocks.inputsOf("foo-app-probe").healthcheck.tests).toEqual([
+            "CMD",
+            "wget",
+            "-q",
+            "-O",
+            "/dev/null",
+            "http://127.0.0.1:8080/ready",
+        ]);
+        // A container without hooks keeps the provider's wait.
+        expect(mocks.inputsOf("foo-plain")).toMatchObject({ wait: true });
+        expect(mocks.created.map((r) => r.name)).not.toContain("foo-plain-hooks");
+    });
+
+    test("the next init container waits for the sidecar's startup probe; the sidecar's preStop-only Command has a delete", async () => {
+        const mocks = new RecordingMocks();
+        const { registrations } = await runProgram(mocks, (transformations) => new DockerPod("foo", args, { transformations }));
+        expect(await deps(registrations, "foo-migrate")).toContain("foo-proxy-hooks");
+        const proxy = mocks.inputsOf("foo-proxy-hooks");
+        expect(proxy.create).toContain("exec foo_proxy.probe 'sh' '-c' 'nc -w 1 127.0.0.1 9901 </dev/null'");
+        expect(proxy.delete).toContain("timeout 20 sleep 5");
+    });
+
+    test("the hooks are in the container's label, so a change to them replaces the container", async () => {
+        const mocks = new RecordingMocks();
+        await runProgram(mocks, (transformations) => new DockerPod("foo", args, { transformations }));
+        const label = mocks.inputsOf("foo-app").labels.find((l: any) => l.label === "dockerpod.hooks").value;
+        expect(JSON.parse(label)).toEqual({
+            postStart: { exec: ["sh", "-c", "echo it's up > /tmp/up"] },
+            preStop: { exec: ["app", "drain"] },
+            startupProbe: {
+                exec: { command: ["test", "-f", "/tmp/started"] },
+                initialDelaySeconds: 0,
+                periodSeconds: 10,
+                timeoutSeconds: 1,
+                failureThreshold: 30,
+            },
+        });
+        expect(mocks.inputsOf("foo-plain").labels.map((l: any) => l.label)).not.toContain("dockerpod.hooks");
+    });
+});
+
+describe("hooks scripts", () => {
+    const spec = checkPod("foo", args);
+    const app = spec.containers[0];
+
+    test("snapshots", () => {
+        expect(renderStartScript(app, spec.graceSeconds, false)).toMatchSnapshot();
+        expect(renderStopScript(app, spec.graceSeconds, true, "/run/other.sock")).toMatchSnapshot();
+    });
+
+    test("are valid POSIX sh", () => {
+        for (const script of [
+            renderStartScript(app, 20, false),
+            renderStopScript(app, 20, true, "/run/x.sock"),
+            renderStartScript(spec.initContainers[0], 20, false),
+        ]) {
+            expect(() => execFileSync("sh", ["-n"], { input: script })).not.toThrow();
+        }
+    });
+
+    test("the readiness wait prints the last health result, not the first", () => {
+        const script = renderStartScript(app, 20, false);
+        const sed = script.match(/\| *\n\s*(sed -n [^)]*)\)/)![1];
+        const health = "@@dockerpod@@\nexit 1: first\n@@dockerpod@@\nexit 1: second\nline two\n";
+        expect(execFileSync("sh", ["-c", sed], { input: health, encoding: "utf8" })).toBe("@@dockerpod@@\nexit 1: second\nline two\n");
+    });
+});
+
+describe("hooks and startup probes in manifests", () => {
+    test("written and read back as the same pod", async () => {
+        const text = (await valueOf(manifestFromArgs("foo", args)))!;
+        const [proxy] = YAML.parse(text).spec.initContainers;
+        const [app] = YAML.parse(text).spec.containers;
+        expect(proxy.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+        expect(app.startupProbe).toMatchObject({ exec: { command: ["test", "-f", "/tmp/started"] }, failureThreshold: 30 });
+        expect(app.lifecycle.postStart.exec.command).toEqual(["sh", "-c", "echo it's up > /tmp/up"]);
+        const back = podArgsFromManifest(text, { host: args.host });
+        expect(back.warnings).toEqual([]);
+        expect(checkPod(back.name, back.args)).toEqual(spec());
+    });
+
+    test("httpGet and tcpSocket hooks and stopSignal are refused by path", () => {
+        let message = "";
+        try {
+            podArgsFromManifest(
+                `apiVersion: v1
+kind: Pod
+metadata: { name: foo }
+spec:
+  containers:
+    - name: web
+      image: nginx
+      lifecycle:
+        postStart: { tcpSocket: { port: 80 } }
+        stopSignal: SIGQUIT
+`,
+                { host: args.host },
+            );
+        } catch (error) {
+            message = (error as Error).message;
+        }
+        expect(message).toContain("spec.containers[0].lifecycle.postStart.tcpSocket: is not supported in a hook");
+        expect(message).toContain("spec.containers[0].lifecycle.stopSignal: is not supported");
+    });
+});
+
+function spec() {
+    return checkPod("foo", args);
+}
