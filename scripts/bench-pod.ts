@@ -4,7 +4,9 @@
 // create-to-ready and destroy times, and the sandbox's memory use; then, for
 // the same pod with `heal: true`, the time from killing its sandbox until the
 // page answers again on the host port (the guardian's recovery), and the
-// guardian's memory use.
+// guardian's memory use; a native sidecar's ready-to-app-start time, an
+// httpGet probe's latency and its prober's memory, and the time a hooks
+// Command adds after a start and before a removal.
 //
 // Needs root, the cgroupfs driver and the local test images
 // (bash .ci/dockerd.sh && bash tests/images/build.sh). BENCH_RUNS=n (default 3).
@@ -287,6 +289,42 @@ async function httpProbe(): Promise<{ latency: number[]; proberBytes: number }> 
     }
 }
 
+/**
+ * A container with a no-op postStart hook, startup probe and preStop hook
+ * (each `true`, by `docker exec`): how long its hooks Command takes on the
+ * host after the container started (create), and before it is removed
+ * (delete: the preStop hook and the stop).
+ */
+async function hooksCommand(run: number): Promise<{ start: number; stop: number }> {
+    const pod = `hooks-${process.pid}-${run}`;
+    const realizer = new Realizer({ stack: `benchhooks${run}` });
+    const noop = { exec: { command: ["true"] } };
+    const args: DockerPodArgs = {
+        host: { cgroupDriver: "cgroupfs", parentSlice: PARENT },
+        terminationGracePeriodSeconds: 1,
+        containers: [
+            {
+                name: "app",
+                image: BUSYBOX,
+                imagePullPolicy: "IfNotPresent",
+                command: ["sh", "-c", SIDECAR],
+                startupProbe: { ...noop, periodSeconds: 1 },
+                lifecycle: { postStart: noop, preStop: noop },
+            },
+        ],
+    };
+    const key = `command:local:Command::${pod}-app-hooks`;
+    const up = await realizer.up((transformations) => new DockerPod(pod, args, { transformations }));
+    try {
+        if (up.errors.length) throw up.errors[0];
+        const start = up.steps.find((s) => s.key === key && s.op === "create")!.ms;
+        const stop = (await realizer.destroy()).find((s) => s.key === key && s.op === "delete")!.ms;
+        return { start, stop };
+    } finally {
+        await realizer.destroy();
+    }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 
@@ -321,6 +359,10 @@ async function main(): Promise<void> {
     const sidecar: number[] = [];
     for (let i = 0; i < RUNS; i++) sidecar.push(await sidecarReadyToApp(i));
     const probe = await httpProbe();
+    const hooks: { start: number; stop: number }[] = [];
+    for (let i = 0; i < RUNS; i++) hooks.push(await hooksCommand(i));
+    const starts = hooks.map((h) => h.start);
+    const stops = hooks.map((h) => h.stop);
     console.log(
         [
             `seed pod (app: busybox httpd, sidecar: sleep loop), ${RUNS} run(s), median (min, max):`,
@@ -334,6 +376,9 @@ async function main(): Promise<void> {
             `httpGet readiness probe from the prober (image of one static binary), ${probe.latency.length} probes`,
             `  probe latency     ${median(probe.latency)} ms median (min ${Math.min(...probe.latency)}, max ${Math.max(...probe.latency)}; Docker's exec included)`,
             `  prober memory     ${mib(probe.proberBytes)} (cgroup memory.usage_in_bytes; limit 16 MiB)`,
+            `hooks Command of a container with a no-op postStart, startup probe and preStop (docker exec each), ${RUNS} run(s)`,
+            `  after the start   ${median(starts)} ms median (min ${Math.min(...starts)}, max ${Math.max(...starts)}; postStart and startup probe)`,
+            `  before the removal ${median(stops)} ms median (min ${Math.min(...stops)}, max ${Math.max(...stops)}; preStop and the stop)`,
         ].join("\n"),
     );
 }

@@ -1,6 +1,9 @@
 // Pods that heal like Kubernetes pods (heal: true): the guardian brings a dead
 // sandbox back, reruns the init containers, restarts the stranded containers.
 import Docker from "dockerode";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { DockerPodArgs } from "../../sdk/types";
 import { startDedicatedDaemon } from "../support/daemon";
 import { Realizer, T_CONTAINER, demux } from "../support/realizer";
@@ -187,6 +190,46 @@ test("4: a failing liveness probe restarts only that container", async () => {
     expect(await startedAt(`${pod}_app`)).toBe(before.app);
     expect((await exec(`${pod}_sidecar`, ["test", "-f", "/tmp/alive"])).exitCode).toBe(0);
     expect(await guardianLog(pod)).toMatch(/restarting .*_sidecar: its liveness probe failed 2 times in a row/);
+});
+
+test("a liveness restart runs the preStop hook before and the postStart hook after; liveness waits for the new start's startup probe", async () => {
+    const pod = podName("hooks");
+    const args = healingPod(await freePort());
+    const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-heal-hooks-"));
+    fs.chmodSync(logDir, 0o777);
+    args.volumes!.push({ name: "log", hostPath: { path: logDir } });
+    const hook = (what: string) => ({ exec: { command: ["sh", "-c", `echo ${what} >> /log/log`] } });
+    // Each start takes 6 s before /tmp/started exists (the guardian probes every 2 s or sooner); liveness looks
+    // for it and fails at once without it.
+    args.containers![1] = {
+        name: "slow",
+        image: BUSYBOX,
+        imagePullPolicy: "Never",
+        command: ["sh", "-c", `rm -f /tmp/started; sleep 6; touch /tmp/started; ${IDLE[2]}`],
+        volumeMounts: [{ name: "log", mountPath: "/log" }],
+        startupProbe: { exec: { command: ["test", "-f", "/tmp/started"] }, periodSeconds: 1, failureThreshold: 15 },
+        livenessProbe: { exec: { command: ["test", "-f", "/tmp/started"] }, periodSeconds: 1, failureThreshold: 1 },
+        lifecycle: { postStart: hook("poststart"), preStop: hook("prestop") },
+    };
+    const stack = stacks.create();
+    await upOk(stack, podProgram(pod, args));
+    const log = () => fs.readFileSync(path.join(logDir, "log"), "utf8").trim().split("\n");
+    expect(log()).toEqual(["poststart"]);
+    await exec(`${pod}_slow`, ["rm", "/tmp/started"]);
+    await until(
+        "the guardian to see the restarted container start",
+        async () => (/startup probe of .*_slow passed/.test(await guardianLog(pod)) ? true : undefined),
+        30_000,
+    );
+    // Held during the 6 s start (a startup probe failed in it): one restart, not one per second.
+    await new Promise((r) => setTimeout(r, 3000));
+    const guardian = await guardianLog(pod);
+    expect(guardian.match(/restarting .*_slow: its liveness probe failed/g)).toHaveLength(1);
+    expect(guardian).toMatch(/startup probe of .*_slow failed \(1\/15\)/);
+    expect(log()).toEqual(["poststart", "prestop", "poststart"]);
+    await stack.destroy();
+    expect(log()).toEqual(["poststart", "prestop", "poststart", "prestop"]);
+    fs.rmSync(logDir, { recursive: true, force: true });
 });
 
 test("6: restartPolicy Never: nothing is restarted; the guardian reports the pod down", async () => {
