@@ -3,13 +3,13 @@
 // container's label so a change replaces it, and written to manifests both ways.
 import { execFileSync } from "child_process";
 import * as YAML from "yaml";
-import { DockerPod } from "../../../sdk";
+import { DockerPod, PayloadContainer } from "../../../sdk";
 import { renderStartScript, renderStopScript } from "../../../sdk/core/hooks";
 import { manifestFromArgs, podArgsFromManifest } from "../../../sdk/core/manifest";
 import { checkPod } from "../../../sdk/core/pod";
 import { DockerPodArgs } from "../../../sdk/types";
 import { RecordingMocks } from "../../support/mocks";
-import { customNamed, runProgram, valueOf } from "../../support/program";
+import { customNamed, resourceTree, runProgram, valueOf } from "../../support/program";
 
 const args: DockerPodArgs = {
     host: { cgroupDriver: "cgroupfs" },
@@ -99,6 +99,48 @@ describe("hooks and startup probes: registrations", () => {
             },
         });
         expect(mocks.inputsOf("foo-plain").labels.map((l: any) => l.label)).not.toContain("dockerpod.hooks");
+    });
+});
+
+describe("a PayloadContainer on its own", () => {
+    test("has its hooks Command under it, over SSH on a remote host, with the part's own grace", async () => {
+        const mocks = new RecordingMocks();
+        const { registrations, errors } = await runProgram(
+            mocks,
+            (transformations) =>
+                new PayloadContainer(
+                    "foo-app",
+                    {
+                        podName: "foo",
+                        sandboxId: "abc123",
+                        cgroupParent: "/dockerpod/foo",
+                        terminationGracePeriodSeconds: 7,
+                        host: { connection: { host: "203.0.113.10" }, sudo: true },
+                        container: { name: "app", image: "busybox", lifecycle: { preStop: { exec: { command: ["drain"] } } } },
+                    },
+                    { transformations },
+                ),
+        );
+        expect(errors).toEqual([]);
+        expect(resourceTree(registrations)).toContain("  command:remote:Command foo-app-hooks");
+        const hooks = mocks.created.find((r) => r.name === "foo-app-hooks")!;
+        expect(hooks.inputs.delete).toContain("timeout 7 $SUDO docker exec \"$CONTAINER\" 'drain'");
+        expect(hooks.inputs.delete).toMatch(/sudo -n/);
+    });
+
+    test("a preStop sleep longer than the part's grace is refused by path", async () => {
+        const { errors } = await runProgram(
+            new RecordingMocks(),
+            () =>
+                new PayloadContainer("foo-app", {
+                    podName: "foo",
+                    sandboxId: "abc123",
+                    cgroupParent: "/dockerpod/foo",
+                    terminationGracePeriodSeconds: 2,
+                    container: { name: "app", image: "busybox", lifecycle: { preStop: { sleep: { seconds: 3 } } } },
+                }),
+        );
+        expect(errors.map((e) => e.message).join()).toMatch(/container\.lifecycle\.preStop\.sleep\.seconds: \(3\) is longer/);
     });
 });
 
