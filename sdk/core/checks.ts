@@ -199,11 +199,7 @@ export function checkProbe(problems: Problems, path: string, given: unknown): vo
     if (kinds.length !== 1) {
         problems.add(path, "needs exactly one of exec, httpGet or tcpSocket");
     } else if (probe.exec) {
-        if (!Array.isArray(probe.exec.command) || probe.exec.command.length === 0) {
-            problems.add(`${path}.exec.command`, "an exec probe needs a command");
-        } else {
-            checkCommand(problems, `${path}.exec.command`, probe.exec.command);
-        }
+        checkExecCommand(problems, `${path}.exec.command`, probe.exec.command, "an exec probe");
     } else if (probe.httpGet) {
         intCheck(problems, `${path}.httpGet.port`, probe.httpGet.port, 1, 65535);
         if (probe.httpGet.port === undefined) problems.add(`${path}.httpGet.port`, "is required (a number)");
@@ -228,6 +224,16 @@ export function checkProbe(problems: Problems, path: string, given: unknown): vo
     intCheck(problems, `${path}.periodSeconds`, probe.periodSeconds, 1, 3600);
     intCheck(problems, `${path}.timeoutSeconds`, probe.timeoutSeconds, 1, 3600);
     intCheck(problems, `${path}.failureThreshold`, probe.failureThreshold, 1, 100);
+}
+
+/** The command of an exec probe or hook: a non-empty list of strings. Whether it is a non-empty list. */
+export function checkExecCommand(problems: Problems, path: string, command: unknown, what: string): command is unknown[] {
+    if (!Array.isArray(command) || command.length === 0) {
+        problems.add(path, `${what} needs a command`);
+        return false;
+    }
+    checkCommand(problems, path, command);
+    return true;
 }
 
 /** An HTTP path the prober requests: printable, no spaces or quotes (it is one argument of `wget`, never a shell word). */

@@ -19,6 +19,7 @@ import {
     ENV_NAME,
     Limits,
     checkCommand,
+    checkExecCommand,
     checkLabels,
     quantityText,
     checkLimits,
@@ -401,10 +402,7 @@ function checkLifecycle(problems: Problems, path: string, given: unknown, graceS
         } else if (kinds.length !== 1) {
             problems.add(at, "needs exactly one of exec or sleep");
         } else if (hook.exec) {
-            if (!Array.isArray(hook.exec.command) || hook.exec.command.length === 0) {
-                problems.add(`${at}.exec.command`, "a hook needs a command");
-            } else {
-                checkCommand(problems, `${at}.exec.command`, hook.exec.command);
+            if (checkExecCommand(problems, `${at}.exec.command`, hook.exec.command, "a hook")) {
                 const computed = hook.exec.command.findIndex((arg) => typeof arg !== "string");
                 if (computed >= 0 && typeof hook.exec.command[computed] === "object" && hook.exec.command[computed] !== null) {
                     problems.add(
