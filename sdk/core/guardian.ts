@@ -16,6 +16,10 @@ import { hookLine, probeLine } from "./hooks";
 import { LABEL_POD, sandboxName, shellQuote } from "./names";
 import { PodSpec } from "./pod";
 
+/** The kubelet's back-off before starting a container again: first delay and cap, in seconds. */
+export const BACKOFF_FIRST_SECONDS = 10;
+export const BACKOFF_MAX_SECONDS = 300;
+
 /** Seconds between reconciles when no Docker event wakes the guardian first. */
 export const GUARDIAN_PERIOD_SECONDS = 2;
 
@@ -87,12 +91,20 @@ export function renderGuardianScript(spec: PodSpec): string {
         (c) =>
             `timeout "$GRACE" ${hookLine("docker", '"$1"', c.lifecycle.preStop!)} >/dev/null 2>&1 || log "the preStop hook of $1 failed (exit $?); stopping it anyway"`,
     );
+    // A container whose postStart hook failed is held back before its next start, as the kubelet's
+    // CrashLoopBackOff does: 10 s, doubling up to 5 minutes; a hook that passes resets it.
+    const n = (c: PodSpec["containers"][number]) => running.indexOf(c) + 1;
     const postStarts = hookCases(
         "postStart",
         (c) =>
-            `${hookLine("docker", '"$1"', c.lifecycle.postStart!)} >/dev/null 2>&1 || ` +
-            `{ log "the postStart hook of $1 failed (exit $?): stopping it, as the kubelet kills it"; docker stop -t "$GRACE" "$1" >/dev/null; return 1; }`,
+            `${hookLine("docker", '"$1"', c.lifecycle.postStart!)} >/dev/null 2>&1; code=$?\n` +
+            `      if [ "$code" -eq 0 ]; then DELAY_${n(c)}=0; return 0; fi\n` +
+            `      if [ "\${DELAY_${n(c)}:-0}" -gt 0 ]; then DELAY_${n(c)}=$((DELAY_${n(c)} * 2)); else DELAY_${n(c)}=${BACKOFF_FIRST_SECONDS}; fi\n` +
+            `      [ "$DELAY_${n(c)}" -le ${BACKOFF_MAX_SECONDS} ] || DELAY_${n(c)}=${BACKOFF_MAX_SECONDS}; HOLD_${n(c)}=$(( $(date +%s) + DELAY_${n(c)} ))\n` +
+            `      log "the postStart hook of $1 failed (exit $code): stopping it, as the kubelet kills it; starting it again in $DELAY_${n(c)} s"\n` +
+            `      docker stop -t "$GRACE" "$1" >/dev/null; return 1`,
     );
+    const holds = hookCases("postStart", (c) => `[ "$(date +%s)" -lt "\${HOLD_${n(c)}:-0}" ]; return`);
     return `#!/bin/sh
 # dockerpod guardian for pod ${spec.podName}: heals the pod as the kubelet would.
 POD=${shellQuote(spec.podName)}
@@ -125,6 +137,12 @@ post_start() {
 ${postStarts}  esac
   return 0
 }
+# Whether a container is backing off after a failed postStart hook.
+held() {
+  case "$1" in
+${holds}  esac
+  return 1
+}
 start_container() { docker start "$1" >/dev/null && post_start "$1"; }
 # Hook and SIGTERM share the grace, as in Kubernetes.
 restart_container() {
@@ -155,6 +173,7 @@ reconcile() {
       *" $c "*)
         # A sidecar: brought back whenever it is down or holds an older sandbox's namespaces, whatever restartPolicy says.
         if [ "$1" != true ]; then
+          held "$c" && return
           log "starting sidecar $c: it is not running (exit code $3)"
           start_container "$c" || { log "could not start sidecar $c; the containers after it wait"; return; }
         elif before "$2" "$sandbox_started"; then
@@ -186,6 +205,7 @@ reconcile() {
         Never) down "$c exited ($3) and restartPolicy is Never"; continue ;;
         OnFailure) [ "$3" = 0 ] && continue ;;
       esac
+      held "$c" && continue
       log "starting $c: it is not running (exit code $3)"
       start_container "$c" || log "could not start $c"
     fi

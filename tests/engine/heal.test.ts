@@ -232,6 +232,37 @@ test("a liveness restart runs the preStop hook before and the postStart hook aft
     fs.rmSync(logDir, { recursive: true, force: true });
 });
 
+test("a postStart hook that fails after a guardian restart stops the container, which is started again after a 10 s back-off", async () => {
+    const pod = podName("backoff");
+    const args = healingPod(await freePort());
+    // The hook fails once /tmp/broken exists (the container's own filesystem survives its restarts).
+    args.containers![1] = {
+        name: "hooked",
+        image: BUSYBOX,
+        imagePullPolicy: "Never",
+        command: ["sh", "-c", `touch /tmp/alive; ${IDLE[2]}`],
+        livenessProbe: { exec: { command: ["test", "-f", "/tmp/alive"] }, periodSeconds: 1, failureThreshold: 1 },
+        lifecycle: { postStart: { exec: { command: ["sh", "-c", "test ! -f /tmp/broken"] } } },
+    };
+    await upOk(stacks.create(), podProgram(pod, args));
+    await exec(`${pod}_hooked`, ["sh", "-c", "touch /tmp/broken; rm /tmp/alive"]);
+    await until(
+        "the guardian to stop the container after its failed hook",
+        async () => (/postStart hook of .*_hooked failed \(exit 1\).*again in 10 s/.test(await guardianLog(pod)) ? true : undefined),
+        15_000,
+    );
+    const stoppedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 6000));
+    expect((await inspect(`${pod}_hooked`)).State.Running).toBe(false);
+    await until(
+        "the container to be started again, and its hook to fail again",
+        async () => (/again in 20 s/.test(await guardianLog(pod)) ? true : undefined),
+        20_000,
+    );
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(9000);
+    expect(await guardianLog(pod)).toMatch(/starting .*_hooked: it is not running/);
+});
+
 test("6: restartPolicy Never: nothing is restarted; the guardian reports the pod down", async () => {
     const pod = podName("never");
     const port = await freePort();

@@ -37,7 +37,12 @@ const hooked = checkPod("foo", {
  * The guardian's functions (everything before its loop) with a stand-in
  * `docker` that logs each call and answers `inspect` as told.
  */
-function runGuardianFunctions(script: string, calls: string, docker: string): string[] {
+function runGuardianFunctions(
+    script: string,
+    calls: string,
+    docker: string,
+    keep = /^(docker (exec|start|stop|restart)|sleep|start failed|log )/,
+): string[] {
     const functions = script.slice(0, script.indexOf('log "watching pod'));
     const stub = `docker() { echo "docker $*" >>"$LOG"; ${docker}; }\ntimeout() { shift; "$@"; }\nsleep() { echo "sleep $*" >>"$LOG"; }\n`;
     const log = execFileSync("sh", ["-c", `LOG=$(mktemp); ${stub}${functions}\n${calls}\ncat "$LOG"; rm -f "$LOG"`], {
@@ -47,7 +52,7 @@ function runGuardianFunctions(script: string, calls: string, docker: string): st
     return log
         .trim()
         .split("\n")
-        .filter((line) => /^(docker (exec|start|stop|restart)|sleep|start failed|log )/.test(line));
+        .filter((line) => keep.test(line));
 }
 
 describe("guardian script", () => {
@@ -85,6 +90,33 @@ describe("guardian script", () => {
             "docker exec foo_app touch /tmp/it's started",
             "docker stop -t 5 foo_app",
             "start failed",
+        ]);
+    });
+
+    test("a failing postStart hook holds the container back 10 s, then 20 s, ...; a passing one resets it", () => {
+        const calls = [
+            'log() { echo "log $*" >>"$LOG"; }',
+            'post_start foo_app; held foo_app && echo \'held 10\' >>"$LOG"; echo "delay $DELAY_2" >>"$LOG"',
+            'post_start foo_app; echo "delay $DELAY_2" >>"$LOG"',
+            "HOLD_2=0; held foo_app || echo 'released' >>\"$LOG\"",
+            "held foo_proxy || echo 'no hook, never held' >>\"$LOG\"",
+            'OK=1; post_start foo_app; echo "delay $DELAY_2" >>"$LOG"',
+        ].join("\n");
+        const log = runGuardianFunctions(
+            renderGuardianScript(hooked),
+            calls,
+            '[ "$1" = exec ] && [ -z "$OK" ] && return 7; return 0',
+            /^(delay|held|released|no hook|log )/,
+        );
+        expect(log).toEqual([
+            "log the postStart hook of foo_app failed (exit 7): stopping it, as the kubelet kills it; starting it again in 10 s",
+            "held 10",
+            "delay 10",
+            "log the postStart hook of foo_app failed (exit 7): stopping it, as the kubelet kills it; starting it again in 20 s",
+            "delay 20",
+            "released",
+            "no hook, never held",
+            "delay 0",
         ]);
     });
 
