@@ -8,16 +8,11 @@ import { imageReferenceProblem } from "../core/reference";
 import { renderImageUserCheck, renderVolumeModes } from "../core/render";
 import { hostCommand } from "./hostCommand";
 import { LABEL_CONTAINER, LABEL_HOOKS, LABEL_NAMESPACES, LABEL_ROLE, guardianName, proberName } from "../core/names";
-import {
-    UNCHANGED_HOOKS_SCRIPT,
-    hasHooks,
-    hasStartHooks,
-    readinessBudgetSeconds,
-    renderStartScript,
-    renderStopScript,
-} from "../core/hooks";
+import { NOTHING_TO_RUN_SCRIPT, hasHooks, hasStartHooks, readinessBudgetSeconds, renderStartScript, renderStopScript } from "../core/hooks";
 import { EnvSpec } from "../core/downward";
 import { renderGuardianScript } from "../core/guardian";
+import { compact } from "../core/manifest/common";
+import { lifecycleManifest, probeManifest } from "../core/manifest/write";
 import { ContainerSpec, PayloadSpec, ProbeSpec, dockerCapabilities } from "../core/container";
 import { PodSpec } from "../core/pod";
 import { SandboxSpec, dockerRestart } from "../core/sandbox";
@@ -247,25 +242,13 @@ function readinessHealthcheck(
     };
 }
 
-/** The startup probe and hooks of a container, as JSON for its `dockerpod.hooks` label (see LABEL_HOOKS). */
+/** The startup probe and hooks of a container, as a manifest writes them, for its `dockerpod.hooks` label (see LABEL_HOOKS). */
 function hooksLabel(c: ContainerSpec): Record<string, string> {
     if (!hasHooks(c)) return {};
-    const p = c.startupProbe;
     return {
-        [LABEL_HOOKS]: JSON.stringify({
-            ...c.lifecycle,
-            ...(p
-                ? {
-                      startupProbe: {
-                          ...p.action,
-                          initialDelaySeconds: p.initialDelaySeconds,
-                          periodSeconds: p.periodSeconds,
-                          timeoutSeconds: p.timeoutSeconds,
-                          failureThreshold: p.failureThreshold,
-                      },
-                  }
-                : {}),
-        }),
+        [LABEL_HOOKS]: JSON.stringify(
+            compact({ startupProbe: c.startupProbe && probeManifest(c.startupProbe), lifecycle: lifecycleManifest(c.lifecycle) }),
+        ),
     };
 }
 
@@ -288,8 +271,8 @@ export function buildHooks(
     return hostCommand(
         name,
         {
-            create: hasStartHooks(c) ? renderStartScript(c, p.graceSeconds, sudo, dockerSocket) : UNCHANGED_HOOKS_SCRIPT,
-            update: UNCHANGED_HOOKS_SCRIPT,
+            create: hasStartHooks(c) ? renderStartScript(c, p.graceSeconds, sudo, dockerSocket) : NOTHING_TO_RUN_SCRIPT,
+            update: NOTHING_TO_RUN_SCRIPT,
             ...(c.lifecycle.preStop ? { delete: renderStopScript(c, p.graceSeconds, sudo, dockerSocket) } : {}),
             triggers: [container.id],
         },

@@ -517,20 +517,19 @@ export function checkPayload(
         }
     } else if (ctx.initContainer) {
         if (spec.ports.length > 0) problems.add(`${path}.ports`, "init containers cannot publish ports: move them to an app container");
-        for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const) {
-            if (c[probe] !== undefined)
+        for (const [field, what] of [
+            ["readinessProbe", "probes"],
+            ["livenessProbe", "probes"],
+            ["startupProbe", "probes"],
+            ["lifecycle", "hooks"],
+        ] as const) {
+            if (c[field] !== undefined)
                 problems.add(
-                    `${path}.${probe}`,
-                    "init containers run to completion and cannot have probes (a cluster refuses it too): " +
+                    `${path}.${field}`,
+                    `init containers run to completion and cannot have ${what} (a cluster refuses it too): ` +
                         'remove it, or make it a sidecar with restartPolicy: "Always"',
                 );
         }
-        if (c.lifecycle !== undefined)
-            problems.add(
-                `${path}.lifecycle`,
-                "init containers run to completion and cannot have hooks (a cluster refuses it too): " +
-                    'remove it, or make it a sidecar with restartPolicy: "Always"',
-            );
     } else if (!ctx.portsOnSandbox && spec.ports.length > 0) {
         problems.add(`${path}.ports`, "a payload joins the sandbox's network, where ports are published: put them on the SandboxContainer");
     }

@@ -81,10 +81,10 @@ export function renderGuardianScript(spec: PodSpec): string {
             },
         ];
     });
-    const hookCases = (hook: "postStart" | "preStop", line: (c: PodSpec["containers"][number]) => string) =>
+    // One case per container with the hook; `n` numbers it as the probes do.
+    const hookCases = (hook: "postStart" | "preStop", line: (c: PodSpec["containers"][number], n: number) => string) =>
         running
-            .filter((c) => c.lifecycle[hook] !== undefined)
-            .map((c) => `    ${shellQuote(c.dockerName)}) ${line(c)} ;;\n`)
+            .flatMap((c, i) => (c.lifecycle[hook] !== undefined ? [`    ${shellQuote(c.dockerName)}) ${line(c, i + 1)} ;;\n`] : []))
             .join("");
     const preStops = hookCases(
         "preStop",
@@ -93,18 +93,17 @@ export function renderGuardianScript(spec: PodSpec): string {
     );
     // A container whose postStart hook failed is held back before its next start, as the kubelet's
     // CrashLoopBackOff does: 10 s, doubling up to 5 minutes; a hook that passes resets it.
-    const n = (c: PodSpec["containers"][number]) => running.indexOf(c) + 1;
     const postStarts = hookCases(
         "postStart",
-        (c) =>
+        (c, n) =>
             `${hookLine("docker", '"$1"', c.lifecycle.postStart!)} >/dev/null 2>&1; code=$?\n` +
-            `      if [ "$code" -eq 0 ]; then DELAY_${n(c)}=0; return 0; fi\n` +
-            `      if [ "\${DELAY_${n(c)}:-0}" -gt 0 ]; then DELAY_${n(c)}=$((DELAY_${n(c)} * 2)); else DELAY_${n(c)}=${BACKOFF_FIRST_SECONDS}; fi\n` +
-            `      [ "$DELAY_${n(c)}" -le ${BACKOFF_MAX_SECONDS} ] || DELAY_${n(c)}=${BACKOFF_MAX_SECONDS}; HOLD_${n(c)}=$(( $(date +%s) + DELAY_${n(c)} ))\n` +
-            `      log "the postStart hook of $1 failed (exit $code): stopping it, as the kubelet kills it; starting it again in $DELAY_${n(c)} s"\n` +
+            `      if [ "$code" -eq 0 ]; then DELAY_${n}=0; return 0; fi\n` +
+            `      if [ "\${DELAY_${n}:-0}" -gt 0 ]; then DELAY_${n}=$((DELAY_${n} * 2)); else DELAY_${n}=${BACKOFF_FIRST_SECONDS}; fi\n` +
+            `      [ "$DELAY_${n}" -le ${BACKOFF_MAX_SECONDS} ] || DELAY_${n}=${BACKOFF_MAX_SECONDS}; HOLD_${n}=$(( $(date +%s) + DELAY_${n} ))\n` +
+            `      log "the postStart hook of $1 failed (exit $code): stopping it, as the kubelet kills it; starting it again in $DELAY_${n} s"\n` +
             `      docker stop -t "$GRACE" "$1" >/dev/null; return 1`,
     );
-    const holds = hookCases("postStart", (c) => `[ "$(date +%s)" -lt "\${HOLD_${n(c)}:-0}" ]; return`);
+    const holds = hookCases("postStart", (_c, n) => `[ "$(date +%s)" -lt "\${HOLD_${n}:-0}" ]; return`);
     return `#!/bin/sh
 # dockerpod guardian for pod ${spec.podName}: heals the pod as the kubelet would.
 POD=${shellQuote(spec.podName)}

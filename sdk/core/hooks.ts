@@ -29,10 +29,14 @@ export function hookLine(docker: string, container: string, hook: HookSpec): str
     return hook.exec ? `${docker} exec ${container} ${hook.exec.map(shellQuote).join(" ")}` : `sleep ${hook.sleepSeconds}`;
 }
 
+/** Where a probe runs: the container, or its prober (httpGet and tcpSocket). */
+function probeTarget(c: ContainerSpec, p: ProbeSpec): string {
+    return p.runsIn === "prober" ? proberName(c.dockerName) : c.dockerName;
+}
+
 /** A probe's command line, bounded by its timeout: in the container, or in its prober. */
 export function probeLine(docker: string, c: ContainerSpec, p: ProbeSpec): string {
-    const target = p.runsIn === "prober" ? proberName(c.dockerName) : c.dockerName;
-    return `timeout ${p.timeoutSeconds} ${docker} exec ${target} ${p.command.map(shellQuote).join(" ")}`;
+    return `timeout ${p.timeoutSeconds} ${docker} exec ${probeTarget(c, p)} ${p.command.map(shellQuote).join(" ")}`;
 }
 
 function preamble(c: ContainerSpec, sudo: boolean, socket: string | undefined): string[] {
@@ -99,10 +103,9 @@ export function renderStartScript(c: ContainerSpec, graceSeconds: number, sudo: 
     }
     const readiness = c.readinessProbe;
     if (readiness) {
-        const target = readiness.runsIn === "prober" ? proberName(c.dockerName) : c.dockerName;
         const budget = readinessBudgetSeconds(readiness);
         lines.push(
-            `TARGET=${shellQuote(target)}`,
+            `TARGET=${shellQuote(probeTarget(c, readiness))}`,
             `deadline=$(( $(date +%s) + ${budget} ))`,
             `until [ "$(dk inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{end}}' -- "$TARGET" 2>/dev/null)" = healthy ]; do`,
             `  if [ "$(date +%s)" -ge "$deadline" ]; then`,
@@ -142,5 +145,10 @@ export function renderStopScript(c: ContainerSpec, graceSeconds: number, sudo: b
     );
 }
 
-/** An update of the hooks Command: the container was not replaced, so its hooks do not run again. */
-export const UNCHANGED_HOOKS_SCRIPT = "#!/bin/sh\necho 'dockerpod: the container was not replaced: its hooks do not run again'\n";
+/**
+ * The hooks Command's create without a start hook, and its update: a hook runs
+ * only after its container's start or before its removal (a changed hook
+ * replaces the container, and so the Command).
+ */
+export const NOTHING_TO_RUN_SCRIPT =
+    "#!/bin/sh\necho 'dockerpod: nothing to run now: hooks run after the container starts and before it is removed'\n";

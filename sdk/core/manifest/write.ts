@@ -32,7 +32,7 @@ function envManifest(podName: string, container: string, e: ContainerSpec["env"]
 }
 
 /** A probe, every field written (the spec holds Kubernetes' defaults, so a cluster reads the same probe). */
-function probeManifest(p: ProbeSpec): IProbe {
+export function probeManifest(p: ProbeSpec): IProbe {
     return {
         ...(p.action as IProbe),
         initialDelaySeconds: p.initialDelaySeconds,
@@ -43,7 +43,7 @@ function probeManifest(p: ProbeSpec): IProbe {
 }
 
 /** The hooks as a cluster takes them; none, no field. */
-function lifecycleManifest(hooks: ContainerSpec["lifecycle"]): ILifecycle | undefined {
+export function lifecycleManifest(hooks: ContainerSpec["lifecycle"]): ILifecycle | undefined {
     const handler = (h: HookSpec | undefined): ILifecycleHandler | undefined =>
         h === undefined ? undefined : h.exec ? { exec: { command: [...h.exec] } } : { sleep: { seconds: h.sleepSeconds! } };
     const result = compact({ postStart: handler(hooks.postStart), preStop: handler(hooks.preStop) });

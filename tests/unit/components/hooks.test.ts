@@ -39,6 +39,8 @@ const args: DockerPodArgs = {
     ],
 };
 
+const spec = checkPod("foo", args);
+
 const deps = async (registrations: any[], name: string) =>
     ((await valueOf(customNamed(registrations, name).opts.dependsOn as any)) as any[]).map((d) => d.__name);
 
@@ -55,7 +57,7 @@ describe("hooks and startup probes: registrations", () => {
         // Readiness (the prober's healthcheck) is waited for by the Command, after the startup probe.
         expect(app.create).toContain("TARGET='foo_app.probe'");
         expect(app.delete).toContain("exec \"$CONTAINER\" 'app' 'drain'");
-        expect(app.update).toMatch(/do not run again/);
+        expect(app.update).toMatch(/nothing to run now/);
         expect(app.triggers).toEqual(["foo-app-id"]);
         expect(await deps(registrations, "foo-app-hooks")).toEqual(["foo-app", "foo-app-probe"]);
         // Neither the container nor its prober waits in the provider: the Command does, with the probe's output.
@@ -88,8 +90,10 @@ describe("hooks and startup probes: registrations", () => {
         await runProgram(mocks, (transformations) => new DockerPod("foo", args, { transformations }));
         const label = mocks.inputsOf("foo-app").labels.find((l: any) => l.label === "dockerpod.hooks").value;
         expect(JSON.parse(label)).toEqual({
-            postStart: { exec: ["sh", "-c", "echo it's up > /tmp/up"] },
-            preStop: { exec: ["app", "drain"] },
+            lifecycle: {
+                postStart: { exec: { command: ["sh", "-c", "echo it's up > /tmp/up"] } },
+                preStop: { exec: { command: ["app", "drain"] } },
+            },
             startupProbe: {
                 exec: { command: ["test", "-f", "/tmp/started"] },
                 initialDelaySeconds: 0,
@@ -145,7 +149,6 @@ describe("a PayloadContainer on its own", () => {
 });
 
 describe("hooks scripts", () => {
-    const spec = checkPod("foo", args);
     const app = spec.containers[0];
 
     test("snapshots", () => {
@@ -181,7 +184,7 @@ describe("hooks and startup probes in manifests", () => {
         expect(app.lifecycle.postStart.exec.command).toEqual(["sh", "-c", "echo it's up > /tmp/up"]);
         const back = podArgsFromManifest(text, { host: args.host });
         expect(back.warnings).toEqual([]);
-        expect(checkPod(back.name, back.args)).toEqual(spec());
+        expect(checkPod(back.name, back.args)).toEqual(spec);
     });
 
     test("httpGet and tcpSocket hooks and stopSignal are refused by path", () => {
@@ -208,7 +211,3 @@ spec:
         expect(message).toContain("spec.containers[0].lifecycle.stopSignal: is not supported");
     });
 });
-
-function spec() {
-    return checkPod("foo", args);
-}
