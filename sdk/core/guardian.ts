@@ -12,7 +12,7 @@
 // what is missing is Pulumi's to recreate. Rendered here, as text, so the
 // script is snapshot-tested; every name in it was validated, every probe
 // argument is quoted.
-import { hookLine, probeLine } from "./hooks";
+import { hookLine, preStopGraceSeconds, probeLine } from "./hooks";
 import { LABEL_POD, sandboxName, shellQuote } from "./names";
 import { PodSpec } from "./pod";
 
@@ -89,7 +89,7 @@ export function renderGuardianScript(spec: PodSpec): string {
     const preStops = hookCases(
         "preStop",
         (c) =>
-            `timeout "$GRACE" ${hookLine("docker", '"$1"', c.lifecycle.preStop!)} >/dev/null 2>&1 || log "the preStop hook of $1 failed (exit $?); stopping it anyway"`,
+            `budget=${preStopGraceSeconds(spec.graceSeconds)}; timeout "$budget" ${hookLine("docker", '"$1"', c.lifecycle.preStop!)} >/dev/null 2>&1 || log "the preStop hook of $1 failed (exit $?); stopping it anyway"`,
     );
     // A container whose postStart hook failed is held back before its next start, as the kubelet's
     // CrashLoopBackOff does: 10 s, doubling up to 5 minutes; a hook that passes resets it.
@@ -124,7 +124,7 @@ state() {
 }
 before() { expr "$1" \\< "$2" >/dev/null; }
 
-# The container's preStop hook, cut off at the grace, before the guardian stops it.
+# The container's preStop hook, cut off at its budget (the grace, at least 2 s), before the guardian stops it.
 pre_stop() {
   case "$1" in
 ${preStops}  esac
@@ -143,10 +143,10 @@ ${holds}  esac
   return 1
 }
 start_container() { docker start "$1" >/dev/null && post_start "$1"; }
-# Hook and SIGTERM share the grace, as in Kubernetes.
+# Hook and SIGTERM share the grace (a preStop hook raises it to its budget), as in Kubernetes.
 restart_container() {
-  began=$(date +%s); pre_stop "$1"
-  left=$((GRACE - ($(date +%s) - began))); [ "$left" -gt 0 ] || left=0
+  budget=$GRACE; began=$(date +%s); pre_stop "$1"
+  left=$((budget - ($(date +%s) - began))); [ "$left" -gt 0 ] || left=0
   docker restart -t "$left" "$1" >/dev/null && post_start "$1"
 }
 

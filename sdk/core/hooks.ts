@@ -24,6 +24,18 @@ export function readinessBudgetSeconds(p: ProbeSpec): number {
     return p.initialDelaySeconds + (p.periodSeconds + p.timeoutSeconds) * p.failureThreshold + 5;
 }
 
+/**
+ * The kubelet gives a container it stops at least 2 s, whatever the pod's
+ * grace (its minimumGracePeriodInSeconds). A preStop hook needs it here too:
+ * `timeout 0` would not cut the hook off at all.
+ */
+export const MINIMUM_STOP_GRACE_SECONDS = 2;
+
+/** Seconds a preStop hook and the SIGTERM after it share: the pod's grace, at least the kubelet's minimum. */
+export function preStopGraceSeconds(graceSeconds: number): number {
+    return Math.max(graceSeconds, MINIMUM_STOP_GRACE_SECONDS);
+}
+
 /** A hook's command line: `docker exec` into the container (with the given docker command line), or a wait on the host. */
 export function hookLine(docker: string, container: string, hook: HookSpec): string {
     return hook.exec ? `${docker} exec ${container} ${hook.exec.map(shellQuote).join(" ")}` : `sleep ${hook.sleepSeconds}`;
@@ -127,8 +139,9 @@ export function renderStartScript(c: ContainerSpec, graceSeconds: number, sudo: 
  * then a stop with what is left of the grace, so hook and SIGTERM share it as
  * in Kubernetes. A failing hook is reported and the stop goes on.
  */
-export function renderStopScript(c: ContainerSpec, graceSeconds: number, sudo: boolean, socket?: string): string {
+export function renderStopScript(c: ContainerSpec, podGraceSeconds: number, sudo: boolean, socket?: string): string {
     const preStop = c.lifecycle.preStop!;
+    const graceSeconds = preStopGraceSeconds(podGraceSeconds);
     return (
         [
             ...preamble(c, sudo, socket),

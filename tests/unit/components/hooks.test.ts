@@ -2,10 +2,14 @@
 // host per container (after the container and its prober), carried by the
 // container's label so a change replaces it, and written to manifests both ways.
 import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as YAML from "yaml";
 import { DockerPod, PayloadContainer } from "../../../sdk";
 import { renderStartScript, renderStopScript } from "../../../sdk/core/hooks";
 import { manifestFromArgs, podArgsFromManifest } from "../../../sdk/core/manifest";
+import { shellQuote } from "../../../sdk/core/names";
 import { checkPod } from "../../../sdk/core/pod";
 import { DockerPodArgs } from "../../../sdk/types";
 import { RecordingMocks } from "../../support/mocks";
@@ -164,6 +168,32 @@ describe("hooks scripts", () => {
         ]) {
             expect(() => execFileSync("sh", ["-n"], { input: script })).not.toThrow();
         }
+    });
+
+    test("the stop script cuts the preStop hook off at the grace, and at 2 s (the kubelet's minimum) when the grace is 0", () => {
+        // A stand-in docker on the PATH: the container runs, the hook never ends, a stop is logged.
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-stop-"));
+        try {
+            fs.writeFileSync(
+                path.join(bin, "docker"),
+                `#!/bin/sh\ncase "$1" in inspect) echo true ;; exec) exec sleep 30 ;; *) echo "$*" >>${shellQuote(path.join(bin, "log"))} ;; esac\n`,
+                { mode: 0o755 },
+            );
+            const started = Date.now();
+            const out = execFileSync("sh", ["-c", renderStopScript(app, 0, false)], {
+                env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+            const seconds = (Date.now() - started) / 1000;
+            expect(out).toContain("running the preStop hook of foo_app");
+            expect(seconds).toBeGreaterThanOrEqual(1.9);
+            expect(seconds).toBeLessThan(10);
+            expect(fs.readFileSync(path.join(bin, "log"), "utf8")).toBe("stop -t 0 -- foo_app\n");
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
+        expect(renderStopScript(app, 20, false)).toContain("out=$(timeout 20 $SUDO docker exec");
     });
 
     test("the readiness wait prints the last health result, not the first", () => {

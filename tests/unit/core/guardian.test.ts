@@ -44,7 +44,7 @@ function runGuardianFunctions(
     keep = /^(docker (exec|start|stop|restart)|sleep|start failed|log )/,
 ): string[] {
     const functions = script.slice(0, script.indexOf('log "watching pod'));
-    const stub = `docker() { echo "docker $*" >>"$LOG"; ${docker}; }\ntimeout() { shift; "$@"; }\nsleep() { echo "sleep $*" >>"$LOG"; }\n`;
+    const stub = `docker() { echo "docker $*" >>"$LOG"; ${docker}; }\ntimeout() { echo "timeout $1" >>"$LOG"; shift; "$@"; }\nsleep() { echo "sleep $*" >>"$LOG"; }\n`;
     const log = execFileSync("sh", ["-c", `LOG=$(mktemp); ${stub}${functions}\n${calls}\ncat "$LOG"; rm -f "$LOG"`], {
         encoding: "utf8",
     });
@@ -76,6 +76,35 @@ describe("guardian script", () => {
         expect(runGuardianFunctions(renderGuardianScript(hooked), "restart_container foo_proxy", "return 0")).toEqual([
             "sleep 1",
             "docker restart -t 5 foo_proxy",
+        ]);
+    });
+
+    test("a preStop hook is cut off at the grace, and at 2 s (the kubelet's minimum) when the grace is 0", () => {
+        const withGrace = (terminationGracePeriodSeconds: number) =>
+            checkPod("foo", {
+                heal: true,
+                terminationGracePeriodSeconds,
+                host: { cgroupDriver: "cgroupfs" },
+                containers: [
+                    { name: "app", image: "busybox", lifecycle: { preStop: { exec: { command: ["drain"] } } } },
+                    { name: "plain", image: "busybox" },
+                ],
+            });
+        const keep = /^(timeout|docker (exec|restart))/;
+        expect(runGuardianFunctions(renderGuardianScript(withGrace(5)), "restart_container foo_app", "return 0", keep)).toEqual([
+            "timeout 5",
+            "docker exec foo_app drain",
+            "docker restart -t 5 foo_app",
+        ]);
+        // `timeout 0` would not cut the hook off at all.
+        expect(runGuardianFunctions(renderGuardianScript(withGrace(0)), "restart_container foo_app", "return 0", keep)).toEqual([
+            "timeout 2",
+            "docker exec foo_app drain",
+            "docker restart -t 2 foo_app",
+        ]);
+        // A container without a preStop hook keeps the pod's grace.
+        expect(runGuardianFunctions(renderGuardianScript(withGrace(0)), "restart_container foo_plain", "return 0", keep)).toEqual([
+            "docker restart -t 0 foo_plain",
         ]);
     });
 
