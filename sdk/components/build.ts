@@ -13,7 +13,7 @@ import { EnvSpec } from "../core/downward";
 import { renderGuardianScript } from "../core/guardian";
 import { compact } from "../core/manifest/common";
 import { lifecycleManifest, probeManifest } from "../core/manifest/write";
-import { ContainerSpec, PayloadSpec, ProbeSpec, dockerCapabilities } from "../core/container";
+import { ContainerSpec, PROBER_STOP_SECONDS, PayloadSpec, ProbeSpec, dockerCapabilities } from "../core/container";
 import { PodSpec } from "../core/pod";
 import { SandboxSpec, dockerRestart } from "../core/sandbox";
 import { HostSpec } from "../core/slice";
@@ -217,7 +217,7 @@ export function buildProber(
             labels: dockerLabels({ ...p.labels, ...wiring.labels, [LABEL_ROLE]: "prober", [LABEL_CONTAINER]: c.name }),
             restart: "unless-stopped",
             ...readinessHealthcheck(probe, c),
-            destroyGraceSeconds: 2,
+            destroyGraceSeconds: PROBER_STOP_SECONDS,
         },
         { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS },
     );

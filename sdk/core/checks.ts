@@ -188,7 +188,12 @@ export function checkCommand(problems: Problems, path: string, command: unknown)
     });
 }
 
-export function checkProbe(problems: Problems, path: string, given: unknown): void {
+/**
+ * A probe. `scripted`: its command is written into a host or guardian script
+ * at preview (startup and liveness probes), so every argument must be a plain
+ * string; a readiness probe is Docker's healthcheck and may take computed values.
+ */
+export function checkProbe(problems: Problems, path: string, given: unknown, scripted = false): void {
     if (given === undefined) return;
     if (given === null || typeof given !== "object" || Array.isArray(given)) {
         problems.add(path, "must be a probe ({ exec: { command: [...] } }), or left out");
@@ -199,7 +204,7 @@ export function checkProbe(problems: Problems, path: string, given: unknown): vo
     if (kinds.length !== 1) {
         problems.add(path, "needs exactly one of exec, httpGet or tcpSocket");
     } else if (probe.exec) {
-        checkExecCommand(problems, `${path}.exec.command`, probe.exec.command, "an exec probe");
+        checkExecCommand(problems, `${path}.exec.command`, probe.exec.command, "an exec probe", scripted);
     } else if (probe.httpGet) {
         intCheck(problems, `${path}.httpGet.port`, probe.httpGet.port, 1, 65535);
         if (probe.httpGet.port === undefined) problems.add(`${path}.httpGet.port`, "is required (a number)");
@@ -226,13 +231,23 @@ export function checkProbe(problems: Problems, path: string, given: unknown): vo
     intCheck(problems, `${path}.failureThreshold`, probe.failureThreshold, 1, 100);
 }
 
-/** The command of an exec probe or hook: a non-empty list of strings. Whether it is a non-empty list. */
-export function checkExecCommand(problems: Problems, path: string, command: unknown, what: string): command is unknown[] {
+/**
+ * The command of an exec probe or hook: a non-empty list of strings; with
+ * `scripted`, plain strings only (no Output or Promise), as it is written into
+ * a script at preview. Whether it is a non-empty list.
+ */
+export function checkExecCommand(problems: Problems, path: string, command: unknown, what: string, scripted = false): command is unknown[] {
     if (!Array.isArray(command) || command.length === 0) {
         problems.add(path, `${what} needs a command`);
         return false;
     }
     checkCommand(problems, path, command);
+    if (scripted) {
+        const computed = command.findIndex((arg) => typeof arg === "object" && arg !== null);
+        if (computed >= 0) {
+            problems.add(`${path}[${computed}]`, `must be a plain string: ${what} is written into the host's script at preview`);
+        }
+    }
     return true;
 }
 

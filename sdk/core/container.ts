@@ -321,14 +321,14 @@ export function checkContainer(
     checkCommand(problems, `${path}.args`, c.args);
     checkProbe(problems, `${path}.readinessProbe`, c.readinessProbe);
     if (c.livenessProbe !== undefined) {
-        if (ctx.heal) checkProbe(problems, `${path}.livenessProbe`, c.livenessProbe);
+        if (ctx.heal) checkProbe(problems, `${path}.livenessProbe`, c.livenessProbe, true);
         else
             problems.add(
                 `${path}.livenessProbe`,
                 "needs heal: true: Docker never restarts an unhealthy container, the pod's guardian does; set heal: true or remove it",
             );
     }
-    checkProbe(problems, `${path}.startupProbe`, c.startupProbe);
+    checkProbe(problems, `${path}.startupProbe`, c.startupProbe, true);
     const lifecycle = checkLifecycle(problems, `${path}.lifecycle`, c.lifecycle, ctx.graceSeconds);
     const security: SecurityContext = { ...ctx.podSecurity, ...c.securityContext };
     checkSecurity(problems, `${path}.securityContext`, c.securityContext, ctx.allowPrivileged);
@@ -370,7 +370,7 @@ export function checkContainer(
     };
 }
 
-/** Checks postStart and preStop: exactly one of exec or sleep each, a sleep within the pod's grace (as a cluster checks it). */
+/** Checks postStart and preStop: exactly one of exec or sleep each, a sleep within the pod's grace (as a cluster checks it), no preStop without a grace. */
 function checkLifecycle(problems: Problems, path: string, given: unknown, graceSeconds: number): ContainerSpec["lifecycle"] {
     if (given === undefined) return {};
     if (given === null || typeof given !== "object" || Array.isArray(given)) {
@@ -389,6 +389,14 @@ function checkLifecycle(problems: Problems, path: string, given: unknown, graceS
             problems.add(at, "must be a hook ({ exec: { command: [...] } } or { sleep: { seconds: N } })");
             continue;
         }
+        if (key === "preStop" && graceSeconds === 0) {
+            // The kubelet skips the hook then; refused here rather than dropped without a word.
+            problems.add(
+                at,
+                "never runs with terminationGracePeriodSeconds 0 (the kubelet skips it too): raise the grace or remove the hook",
+            );
+            continue;
+        }
         const hook = value as LifecycleHandler & Record<string, unknown>;
         const kinds = Object.keys(hook).filter((k) => hook[k] !== undefined && hook[k] !== null);
         const other = kinds.find((k) => k !== "exec" && k !== "sleep");
@@ -402,15 +410,8 @@ function checkLifecycle(problems: Problems, path: string, given: unknown, graceS
         } else if (kinds.length !== 1) {
             problems.add(at, "needs exactly one of exec or sleep");
         } else if (hook.exec) {
-            if (checkExecCommand(problems, `${at}.exec.command`, hook.exec.command, "a hook")) {
-                const computed = hook.exec.command.findIndex((arg) => typeof arg !== "string");
-                if (computed >= 0 && typeof hook.exec.command[computed] === "object" && hook.exec.command[computed] !== null) {
-                    problems.add(
-                        `${at}.exec.command[${computed}]`,
-                        "must be a plain string: a hook is written into the host's script at preview",
-                    );
-                }
-                if (computed < 0) result[key] = { exec: [...hook.exec.command] };
+            if (checkExecCommand(problems, `${at}.exec.command`, hook.exec.command, "a hook", true)) {
+                result[key] = { exec: hook.exec.command.map(String) };
             }
         } else if (hook.sleep) {
             if (hook.sleep.seconds === undefined) problems.add(`${at}.sleep.seconds`, "is required (a number of seconds)");
@@ -432,6 +433,8 @@ export const PROBE_DEFAULTS = { initialDelaySeconds: 0, periodSeconds: 10, timeo
 
 /** The pod's prober image when it has httpGet or tcpSocket probes: sh, wget and nc. */
 export const DEFAULT_PROBER_IMAGE = "busybox:1.37";
+/** Seconds a prober gets to stop: it exits on SIGTERM at once. */
+export const PROBER_STOP_SECONDS = 2;
 
 function probeSpec(p: Probe | undefined): ProbeSpec | undefined {
     if (p === undefined || p === null) return undefined;

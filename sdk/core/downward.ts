@@ -68,7 +68,7 @@ export function checkEnvVar(problems: Problems, path: string, e: EnvVar): EnvSpe
             `${JSON.stringify(ref.resource)} is not one of ${RESOURCES.join(", ")}`,
         );
     } else if (ref.divisor !== undefined) {
-        const divisor = ref.resource.endsWith(".cpu") ? parseCpuMillis(String(ref.divisor)) : parseMemoryBytes(String(ref.divisor));
+        const divisor = divisorOf(ref.resource, String(ref.divisor));
         if (divisor === undefined || divisor <= 0) {
             problems.add(
                 `${path}.valueFrom.resourceFieldRef.divisor`,
@@ -142,15 +142,15 @@ export function resolveDownward(problems: Problems, path: string, container: str
             );
             return e;
         }
-        const divisor =
-            ref.divisor === undefined
-                ? resource === "cpu"
-                    ? 1000
-                    : 1
-                : resource === "cpu"
-                  ? parseCpuMillis(ref.divisor)
-                  : parseMemoryBytes(ref.divisor);
+        const divisor = divisorOf(ref.resource, ref.divisor);
         if (divisor === undefined || divisor <= 0) return e;
         return { ...e, value: String(Math.ceil(amount / divisor)) };
     });
+}
+
+/** A resourceFieldRef's divisor in the resource's own unit (millicores, bytes); without one, 1 core or 1 byte. */
+function divisorOf(resource: string, divisor: string | undefined): number | undefined {
+    const cpu = resource.endsWith(".cpu");
+    if (divisor === undefined) return cpu ? 1000 : 1;
+    return cpu ? parseCpuMillis(divisor) : parseMemoryBytes(divisor);
 }

@@ -12,8 +12,9 @@
 // what is missing is Pulumi's to recreate. Rendered here, as text, so the
 // script is snapshot-tested; every name in it was validated, every probe
 // argument is quoted.
-import { hookLine, preStopGraceSeconds, probeLine } from "./hooks";
-import { LABEL_POD, sandboxName, shellQuote } from "./names";
+import { hookLine, preStopLines, probeLine } from "./hooks";
+import { PROBER_STOP_SECONDS } from "./container";
+import { LABEL_POD, proberName, sandboxName, shellQuote } from "./names";
 import { PodSpec } from "./pod";
 
 /** The kubelet's back-off before starting a container again: first delay and cap, in seconds. */
@@ -66,8 +67,9 @@ export function renderGuardianScript(spec: PodSpec): string {
             {
                 init: [
                     `NEXT_${n}=$(( $(date +%s) + ${live?.initialDelaySeconds ?? 0} )); FAIL_${n}=0`,
-                    // The start `up` already saw pass its startup probe.
-                    ...(startup ? [`STARTED_${n}=$(${startedAt}); SEEN_${n}=$STARTED_${n}; SFAIL_${n}=0`] : []),
+                    // The start the guardian finds is probed too: after a reboot or the guardian's own restart, it
+                    // cannot know that start passed (right after `up`, one passing try).
+                    ...(startup ? [`STARTED_${n}=; SEEN_${n}=; SFAIL_${n}=0`] : []),
                 ].join("\n"),
                 fn: [
                     `probe_${n}() { # ${c.dockerName}`,
@@ -86,10 +88,11 @@ export function renderGuardianScript(spec: PodSpec): string {
         running
             .flatMap((c, i) => (c.lifecycle[hook] !== undefined ? [`    ${shellQuote(c.dockerName)}) ${line(c, i + 1)} ;;\n`] : []))
             .join("");
-    const preStops = hookCases(
-        "preStop",
-        (c) =>
-            `budget=${preStopGraceSeconds(spec.graceSeconds)}; timeout "$budget" ${hookLine("docker", '"$1"', c.lifecycle.preStop!)} >/dev/null 2>&1 || log "the preStop hook of $1 failed (exit $?); stopping it anyway"`,
+    const preStops = hookCases("preStop", (c) =>
+        [
+            ...preStopLines("docker", '"$1"', c.lifecycle.preStop!, spec.graceSeconds),
+            `[ "$code" -eq 0 ] || log "the preStop hook of $1 failed (exit $code); stopping it anyway. Its output: $(printf '%s' "$out" | tail -c 500)"`,
+        ].join("\n      "),
     );
     // A container whose postStart hook failed is held back before its next start, as the kubelet's
     // CrashLoopBackOff does: 10 s, doubling up to 5 minutes; a hook that passes resets it.
@@ -111,6 +114,7 @@ SANDBOX=${shellQuote(sandboxName(spec.podName))}
 INITS=${shellQuote(names(spec.initContainers))}
 SIDECARS=${shellQuote(names(spec.initContainers.filter((c) => c.sidecar)))}
 APPS=${shellQuote(names(spec.containers))}
+PROBERS=${shellQuote(running.flatMap((c) => (c.proberImage !== undefined ? [proberName(c.dockerName)] : [])).join(" "))}
 RESTART=${shellQuote(spec.sandbox.restartPolicy)}
 GRACE=${spec.graceSeconds}
 PERIOD=${GUARDIAN_PERIOD_SECONDS}
@@ -124,7 +128,7 @@ state() {
 }
 before() { expr "$1" \\< "$2" >/dev/null; }
 
-# The container's preStop hook, cut off at its budget (the grace, at least 2 s), before the guardian stops it.
+# The container's preStop hook, cut off at the grace, before the guardian stops it; sets what is left of the grace.
 pre_stop() {
   case "$1" in
 ${preStops}  esac
@@ -143,10 +147,9 @@ ${holds}  esac
   return 1
 }
 start_container() { docker start "$1" >/dev/null && post_start "$1"; }
-# Hook and SIGTERM share the grace (a preStop hook raises it to its budget), as in Kubernetes.
+# Hook and SIGTERM share the grace, as in Kubernetes.
 restart_container() {
-  budget=$GRACE; began=$(date +%s); pre_stop "$1"
-  left=$((budget - ($(date +%s) - began))); [ "$left" -gt 0 ] || left=0
+  left=$GRACE; pre_stop "$1"
   docker restart -t "$left" "$1" >/dev/null && post_start "$1"
 }
 
@@ -164,6 +167,15 @@ reconcile() {
     set -- $(state "$SANDBOX")
   fi
   sandbox_started=$2
+  # Probers hold the sandbox's network namespace too: one that joined an older sandbox probes a dead one.
+  for c in $PROBERS; do
+    set -- $(state "$c")
+    [ -n "$1" ] || continue
+    if [ "$1" != true ] || before "$2" "$sandbox_started"; then
+      log "restarting prober $c: it is not running or started before the sandbox did"
+      docker restart -t ${PROBER_STOP_SECONDS} "$c" >/dev/null || log "could not restart prober $c"
+    fi
+  done
   # Init containers rerun, in order, whenever the sandbox started after their last run.
   for c in $INITS; do
     set -- $(state "$c")

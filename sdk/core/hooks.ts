@@ -6,7 +6,7 @@
 // nothing for them. The guardian runs the same lines after its restarts.
 // Every name was validated and every command argument is quoted.
 import { ContainerSpec, HookSpec, ProbeSpec } from "./container";
-import { proberName, shellQuote } from "./names";
+import { proberName, shellQuote, stoppingName } from "./names";
 import { becomeRoot, dockerCli } from "./render";
 
 /** The container needs a start script: a postStart hook or a startup probe. */
@@ -25,16 +25,10 @@ export function readinessBudgetSeconds(p: ProbeSpec): number {
 }
 
 /**
- * The kubelet gives a container it stops at least 2 s, whatever the pod's
- * grace (its minimumGracePeriodInSeconds). A preStop hook needs it here too:
- * `timeout 0` would not cut the hook off at all.
+ * After a preStop hook, the kubelet gives the container at least 2 s to stop
+ * (its minimumGracePeriodInSeconds), even when the hook used the whole grace.
  */
-export const MINIMUM_STOP_GRACE_SECONDS = 2;
-
-/** Seconds a preStop hook and the SIGTERM after it share: the pod's grace, at least the kubelet's minimum. */
-export function preStopGraceSeconds(graceSeconds: number): number {
-    return Math.max(graceSeconds, MINIMUM_STOP_GRACE_SECONDS);
-}
+export const MINIMUM_STOP_AFTER_HOOK_SECONDS = 2;
 
 /** A hook's command line: `docker exec` into the container (with the given docker command line), or a wait on the host. */
 export function hookLine(docker: string, container: string, hook: HookSpec): string {
@@ -49,6 +43,21 @@ function probeTarget(c: ContainerSpec, p: ProbeSpec): string {
 /** A probe's command line, bounded by its timeout: in the container, or in its prober. */
 export function probeLine(docker: string, c: ContainerSpec, p: ProbeSpec): string {
     return `timeout ${p.timeoutSeconds} ${docker} exec ${probeTarget(c, p)} ${p.command.map(shellQuote).join(" ")}`;
+}
+
+/**
+ * Shell lines that run a preStop hook cut off at the grace (at least 1 s: a
+ * grace of 0 is refused with a preStop hook, and `timeout 0` would not cut it
+ * off) and set `code` and `out`, its exit code and output, and `left`, the
+ * seconds the stop after it gets: what is left of the grace, at least
+ * MINIMUM_STOP_AFTER_HOOK_SECONDS. Hook and SIGTERM share the grace, as in Kubernetes.
+ */
+export function preStopLines(docker: string, container: string, hook: HookSpec, graceSeconds: number): string[] {
+    return [
+        `began=$(date +%s)`,
+        `out=$(timeout ${graceSeconds} ${hookLine(docker, container, hook)} 2>&1); code=$?`,
+        `left=$(( ${graceSeconds} - ($(date +%s) - began) )); [ "$left" -ge ${MINIMUM_STOP_AFTER_HOOK_SECONDS} ] || left=${MINIMUM_STOP_AFTER_HOOK_SECONDS}`,
+    ];
 }
 
 function preamble(c: ContainerSpec, sudo: boolean, socket: string | undefined): string[] {
@@ -123,7 +132,7 @@ export function renderStartScript(c: ContainerSpec, graceSeconds: number, sudo: 
             `  if [ "$(date +%s)" -ge "$deadline" ]; then`,
             // Docker keeps the last results; the last one says why.
             `    last=$(dk inspect --format '{{range .State.Health.Log}}{{println "@@dockerpod@@"}}exit {{.ExitCode}}: {{.Output}}{{end}}' -- "$TARGET" 2>/dev/null |`,
-            `      sed -n -e '/^@@dockerpod@@$/h' -e '/^@@dockerpod@@$/!H' -e '$x' -e '$p')`,
+            `      sed -n -e '/^@@dockerpod@@$/h' -e '/^@@dockerpod@@$/!H' -e '$x' -e '$s/^@@dockerpod@@\\n//' -e '$p')`,
             `    fail "container $CONTAINER is not ready: its readiness probe did not pass within ${budget} s; the probe's last output: $(tailOf "$last")"`,
             `  fi`,
             `  sleep 1`,
@@ -136,23 +145,22 @@ export function renderStartScript(c: ContainerSpec, graceSeconds: number, sudo: 
 
 /**
  * Before the container is deleted: its preStop hook, cut off at the grace,
- * then a stop with what is left of the grace, so hook and SIGTERM share it as
- * in Kubernetes. A failing hook is reported and the stop goes on.
+ * then a stop with what is left of the grace (see preStopLines). A failing
+ * hook is reported and the stop goes on, as in Kubernetes. The container is
+ * renamed first (see stoppingName); the provider removes it by id.
  */
-export function renderStopScript(c: ContainerSpec, podGraceSeconds: number, sudo: boolean, socket?: string): string {
-    const preStop = c.lifecycle.preStop!;
-    const graceSeconds = preStopGraceSeconds(podGraceSeconds);
+export function renderStopScript(c: ContainerSpec, graceSeconds: number, sudo: boolean, socket?: string): string {
     return (
         [
             ...preamble(c, sudo, socket),
-            `began=$(date +%s)`,
+            // Out of the guardian's sight first: it would start the stopped container again before its removal.
+            `dk rename -- "$CONTAINER" ${shellQuote(stoppingName(c.dockerName))} 2>/dev/null && CONTAINER=${shellQuote(stoppingName(c.dockerName))}`,
             `if [ "$(dk inspect --format '{{.State.Running}}' -- "$CONTAINER" 2>/dev/null)" != true ]; then`,
             `  echo "$CONTAINER is not running: no preStop hook to run"; exit 0`,
             `fi`,
             `echo "running the preStop hook of $CONTAINER"`,
-            `out=$(timeout ${graceSeconds} ${hookLine(dockerCli(socket), '"$CONTAINER"', preStop)} 2>&1); code=$?`,
+            ...preStopLines(dockerCli(socket), '"$CONTAINER"', c.lifecycle.preStop!, graceSeconds),
             `[ "$code" -eq 0 ] || echo "dockerpod: the preStop hook of container $CONTAINER failed (exit $code); it is stopped anyway, as the kubelet does. The hook's output: $(tailOf "$out")" >&2`,
-            `left=$(( ${graceSeconds} - ($(date +%s) - began) )); [ "$left" -gt 0 ] || left=0`,
             `dk stop -t "$left" -- "$CONTAINER" >/dev/null || true`,
         ].join("\n") + "\n"
     );

@@ -81,6 +81,16 @@ export function proberName(containerDockerName: string): string {
     return `${containerDockerName}.probe`;
 }
 
+/**
+ * The name a container's stop script gives it before its preStop hook: the
+ * guardian looks containers up by name, so it does not start again one that
+ * is on its way out (the provider removes it by id). Member names never hold
+ * `.`, so it is no member's or prober's name.
+ */
+export function stoppingName(containerDockerName: string): string {
+    return `${containerDockerName}.stopping`;
+}
+
 /** Docker volume name of an emptyDir volume (volumes are a namespace of their own). */
 export function volumeName(podName: string, volume: string): string {
     return `${podName}${NAME_SEPARATOR}${volume}`;

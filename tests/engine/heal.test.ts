@@ -1,9 +1,12 @@
 // Pods that heal like Kubernetes pods (heal: true): the guardian brings a dead
 // sandbox back, reruns the init containers, restarts the stranded containers.
+import { execFileSync } from "child_process";
 import Docker from "dockerode";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { renderStopScript } from "../../sdk/core/hooks";
+import { checkPod } from "../../sdk/core/pod";
 import { DockerPodArgs } from "../../sdk/types";
 import { startDedicatedDaemon } from "../support/daemon";
 import { Realizer, T_CONTAINER, demux } from "../support/realizer";
@@ -215,12 +218,11 @@ test("a liveness restart runs the preStop hook before and the postStart hook aft
     await upOk(stack, podProgram(pod, args));
     const log = () => fs.readFileSync(path.join(logDir, "log"), "utf8").trim().split("\n");
     expect(log()).toEqual(["poststart"]);
+    // The guardian probes the start it finds first (it cannot know that start passed); then liveness runs.
+    const passes = async () => ((await guardianLog(pod)).match(/startup probe of .*_slow passed/g) ?? []).length;
+    await until("the guardian to probe the start it found", async () => ((await passes()) === 1 ? true : undefined), 15_000);
     await exec(`${pod}_slow`, ["rm", "/tmp/started"]);
-    await until(
-        "the guardian to see the restarted container start",
-        async () => (/startup probe of .*_slow passed/.test(await guardianLog(pod)) ? true : undefined),
-        30_000,
-    );
+    await until("the guardian to see the restarted container start", async () => ((await passes()) === 2 ? true : undefined), 30_000);
     // Held during the 6 s start (a startup probe failed in it): one restart, not one per second.
     await new Promise((r) => setTimeout(r, 3000));
     const guardian = await guardianLog(pod);
@@ -261,6 +263,66 @@ test("a postStart hook that fails after a guardian restart stops the container, 
     );
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(9000);
     expect(await guardianLog(pod)).toMatch(/starting .*_hooked: it is not running/);
+});
+
+test("an httpGet liveness probe keeps passing after the sandbox is killed: the prober joins the new sandbox too", async () => {
+    const pod = podName("prober");
+    const port = await freePort();
+    const args = healingPod(port, { proberImage: BUSYBOX });
+    args.containers![0].livenessProbe = { httpGet: { path: "/", port: 80 }, periodSeconds: 1, failureThreshold: 3 };
+    await upOk(stacks.create(), podProgram(pod, args));
+    await docker.getContainer(`${pod}_sandbox`).kill();
+    await until("the sandbox to restart", async () => ((await inspect(`${pod}_sandbox`)).State.Running ? true : undefined), 10_000, 50);
+    await recovery(pod, port);
+    const served = await startedAt(`${pod}_app`);
+    // A prober left in the dead namespace fails every probe: the app would be restarted after 3 failures (the guardian
+    // looks every 2 s at most), about 8 s with its grace (seen before the fix).
+    await new Promise((r) => setTimeout(r, 9000));
+    expect(await startedAt(`${pod}_app`)).toBe(served);
+    const guardian = await guardianLog(pod);
+    expect(guardian).toMatch(/restarting prober .*_app\.probe: it is not running or started before the sandbox did/);
+    expect(guardian).not.toMatch(/its liveness probe failed/);
+});
+
+test("a container with a preStop hook replaced while the guardian runs is not started again on its way out", async () => {
+    const pod = podName("swap");
+    const args = healingPod(await freePort());
+    const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-heal-swap-"));
+    fs.chmodSync(logDir, 0o777);
+    args.volumes!.push({ name: "log", hostPath: { path: logDir } });
+    const hook = (what: string) => ({ exec: { command: ["sh", "-c", `echo ${what} $VERSION >> /log/log`] } });
+    const hooked = (version: string) => ({
+        name: "hooked",
+        image: BUSYBOX,
+        imagePullPolicy: "Never" as const,
+        command: IDLE,
+        env: [{ name: "VERSION", value: version }],
+        volumeMounts: [{ name: "log", mountPath: "/log" }],
+        lifecycle: { postStart: hook("poststart"), preStop: hook("prestop") },
+    });
+    args.containers![1] = hooked("1");
+    const stack = stacks.create();
+    await upOk(stack, podProgram(pod, args));
+    const log = () => fs.readFileSync(path.join(logDir, "log"), "utf8").trim().split("\n");
+    // The hooks Command's delete, run as the engine runs it; the provider's removal comes later (here: 4 s later,
+    // time enough for the guardian to wake on the death and start it again, had it found it).
+    const spec = checkPod(pod, args);
+    const old = (await inspect(`${pod}_hooked`)).Id;
+    execFileSync("sh", ["-c", renderStopScript(spec.containers[1], spec.graceSeconds, false, spec.dockerSocket)], { stdio: "pipe" });
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(log()).toEqual(["poststart 1", "prestop 1"]);
+    expect(await guardianLog(pod)).not.toMatch(/starting .*_hooked/);
+    const stopping = await inspect(old);
+    expect(stopping.State.Running).toBe(false);
+    expect(stopping.Name).toBe(`/${pod}_hooked.stopping`);
+    // The replacement removes it by id and makes the new one.
+    args.containers![1] = hooked("2");
+    await upOk(stack, podProgram(pod, args));
+    expect(log()).toEqual(["poststart 1", "prestop 1", "poststart 2"]);
+    expect(await docker.listContainers({ all: true, filters: JSON.stringify({ name: [`${pod}_hooked.stopping`] }) })).toEqual([]);
+    expect((await inspect(`${pod}_hooked`)).Config.Env).toContain("VERSION=2");
+    await stack.destroy();
+    fs.rmSync(logDir, { recursive: true, force: true });
 });
 
 test("6: restartPolicy Never: nothing is restarted; the guardian reports the pod down", async () => {

@@ -79,7 +79,19 @@ describe("guardian script", () => {
         ]);
     });
 
-    test("a preStop hook is cut off at the grace, and at 2 s (the kubelet's minimum) when the grace is 0", () => {
+    test("after a new sandbox, the probers are restarted first: they held the old network namespace too", () => {
+        const olderThanSandbox =
+            'case "$1" in inspect) case "$*" in *foo_sandbox*) echo "true 2026-01-01T00:00:02.5Z 0" ;; *) echo "true 2026-01-01T00:00:01.5Z 0" ;; esac ;; esac';
+        expect(runGuardianFunctions(renderGuardianScript(hooked), "reconcile", olderThanSandbox, /^docker restart/)).toEqual([
+            "docker restart -t 2 foo_app.probe",
+            "docker restart -t 5 foo_proxy",
+            "docker restart -t 5 foo_app",
+        ]);
+        // A pod without httpGet or tcpSocket probes has none.
+        expect(renderGuardianScript(healing)).toContain("PROBERS=''");
+    });
+
+    test("a preStop hook is cut off at the grace; the restart after it still gets 2 s (the kubelet's minimum)", () => {
         const withGrace = (terminationGracePeriodSeconds: number) =>
             checkPod("foo", {
                 heal: true,
@@ -96,15 +108,14 @@ describe("guardian script", () => {
             "docker exec foo_app drain",
             "docker restart -t 5 foo_app",
         ]);
-        // `timeout 0` would not cut the hook off at all.
-        expect(runGuardianFunctions(renderGuardianScript(withGrace(0)), "restart_container foo_app", "return 0", keep)).toEqual([
-            "timeout 2",
+        expect(runGuardianFunctions(renderGuardianScript(withGrace(1)), "restart_container foo_app", "return 0", keep)).toEqual([
+            "timeout 1",
             "docker exec foo_app drain",
             "docker restart -t 2 foo_app",
         ]);
         // A container without a preStop hook keeps the pod's grace.
-        expect(runGuardianFunctions(renderGuardianScript(withGrace(0)), "restart_container foo_plain", "return 0", keep)).toEqual([
-            "docker restart -t 0 foo_plain",
+        expect(runGuardianFunctions(renderGuardianScript(withGrace(1)), "restart_container foo_plain", "return 0", keep)).toEqual([
+            "docker restart -t 1 foo_plain",
         ]);
     });
 
@@ -166,6 +177,19 @@ describe("guardian script", () => {
         expect(log).toEqual([
             "docker exec foo_app.probe wget -q -O /dev/null http://127.0.0.1:8080/started",
             "log startup probe of foo_app failed (1/30)",
+        ]);
+    });
+
+    test("a guardian that (re)starts probes the start it finds before liveness: after a reboot it cannot know that start passed", () => {
+        const log = runGuardianFunctions(
+            renderGuardianScript(hooked),
+            'log() { echo "log $*" >>"$LOG"; }; probe_2; probe_2; probe_2',
+            'case "$1" in inspect) case "$*" in *StartedAt*) echo boot ;; *) echo true ;; esac ;; esac',
+        );
+        expect(log).toEqual([
+            "docker exec foo_app.probe wget -q -O /dev/null http://127.0.0.1:8080/started",
+            "log startup probe of foo_app passed",
+            "docker exec foo_app true",
         ]);
     });
 

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DockerPod } from "../../../sdk";
 import { PodSpecError } from "../../../sdk/core/errors";
-import { containerName, guardianName, isDns1123Label, sandboxName, volumeName } from "../../../sdk/core/names";
+import { containerName, guardianName, isDns1123Label, proberName, sandboxName, stoppingName, volumeName } from "../../../sdk/core/names";
 import { PodSpec, checkPod, podChildren } from "../../../sdk/core/pod";
 import { DockerPodArgs } from "../../../sdk/types";
 import { RecordingMocks } from "../../support/mocks";
@@ -50,7 +50,12 @@ function dockerNames(spec: PodSpec): { containers: string[]; volumes: string[]; 
     return {
         containers: [
             spec.sandbox.containerName,
-            ...[...spec.initContainers, ...spec.containers].map((c) => c.dockerName),
+            // Each container's own name, its prober's, and the name its stop script gives it.
+            ...[...spec.initContainers, ...spec.containers].flatMap((c) => [
+                c.dockerName,
+                proberName(c.dockerName),
+                stoppingName(c.dockerName),
+            ]),
             ...(spec.guardianImage ? [guardianName(spec.podName)] : []),
         ],
         volumes: spec.volumes.filter((v) => v.type === "volume").map((v) => v.source),
@@ -121,9 +126,10 @@ describe("derived names", () => {
                     throw error;
                 }
                 const names = dockerNames(spec);
-                // Docker takes names of [a-zA-Z0-9][a-zA-Z0-9_.-]*; each is at most 63 + 1 + 63 characters.
+                // Docker takes names of [a-zA-Z0-9][a-zA-Z0-9_.-]*; each is at most 63 + 1 + 63 characters,
+                // and ".probe" or ".stopping" after a container's.
                 for (const name of [...names.containers, ...names.volumes]) {
-                    expect(name).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,126}$/);
+                    expect(name).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,135}$/);
                 }
                 // systemd refuses unit names of 256 bytes or more.
                 if (driver === "systemd") expect(Buffer.byteLength(spec.slice.cgroupParent)).toBeLessThan(256);

@@ -427,10 +427,34 @@ const badInputs: [string, DockerPodArgs, string, RegExp][] = [
         /needs a command/,
     ],
     [
+        "a computed argument in a hook (it is written into the host's script)",
+        { containers: [app({ lifecycle: { postStart: { exec: { command: ["touch", pulumi.output("/tmp/x")] } } } })] },
+        "containers[0].lifecycle.postStart.exec.command[1]",
+        /must be a plain string: a hook is written into the host's script at preview/,
+    ],
+    [
+        "a computed argument in a startup probe",
+        { containers: [app({ startupProbe: { exec: { command: ["test", "-f", Promise.resolve("/x")] } } })] },
+        "containers[0].startupProbe.exec.command[2]",
+        /must be a plain string: an exec probe is written into the host's script at preview/,
+    ],
+    [
+        "a computed argument in a liveness probe (the guardian's script)",
+        { heal: true, containers: [app({ livenessProbe: { exec: { command: [pulumi.output("true")] } } })] },
+        "containers[0].livenessProbe.exec.command[0]",
+        /must be a plain string/,
+    ],
+    [
         "a sleep longer than the grace",
         { terminationGracePeriodSeconds: 10, containers: [app({ lifecycle: { preStop: { sleep: { seconds: 11 } } } })] },
         "containers[0].lifecycle.preStop.sleep.seconds",
         /\(11\) is longer than the pod's terminationGracePeriodSeconds \(10\)/,
+    ],
+    [
+        "a preStop hook with no grace to run in",
+        { terminationGracePeriodSeconds: 0, containers: [app({ lifecycle: { preStop: { exec: { command: ["drain"] } } } })] },
+        "containers[0].lifecycle.preStop",
+        /never runs with terminationGracePeriodSeconds 0 .*raise the grace or remove the hook/,
     ],
     [
         "a negative sleep",
@@ -542,6 +566,14 @@ describe("checkPod: bad input names the field and the fix", () => {
         const problems = problemsOf({ podName: "Bad", containers: [app({ name: "X", resources: { limits: { memory: "12Q" } } })] });
         expect(problems.map((p) => p.path)).toEqual(["podName", "containers[0].name", "containers[0].resources.limits.memory"]);
         expect(() => checkPod("foo", { podName: "Bad", containers: [app()] })).toThrow(/invalid input for "foo":\n {2}- podName: "Bad"/);
+    });
+
+    test("a readiness probe, Docker's healthcheck, may take a computed argument; startup and liveness probes may not", () => {
+        const computed = { exec: { command: ["test", "-f", pulumi.output("/x")] } };
+        expect(checkPod("foo", { containers: [app({ readinessProbe: computed })] }).containers[0].readinessProbe).toBeDefined();
+        expect(
+            problemsOf({ heal: true, containers: [app({ livenessProbe: computed, startupProbe: computed })] }).map((p) => p.path),
+        ).toEqual(["containers[0].livenessProbe.exec.command[2]", "containers[0].startupProbe.exec.command[2]"]);
     });
 
     test("a pod name is a DNS-1123 label: 63 characters are accepted, 64 are not", () => {
