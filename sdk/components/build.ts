@@ -267,13 +267,12 @@ export function buildHooks(
 ): pulumi.CustomResource | undefined {
     const c = p.container;
     if (!hasHooks(c)) return undefined;
-    const { sudo, dockerSocket } = p.host;
     return hostCommand(
         name,
         {
-            create: hasStartHooks(c) ? renderStartScript(c, p.graceSeconds, sudo, dockerSocket) : NOTHING_TO_RUN_SCRIPT,
+            create: hasStartHooks(c) ? renderStartScript(p) : NOTHING_TO_RUN_SCRIPT,
             update: NOTHING_TO_RUN_SCRIPT,
-            ...(c.lifecycle.preStop ? { delete: renderStopScript(c, p.graceSeconds, sudo, dockerSocket) } : {}),
+            ...(c.lifecycle.preStop ? { delete: renderStopScript(p) } : {}),
             triggers: [container.id],
         },
         p.host,

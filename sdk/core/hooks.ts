@@ -5,9 +5,10 @@
 // into its prober for httpGet and tcpSocket probes), so the app's image needs
 // nothing for them. The guardian runs the same lines after its restarts.
 // Every name was validated and every command argument is quoted.
-import { ContainerSpec, HookSpec, ProbeSpec } from "./container";
+import { ContainerSpec, HookSpec, PayloadSpec, ProbeSpec } from "./container";
 import { proberName, shellQuote, stoppingName } from "./names";
 import { becomeRoot, dockerCli } from "./render";
+import { RestartPolicy } from "../types";
 
 /** The container needs a start script: a postStart hook or a startup probe. */
 export function hasStartHooks(c: ContainerSpec): boolean {
@@ -80,14 +81,24 @@ function preamble(c: ContainerSpec, sudo: boolean, socket: string | undefined): 
  * the container and carries the last output; the container is stopped when
  * its hook or startup probe failed, as the kubelet kills it.
  */
-export function renderStartScript(c: ContainerSpec, graceSeconds: number, sudo: boolean, socket?: string): string {
-    const lines = preamble(c, sudo, socket);
-    const stop = `dk stop -t ${graceSeconds} -- "$CONTAINER" >/dev/null 2>&1`;
-    // A container stopped after a failed hook or probe is started again by the next `up`.
-    lines.push(
-        `[ "$(dk inspect --format '{{.State.Running}}' -- "$CONTAINER" 2>/dev/null)" = true ] ||`,
-        `  dk start -- "$CONTAINER" >/dev/null || fail "could not start container $CONTAINER"`,
-    );
+export function renderStartScript(p: PayloadSpec): string {
+    const c = p.container;
+    const socket = p.host.dockerSocket;
+    const lines = preamble(c, p.host.sudo, socket);
+    const stop = `dk stop -t ${p.graceSeconds} -- "$CONTAINER" >/dev/null 2>&1`;
+    lines.push(`if [ "$(dk inspect --format '{{.State.Running}}' -- "$CONTAINER" 2>/dev/null)" != true ]; then`);
+    if (c.sidecar || p.restartPolicy === RestartPolicy.Always) {
+        // Stopped after a failed hook or probe: the next `up` starts it again, as Docker's policy would.
+        lines.push(`  dk start -- "$CONTAINER" >/dev/null || fail "could not start container $CONTAINER"`);
+    } else {
+        // It ran to its end (or a failed hook or probe stopped it): starting it would run it twice.
+        lines.push(
+            `  fail "container $CONTAINER is not running (exit code $(dk inspect --format '{{.State.ExitCode}}' -- "$CONTAINER" 2>/dev/null)), ` +
+                `so its hooks and startup probe cannot run, and with restartPolicy ${p.restartPolicy} it is not started again; ` +
+                `if a failed hook or probe stopped it, fix it and run up: the change replaces the container"`,
+        );
+    }
+    lines.push(`fi`);
     const postStart = c.lifecycle.postStart;
     if (postStart) {
         lines.push(
@@ -149,17 +160,19 @@ export function renderStartScript(c: ContainerSpec, graceSeconds: number, sudo: 
  * hook is reported and the stop goes on, as in Kubernetes. The container is
  * renamed first (see stoppingName); the provider removes it by id.
  */
-export function renderStopScript(c: ContainerSpec, graceSeconds: number, sudo: boolean, socket?: string): string {
+export function renderStopScript(p: PayloadSpec): string {
+    const c = p.container;
+    const socket = p.host.dockerSocket;
     return (
         [
-            ...preamble(c, sudo, socket),
+            ...preamble(c, p.host.sudo, socket),
             // Out of the guardian's sight first: it would start the stopped container again before its removal.
             `dk rename -- "$CONTAINER" ${shellQuote(stoppingName(c.dockerName))} 2>/dev/null && CONTAINER=${shellQuote(stoppingName(c.dockerName))}`,
             `if [ "$(dk inspect --format '{{.State.Running}}' -- "$CONTAINER" 2>/dev/null)" != true ]; then`,
             `  echo "$CONTAINER is not running: no preStop hook to run"; exit 0`,
             `fi`,
             `echo "running the preStop hook of $CONTAINER"`,
-            ...preStopLines(dockerCli(socket), '"$CONTAINER"', c.lifecycle.preStop!, graceSeconds),
+            ...preStopLines(dockerCli(socket), '"$CONTAINER"', c.lifecycle.preStop!, p.graceSeconds),
             `[ "$code" -eq 0 ] || echo "dockerpod: the preStop hook of container $CONTAINER failed (exit $code); it is stopped anyway, as the kubelet does. The hook's output: $(tailOf "$out")" >&2`,
             `dk stop -t "$left" -- "$CONTAINER" >/dev/null || true`,
         ].join("\n") + "\n"

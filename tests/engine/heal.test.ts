@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderStopScript } from "../../sdk/core/hooks";
-import { checkPod } from "../../sdk/core/pod";
+import { checkPod, podPayloads } from "../../sdk/core/pod";
 import { DockerPodArgs } from "../../sdk/types";
 import { startDedicatedDaemon } from "../support/daemon";
 import { Realizer, T_CONTAINER, demux } from "../support/realizer";
@@ -306,9 +306,9 @@ test("a container with a preStop hook replaced while the guardian runs is not st
     const log = () => fs.readFileSync(path.join(logDir, "log"), "utf8").trim().split("\n");
     // The hooks Command's delete, run as the engine runs it; the provider's removal comes later (here: 4 s later,
     // time enough for the guardian to wake on the death and start it again, had it found it).
-    const spec = checkPod(pod, args);
+    const hookedPayload = podPayloads(checkPod(pod, args)).find((p) => p.container.name === "hooked")!;
     const old = (await inspect(`${pod}_hooked`)).Id;
-    execFileSync("sh", ["-c", renderStopScript(spec.containers[1], spec.graceSeconds, false, spec.dockerSocket)], { stdio: "pipe" });
+    execFileSync("sh", ["-c", renderStopScript(hookedPayload)], { stdio: "pipe" });
     await new Promise((r) => setTimeout(r, 4000));
     expect(log()).toEqual(["poststart 1", "prestop 1"]);
     expect(await guardianLog(pod)).not.toMatch(/starting .*_hooked/);

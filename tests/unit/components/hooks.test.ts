@@ -10,8 +10,9 @@ import { DockerPod, PayloadContainer } from "../../../sdk";
 import { renderStartScript, renderStopScript } from "../../../sdk/core/hooks";
 import { manifestFromArgs, podArgsFromManifest } from "../../../sdk/core/manifest";
 import { shellQuote } from "../../../sdk/core/names";
-import { checkPod } from "../../../sdk/core/pod";
-import { DockerPodArgs } from "../../../sdk/types";
+import { checkPod, podPayloads } from "../../../sdk/core/pod";
+import { PayloadSpec } from "../../../sdk/core/container";
+import { DockerPodArgs, RestartPolicy } from "../../../sdk/types";
 import { RecordingMocks } from "../../support/mocks";
 import { customNamed, resourceTree, runProgram, valueOf } from "../../support/program";
 
@@ -153,18 +154,23 @@ describe("a PayloadContainer on its own", () => {
 });
 
 describe("hooks scripts", () => {
-    const app = spec.containers[0];
+    /** A container's payload, as the pod makes it, with the host and grace given. */
+    const payload = (name: string, host: { sudo?: boolean; dockerSocket?: string } = {}, graceSeconds = spec.graceSeconds) => {
+        const p = podPayloads(spec).find((q) => q.container.name === name)!;
+        return { ...p, graceSeconds, host: { ...p.host, sudo: false, ...host } };
+    };
+    const app = payload("app");
 
     test("snapshots", () => {
-        expect(renderStartScript(app, spec.graceSeconds, false)).toMatchSnapshot();
-        expect(renderStopScript(app, spec.graceSeconds, true, "/run/other.sock")).toMatchSnapshot();
+        expect(renderStartScript(app)).toMatchSnapshot();
+        expect(renderStopScript(payload("app", { sudo: true, dockerSocket: "/run/other.sock" }))).toMatchSnapshot();
     });
 
     test("are valid POSIX sh", () => {
         for (const script of [
-            renderStartScript(app, 20, false),
-            renderStopScript(app, 20, true, "/run/x.sock"),
-            renderStartScript(spec.initContainers[0], 20, false),
+            renderStartScript(app),
+            renderStopScript(payload("app", { sudo: true, dockerSocket: "/run/x.sock" })),
+            renderStartScript(payload("proxy")),
         ]) {
             expect(() => execFileSync("sh", ["-n"], { input: script })).not.toThrow();
         }
@@ -180,7 +186,7 @@ describe("hooks scripts", () => {
                 { mode: 0o755 },
             );
             const started = Date.now();
-            const out = execFileSync("sh", ["-c", renderStopScript(app, 1, false)], {
+            const out = execFileSync("sh", ["-c", renderStopScript(payload("app", {}, 1))], {
                 env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
                 encoding: "utf8",
                 stdio: ["ignore", "pipe", "pipe"],
@@ -196,11 +202,48 @@ describe("hooks scripts", () => {
         } finally {
             fs.rmSync(bin, { recursive: true, force: true });
         }
-        expect(renderStopScript(app, 20, false)).toContain("out=$(timeout 20 $SUDO docker exec");
+        expect(renderStopScript(app)).toContain("out=$(timeout 20 $SUDO docker exec");
+    });
+
+    test("a container found stopped is started again only when its policy restarts it: a job is never run twice", () => {
+        // A stand-in docker on the PATH: the container has exited with code 0; every other call is logged.
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-start-"));
+        const run = (p: PayloadSpec) => {
+            fs.writeFileSync(
+                path.join(bin, "docker"),
+                `#!/bin/sh\ncase "$1" in inspect) case "$*" in *Running*) echo false ;; *) echo 0 ;; esac ;; *) echo "$*" >>${shellQuote(path.join(bin, "log"))} ;; esac\n`,
+                { mode: 0o755 },
+            );
+            fs.rmSync(path.join(bin, "log"), { force: true });
+            try {
+                execFileSync("sh", ["-c", renderStartScript(p)], {
+                    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+                    stdio: ["ignore", "pipe", "pipe"],
+                });
+                return { failed: "", calls: fs.readFileSync(path.join(bin, "log"), "utf8") };
+            } catch (err) {
+                const calls = fs.existsSync(path.join(bin, "log")) ? fs.readFileSync(path.join(bin, "log"), "utf8") : "";
+                return { failed: String((err as { stderr: Buffer }).stderr), calls };
+            }
+        };
+        try {
+            const job = { ...app, restartPolicy: RestartPolicy.Never };
+            const never = run(job);
+            expect(never.calls).toBe("");
+            expect(never.failed).toMatch(
+                /container foo_app is not running \(exit code 0\), so its hooks and startup probe cannot run, and with restartPolicy Never it is not started again/,
+            );
+            expect(run({ ...app, restartPolicy: RestartPolicy.OnFailure }).failed).toMatch(/with restartPolicy OnFailure/);
+            // Always, and a sidecar whatever the pod's policy: started, then its postStart hook runs.
+            expect(run({ ...app, restartPolicy: RestartPolicy.Always }).calls).toMatch(/^start -- foo_app\nexec foo_app sh -c/);
+            expect(run({ ...payload("proxy"), restartPolicy: RestartPolicy.Never }).calls).toMatch(/^start -- foo_proxy\n/);
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
     });
 
     test("the readiness wait prints the last health result, not the first", () => {
-        const script = renderStartScript(app, 20, false);
+        const script = renderStartScript(app);
         const sed = script.match(/\| *\n\s*(sed -n [^)]*)\)/)![1];
         const health = "@@dockerpod@@\nexit 1: first\n@@dockerpod@@\nexit 1: second\nline two\n";
         expect(execFileSync("sh", ["-c", sed], { input: health, encoding: "utf8" })).toBe("exit 1: second\nline two\n");

@@ -14,7 +14,7 @@ import * as path from "path";
 import { PodSpecError } from "../../../sdk";
 import { renderImageUserCheck, renderSliceScripts, renderVolumeModes } from "../../../sdk/core/render";
 import { renderStartScript, renderStopScript } from "../../../sdk/core/hooks";
-import { PodSpec, checkPod } from "../../../sdk/core/pod";
+import { PodSpec, checkPod, podPayloads } from "../../../sdk/core/pod";
 import { Container, DockerPodArgs } from "../../../sdk/types";
 
 const HOSTILE = [
@@ -159,10 +159,7 @@ function scriptsOf(spec: PodSpec): string[] {
         slice.delete,
         ...(emptyDirs.length ? [renderVolumeModes(emptyDirs, sudo, socket)] : []),
         ...spec.containers.map((c) => renderImageUserCheck(c.dockerName, c.image as string, sudo, socket)),
-        ...spec.containers.flatMap((c) => [
-            renderStartScript(c, spec.graceSeconds, sudo, socket),
-            ...(c.lifecycle.preStop ? [renderStopScript(c, spec.graceSeconds, sudo, socket)] : []),
-        ]),
+        ...podPayloads(spec).flatMap((p) => [renderStartScript(p), ...(p.container.lifecycle.preStop ? [renderStopScript(p)] : [])]),
     ];
 }
 
