@@ -1,93 +1,83 @@
-// `npm run deploy`: deploys examples/seed-pod (the tutorial's pod) with the
-// real Pulumi engine, stack `dev` of project `dockerpod-example`, through the
-// Automation API: this process is the program's language host, so no
-// `pulumi-language-nodejs` is needed.
+// `npm run deploy`: `pulumi up` of the root project (Pulumi.yaml: the seed pod,
+// examples/seed-pod/index.ts), stack `dev`, through the real language host:
+// the same path as `npm run pulumi -- up` at the root (toolchain/pulumi.sh:
+// a `pulumi` on PATH, else the one built from Go modules, offline).
 //
-// The CLI: a `pulumi` on PATH (a normal install, which fetches the docker and
-// command plugins itself), else the one toolchain/build.sh builds from Go
-// modules, offline, with its docker plugin. State: PULUMI_BACKEND_URL, else a
-// file backend in .pulumi-state/ (as `npm run pulumi` uses). Config (appImage, sidecarImage,
-// sandboxImage, hostPort, cgroupDriver) is the stack's; cgroupDriver is set
-// from the daemon (`docker info`) when it is not set.
-import { execFileSync } from "child_process";
-import * as fs from "fs";
+// Before the up, it fills in what the stack's config lacks and a user would
+// otherwise set by hand:
+// - cgroupDriver: the daemon's (`docker info`);
+// - appImage, sidecarImage, sandboxImage: where the seed pod's default image
+//   is neither on the host nor pullable (a machine without Docker Hub), the
+//   local stand-in images of tests/images/build.sh (busybox from Debian's
+//   busybox-static), saying so.
+// State: PULUMI_BACKEND_URL, else a file backend in .pulumi-state/; an unset
+// PULUMI_CONFIG_PASSPHRASE means an empty one for this local stack.
+import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
-import * as auto from "@pulumi/pulumi/automation";
 
 const ROOT = path.resolve(__dirname, "../../../..");
+const STACK = "dev";
 
-function sh(cmd: string, args: string[]): string {
-    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+/** The seed pod's images (examples/seed-pod/index.ts) and the local stand-ins for a host that cannot pull them. */
+const IMAGES: { key: string; image: string; standIn: string }[] = [
+    { key: "appImage", image: "nginx:alpine", standIn: "dockerpod-test/web:1" },
+    { key: "sidecarImage", image: "curlimages/curl:8.3.0", standIn: "dockerpod-test/busybox:1" },
+    { key: "sandboxImage", image: "registry.k8s.io/pause:3.9", standIn: "registry.k8s.io/pause:3.9" },
+];
+
+const env: NodeJS.ProcessEnv = { ...process.env, INIT_CWD: ROOT };
+if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
+    console.log("deploy: PULUMI_CONFIG_PASSPHRASE is not set: using an empty passphrase for this local stack");
+    env.PULUMI_CONFIG_PASSPHRASE = "";
 }
 
-async function pulumiCli(): Promise<{ command: auto.PulumiCommand; env: Record<string, string> }> {
-    const onPath = (() => {
-        try {
-            return sh("sh", ["-c", "command -v pulumi"]);
-        } catch {
-            return "";
-        }
-    })();
-    if (onPath) {
-        return { command: await auto.PulumiCommand.get({ root: path.dirname(path.dirname(onPath)), skipVersionCheck: true }), env: {} };
+/** Runs `pulumi <args>` at the root through toolchain/pulumi.sh; returns stdout, or undefined when it failed and `allowFail`. */
+function pulumi(args: string[], allowFail = false, show = false): string | undefined {
+    const r = spawnSync("bash", [path.join(ROOT, "toolchain/pulumi.sh"), ...args], {
+        cwd: ROOT,
+        env,
+        encoding: "utf8",
+        stdio: ["ignore", show ? "inherit" : "pipe", allowFail ? "pipe" : "inherit"],
+    });
+    if (r.status !== 0) {
+        if (allowFail) return undefined;
+        throw new Error(`pulumi ${args.join(" ")} failed (exit ${r.status})`);
     }
-    const toolchain = sh("bash", [path.join(ROOT, "toolchain/build.sh")]);
-    return {
-        command: await auto.PulumiCommand.get({ root: toolchain }),
-        env: {
-            PULUMI_HOME: path.join(toolchain, "home"),
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        },
-    };
+    return (r.stdout ?? "").trim();
 }
 
-async function main(): Promise<void> {
-    const { command, env } = await pulumiCli();
-    const state = path.join(ROOT, ".pulumi-state");
-    fs.mkdirSync(state, { recursive: true });
-    if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
-        console.log("deploy: PULUMI_CONFIG_PASSPHRASE is not set: using an empty passphrase for this local stack");
-        env.PULUMI_CONFIG_PASSPHRASE = "";
-    }
-    // The example imports "dockerpod", as a user's program does: resolve it to this package.
-    const link = path.join(__dirname, "../node_modules/dockerpod");
-    if (!fs.existsSync(link)) {
-        fs.mkdirSync(path.dirname(link), { recursive: true });
-        fs.symlinkSync(ROOT, link);
-    }
-    // The compiled example, loaded at run time (its path is only known here).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = async () => ({ ...require(path.join(__dirname, "../examples/seed-pod/index.js")) });
-    env.PULUMI_BACKEND_URL = process.env.PULUMI_BACKEND_URL ?? `file://${state}`;
-    // The project is the root Pulumi.yaml (its config: Pulumi.dev.yaml beside it); the inline
-    // program stands in for its `main`.
-    const stack = await auto.LocalWorkspace.createOrSelectStack(
-        { projectName: "dockerpod-example", stackName: "dev", program },
-        {
-            pulumiCommand: command,
-            workDir: ROOT,
-            envVars: env,
-        },
-    );
-    const config = await stack.getAllConfig();
-    if (config["dockerpod-example:cgroupDriver"] === undefined) {
-        const driver = sh("docker", ["info", "--format", "{{.CgroupDriver}}"]);
+function docker(args: string[]): { ok: boolean; out: string } {
+    const r = spawnSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+    return { ok: r.status === 0, out: `${r.stdout}${r.stderr}`.trim() };
+}
+
+function main(): void {
+    pulumi(["stack", "select", STACK, "--create"]);
+    const config = (key: string) => pulumi(["config", "get", key], true);
+
+    if (config("cgroupDriver") === undefined) {
+        const driver = execFileSync("docker", ["info", "--format", "{{.CgroupDriver}}"], { encoding: "utf8" }).trim();
         console.log(`deploy: the Docker daemon uses the ${driver} cgroup driver: pulumi config set cgroupDriver ${driver}`);
-        await stack.setConfig("cgroupDriver", { value: driver });
+        pulumi(["config", "set", "cgroupDriver", driver]);
     }
-    const result = await stack.up({ onOutput: (text) => process.stdout.write(text) });
-    console.log(`deploy: ${result.summary.result}`);
+    for (const { key, image, standIn } of IMAGES) {
+        if (config(key) !== undefined || docker(["image", "inspect", image]).ok) continue;
+        const pull = docker(["pull", image]);
+        if (pull.ok) continue;
+        if (!docker(["image", "inspect", standIn]).ok) {
+            console.log(`deploy: building the local stand-in images (tests/images/build.sh)`);
+            execFileSync("bash", [path.join(ROOT, "tests/images/build.sh")], { stdio: "inherit" });
+        }
+        console.log(`deploy: ${image} cannot be pulled here (${pull.out.split("\n").pop()}): pulumi config set ${key} ${standIn}`);
+        pulumi(["config", "set", key, standIn]);
+    }
+    pulumi(["up", "--yes", ...process.argv.slice(2)], false, true);
+    console.log(`deploy: stack ${STACK} is up; \`npm run pulumi -- stack output\` shows the pod, \`npm run pulumi -- destroy\` removes it`);
 }
 
-main().catch((err) => {
-    const text = String((err as Error).message ?? err);
-    if (/no resource plugin 'command/.test(text) || /pulumi-resource-command/.test(text)) {
-        console.error(
-            "deploy: the `command` plugin (pulumi-resource-command 1.2.1) is not installed: a normal `pulumi` " +
-                "install fetches it; offline, install it with `npm run pulumi -- plugin install resource command 1.2.1 --file <binary>`",
-        );
-    }
-    console.error(text);
+try {
+    main();
+} catch (err) {
+    console.error(`deploy: ${(err as Error).message}`);
     process.exit(1);
-});
+}

@@ -26,6 +26,7 @@ const registryAccess = new docker.Provider("registry", {
 const pod = new DockerPod(
     "web",
     {
+        sandboxImage: config.get("sandboxImage"),
         containers: [
             {
                 name: "app",

@@ -24,17 +24,20 @@ const remote = new docker.Provider("remote", {
 const pod = new DockerPod(
     "web",
     {
+        // Optional config, for a host without Docker Hub or with port 8080 taken:
+        // appImage, sidecarImage, sandboxImage, hostPort.
+        sandboxImage: config.get("sandboxImage"),
         containers: [
             {
                 name: "app",
-                image: "nginx:alpine",
-                ports: [{ containerPort: 80, hostPort: 8080 }],
+                image: config.get("appImage") ?? "nginx:alpine",
+                ports: [{ containerPort: 80, hostPort: config.getNumber("hostPort") ?? 8080 }],
                 resources: { limits: { memory: "256Mi", cpu: "500m" } },
                 readinessProbe: { exec: { command: ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"] }, periodSeconds: 5 },
             },
             {
                 name: "sidecar",
-                image: "curlimages/curl:8.3.0",
+                image: config.get("sidecarImage") ?? "curlimages/curl:8.3.0",
                 command: ["/bin/sleep", "3650d"],
                 resources: { limits: { memory: "64Mi" } },
             },

@@ -1,7 +1,7 @@
 // The seed pod on the real engine: one network, one IPC namespace, one
 // hostname, one cgroup parent with the pod's limits, separate filesystems.
 import { DockerPodArgs } from "../../sdk/types";
-import { Realizer, T_IMAGE, changes } from "../support/realizer";
+import { EngineStack, T_IMAGE, changes } from "../support/engine";
 import { exec, hostPid, nsInode, procCgroup, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,
@@ -66,7 +66,7 @@ describe("the seed pod", () => {
     const members = ["sandbox", "app", "sidecar"].map((m) => `${pod}_${m}`);
     const [sandbox, app, sidecar] = members;
     let port: number;
-    let stack: Realizer;
+    let stack: EngineStack;
 
     beforeAll(async () => {
         port = await freePort();

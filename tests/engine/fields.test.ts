@@ -1,5 +1,5 @@
 // Every container field the component maps reaches the real container, and
-// the realizer itself behaves like the pinned providers where tests rely on it.
+// the docker provider behaves as the pod relies on it (real engine).
 import { spawn } from "child_process";
 import * as dgram from "dgram";
 import * as os from "os";
@@ -7,7 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PodSpecError } from "../../sdk";
 import { DockerPodArgs } from "../../sdk/types";
-import { T_CONTAINER } from "../support/realizer";
+import { T_CONTAINER } from "../support/engine";
 import { exec } from "../support/inspect";
 import {
     BUSYBOX,
@@ -91,21 +91,7 @@ test("env, workingDir, args, requests, limits and securityContext reach the cont
     expect((await exec(`${pod}_app`, ["sh", "-c", "echo $GREETING"])).stdout.trim()).toBe("hi");
 });
 
-describe("the realizer", () => {
-    test("refuses a Container input it does not model, naming it", async () => {
-        const run = await stacks.create().up(() => new docker.Container("odd", { name: podName("odd"), image: BUSYBOX, gpus: "all" }));
-        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/"gpus" are not modelled/);
-    });
-
-    test("never reaches beyond 127.0.0.1: a missing image fails clearly and creates nothing", async () => {
-        const stack = stacks.create();
-        const run = await stack.up(() => new docker.RemoteImage("absent", { name: "dockerpod-test/absent:1", keepLocally: true }));
-        expect(run.errors.map((e) => e.message).join("\n")).toMatch(
-            /pull of "dockerpod-test\/absent:1" would reach docker\.io: tests only reach a registry on 127\.0\.0\.1/,
-        );
-        expect(stack.state.size).toBe(0);
-    });
-
+describe("the docker provider, where the pod relies on it", () => {
     test("RemoteImage: outputs the local image id; keepLocally false removes the image on destroy", async () => {
         const tag = `k${process.pid}`;
         await engine.getImage(BUSYBOX).tag({ repo: "dockerpod-test/scratch", tag });
@@ -147,13 +133,6 @@ describe("the realizer", () => {
         expect(stack.state.size).toBe(0);
     });
 
-    test("getRegistryImage asks only a registry on 127.0.0.1 (tests/engine/registry.test.ts runs one)", async () => {
-        const stack = stacks.create();
-        const run = await stack.up(() => docker.getRegistryImageOutput({ name: BUSYBOX }).sha256Digest);
-        expect(run.errors.map((e) => e.message).join("\n")).toMatch(
-            /getRegistryImage of "dockerpod-test\/busybox:1" would reach docker\.io/,
-        );
-    });
 });
 
 describe("files, networks, DNS and /etc/hosts", () => {

@@ -2,6 +2,8 @@
 // sandbox back, reruns the init containers, restarts the stranded containers.
 import { execFileSync } from "child_process";
 import Docker from "dockerode";
+import * as pulumiDocker from "@pulumi/docker";
+import { DockerPod } from "../../sdk";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -9,8 +11,8 @@ import { renderStopScript } from "../../sdk/core/hooks";
 import { checkPod, podPayloads } from "../../sdk/core/pod";
 import { DockerPodArgs } from "../../sdk/types";
 import { startDedicatedDaemon } from "../support/daemon";
-import { Realizer, T_CONTAINER, demux } from "../support/realizer";
-import { exec, readCgroup } from "../support/inspect";
+import { T_CONTAINER } from "../support/engine";
+import { demux, exec, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,
     HOST,
@@ -392,8 +394,10 @@ describe("5: dockerd restarts", () => {
     test("the pod works again within 30 s without a pulumi up", async () => {
         const pod = podName("restart");
         const port = await freePort();
-        const stack = new Realizer({ docker: daemon.docker, stack: "dedicated" });
-        await upOk(stack, podProgram(pod, healingPod(port, { host: { ...HOST, dockerSocket: daemon.socket } })));
+        const stack = stacks.create("dedicated");
+        const args = healingPod(port, { host: { ...HOST, dockerSocket: daemon.socket } });
+        // The docker provider talks to the dedicated daemon; the pod's guardian gets its socket.
+        await upOk(stack, () => new DockerPod(pod, args, { providers: { docker: new pulumiDocker.Provider("dedicated", { host: `unix://${daemon.socket}` }) } }));
         expect(await podWorks(pod, port, daemon.docker)).toBe(true);
         await daemon.restart();
         const ms = await recovery(pod, port, daemon.docker, 30_000);

@@ -3,11 +3,12 @@
 import * as fs from "fs";
 import * as http from "http";
 import Docker from "dockerode";
-import * as pulumi from "@pulumi/pulumi";
 import { DockerPod } from "../../sdk";
 import { DockerPodArgs } from "../../sdk/types";
-import { Realizer, UpResult } from "../support/realizer";
+import { EngineStack, Program, Run } from "../support/engine";
 import { existingCgroupDirs } from "../support/inspect";
+
+export { EngineStacks as Stacks, value } from "../support/engine";
 
 export const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 export const BUSYBOX = "dockerpod-test/busybox:1";
@@ -51,41 +52,18 @@ export function podName(prefix: string): string {
 
 export { freePort } from "../support/net";
 
-/** The program of one DockerPod; transformations let the realizer see resource options. */
-export function podProgram(name: string, args: DockerPodArgs) {
-    return (transformations: pulumi.ResourceTransformation[]) => new DockerPod(name, args, { transformations });
+/** The program of one DockerPod. */
+export function podProgram(name: string, args: DockerPodArgs): Program<DockerPod> {
+    return () => new DockerPod(name, args);
 }
 
-/** Realizers made by a test file; `destroyAll` in afterEach/afterAll cleans up even after a failure. */
-export class Stacks {
-    private list: Realizer[] = [];
-    create(stack?: string): Realizer {
-        const r = new Realizer({ stack: stack ?? `s${this.list.length}` });
-        this.list.push(r);
-        return r;
-    }
-    async destroyAll(): Promise<void> {
-        const errors: string[] = [];
-        for (const r of this.list.reverse()) {
-            await r.destroy().catch((e) => errors.push((e as Error).message));
-        }
-        this.list = [];
-        if (errors.length) throw new Error(`cleanup failed:\n${errors.join("\n")}`);
-    }
-}
-
-/** Ups a pod and fails the test with every program error when the up failed. */
-export async function upOk<T>(realizer: Realizer, program: (t: pulumi.ResourceTransformation[]) => T): Promise<UpResult<T>> {
-    const run = await realizer.up(program);
+/** Ups a program through the real engine and fails the test with every error when the up failed. */
+export async function upOk<T>(stack: EngineStack, program: Program<T>): Promise<Run<T>> {
+    const run = await stack.up(program);
     if (run.errors.length > 0) {
-        throw new Error(`up failed:\n${run.errors.map((e) => e.stack ?? e.message).join("\n---\n")}`);
+        throw new Error(`up failed:\n${run.errors.map((e) => e.stack ?? e.message).join("\n---\n")}\n${run.output}`);
     }
     return run;
-}
-
-/** Resolves an Output in a test. */
-export function value<T>(output: pulumi.Output<T>): Promise<T> {
-    return (output as any).promise() as Promise<T>;
 }
 
 /** What exists on the engine for a pod: containers, volumes, cgroup directories. */
@@ -144,4 +122,39 @@ export function httpGet(url: string): Promise<{ status: number; body: string }> 
             res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
         }).on("error", reject);
     });
+}
+
+/** How a container stopped: its exit code and the time from the first signal Docker sent it to its death. */
+export interface Stop {
+    exitCode: number;
+    ms: number;
+}
+
+/**
+ * Runs `action` (e.g. a `destroy`) and returns, by container name, how each
+ * container it stopped died, from the daemon's own events (`kill` with the
+ * signal, then `die` with the exit code).
+ */
+export async function stopsDuring(action: () => Promise<unknown>, d: Docker = docker): Promise<Map<string, Stop>> {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await action();
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const stream = (await d.getEvents({
+        since,
+        until,
+        filters: JSON.stringify({ type: ["container"], event: ["kill", "die"] }),
+    })) as unknown as NodeJS.ReadableStream;
+    let text = "";
+    for await (const chunk of stream) text += chunk.toString();
+    const firstSignal = new Map<string, number>();
+    const stops = new Map<string, Stop>();
+    for (const line of text.split("\n").filter(Boolean)) {
+        const e = JSON.parse(line) as { Action: string; Actor: { ID: string; Attributes: Record<string, string> }; timeNano: number };
+        const name = e.Actor.Attributes.name;
+        if (e.Action === "kill" && !firstSignal.has(e.Actor.ID)) firstSignal.set(e.Actor.ID, e.timeNano);
+        if (e.Action === "die" && firstSignal.has(e.Actor.ID)) {
+            stops.set(name, { exitCode: Number(e.Actor.Attributes.exitCode), ms: (e.timeNano - firstSignal.get(e.Actor.ID)!) / 1e6 });
+        }
+    }
+    return stops;
 }

@@ -1,6 +1,6 @@
 // Init containers, emptyDir, readiness and convergence of later `up`s on the real engine.
 import { Container, DockerPodArgs } from "../../sdk/types";
-import { T_CONTAINER, changes } from "../support/realizer";
+import { T_CONTAINER, changes } from "../support/engine";
 import { exec, procCgroup, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,

@@ -1,7 +1,7 @@
 // The pod's parent cgroup enforces the pod's limit across its containers,
 // and limits change in place (docker update / the slice's update script).
 import { DockerPodArgs } from "../../sdk/types";
-import { T_COMMAND, T_CONTAINER } from "../support/realizer";
+import { T_COMMAND, T_CONTAINER } from "../support/engine";
 import { exec, hostPid, procCgroup, readCgroup } from "../support/inspect";
 import { BUSYBOX, HOST, IDLE, PARENT, Stacks, inspect, podName, podProgram, requireEngine, until, upOk } from "./helpers";
 

@@ -5,10 +5,9 @@
 // digests over HTTP, as pulumi-docker does.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as sdk from "../../sdk";
 import { DockerPod } from "../../sdk";
 import { loadExample } from "../support/examples";
-import { T_CONTAINER, T_IMAGE, Realizer, changes } from "../support/realizer";
+import { EngineStack, T_CONTAINER, T_IMAGE, changes } from "../support/engine";
 import { TestRegistry, startRegistry } from "../support/registry";
 import { BUSYBOX, HOST, PARENT, Stacks, docker as engine, freePort, httpGet, inspect, podObjects, requireEngine, value } from "./helpers";
 
@@ -60,7 +59,6 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-    pulumi.runtime.setAllConfig({});
     await stacks.destroyAll();
     await forgetPulls();
 });
@@ -74,24 +72,10 @@ afterAll(async () => {
             .catch(() => undefined);
 });
 
-/** `dockerpod` for the example, with the resource options the engine would observe itself. */
-function observed(transformations: pulumi.ResourceTransformation[]): typeof sdk {
-    class ObservedPod extends DockerPod {
-        constructor(name: string, args: sdk.DockerPodArgs, opts?: pulumi.ComponentResourceOptions) {
-            super(name, args, { ...opts, transformations: [...(opts?.transformations ?? []), ...transformations] });
-        }
-    }
-    return { ...sdk, DockerPod: ObservedPod };
-}
-
-/** `pulumi up` of examples/private-registry with this stack config. */
-function upExample(stack: Realizer, config: Record<string, string>) {
-    return stack.up((t) => {
-        pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`project:${k}`, v])), [
-            "project:registryPassword",
-        ]);
-        return loadExample("private-registry", observed(t));
-    });
+/** `pulumi up` of examples/private-registry with this stack config (the password a secret). */
+async function upExample(stack: EngineStack, config: Record<string, string>) {
+    await stack.setConfig(config, ["registryPassword"]);
+    return stack.up(() => loadExample("private-registry"));
 }
 
 function exampleConfig(hostPort: number, password = registry.password): Record<string, string> {
@@ -160,7 +144,7 @@ describe("examples/private-registry against a registry with htpasswd auth", () =
         const wrong = `wrong-${process.pid}`;
         const stack = stacks.create();
         const image = `${registry.host}/${REPOSITORY}:1`;
-        const run = await stack.up((t) => {
+        const run = await stack.up(() => {
             const access = new docker.Provider("registry", {
                 registryAuth: [{ address: registry.address, username: registry.username, password: pulumi.secret(wrong) }],
             });
@@ -171,7 +155,7 @@ describe("examples/private-registry against a registry with htpasswd auth", () =
                     terminationGracePeriodSeconds: 1,
                     containers: [{ name: "app", image }],
                 },
-                { providers: { docker: access }, transformations: t },
+                { providers: { docker: access } },
             );
         });
         const message = errorsOf(run);

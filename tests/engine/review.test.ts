@@ -2,7 +2,7 @@
 // pod limit moves live, a container limit applies in place, a sandbox change
 // rebuilds the pod, drift is repaired alone, destroy goes in order.
 import { DockerPodArgs } from "../../sdk/types";
-import { T_COMMAND, T_CONTAINER, changes } from "../support/realizer";
+import { T_COMMAND, T_CONTAINER, changes } from "../support/engine";
 import { exec, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,

@@ -4,7 +4,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DockerPodArgs } from "../../sdk/types";
-import { T_CONTAINER } from "../support/realizer";
 import { exec } from "../support/inspect";
 import {
     BUSYBOX,
@@ -22,6 +21,7 @@ import {
     podObjects,
     podProgram,
     requireEngine,
+    stopsDuring,
     upOk,
 } from "./helpers";
 
@@ -130,8 +130,8 @@ describe("terminationGracePeriodSeconds", () => {
                 ],
             }),
         );
-        const steps = await stack.destroy();
-        const stepOf = (name: string) => steps.find((s) => s.key === `${T_CONTAINER}::${pod}-${name}`)!;
+        const stops = await stopsDuring(() => stack.destroy());
+        const stepOf = (name: string) => stops.get(`${pod}_${name}`)!;
 
         expect(fs.readFileSync(path.join(out, "polite"), "utf8").trim()).toBe("clean");
         expect(stepOf("polite").exitCode).toBe(0);

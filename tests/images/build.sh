@@ -5,6 +5,8 @@
 #   docker:28-cli                the guardian's image: busybox plus this host's Docker CLI and its libraries
 #   dockerpod-test/static-httpd:1  one static binary and nothing else: /httpd (busybox under the httpd
 #                                applet's name) and the page it serves; no shell, wget or nc
+#   dockerpod-test/web:1         the seed pod's app where nginx:alpine cannot be pulled: busybox
+#                                serving /www/index.html on port 80, exiting 0 on SIGTERM
 # Idempotent and fast: an image whose "dockerpod.test.build" label matches the
 # current inputs (busybox binary + this script) is left alone.
 set -euo pipefail
@@ -13,6 +15,7 @@ BUSYBOX_IMAGE=dockerpod-test/busybox:1
 PAUSE_IMAGE=registry.k8s.io/pause:3.9
 CLI_IMAGE=docker:28-cli
 STATIC_IMAGE=dockerpod-test/static-httpd:1
+WEB_IMAGE=dockerpod-test/web:1
 DOCKER_CLI=/usr/bin/docker   # Debian's docker.io client
 
 if [ ! -x /bin/busybox ]; then
@@ -28,7 +31,7 @@ stamp=$(cat /bin/busybox "$DOCKER_CLI" "${BASH_SOURCE[0]}" | sha256sum | cut -c1
 current() { docker image inspect --format '{{index .Config.Labels "dockerpod.test.build"}}' "$1" 2>/dev/null || true; }
 
 if [ "$(current "$BUSYBOX_IMAGE")" = "$stamp" ] && [ "$(current "$PAUSE_IMAGE")" = "$stamp" ] && [ "$(current "$CLI_IMAGE")" = "$stamp" ] &&
-    [ "$(current "$STATIC_IMAGE")" = "$stamp" ]; then
+    [ "$(current "$STATIC_IMAGE")" = "$stamp" ] && [ "$(current "$WEB_IMAGE")" = "$stamp" ]; then
     echo "build.sh: images up to date ($stamp)"
     exit 0
 fi
@@ -85,6 +88,15 @@ docker import \
     --change 'ENV PATH=/bin:/sbin:/usr/bin:/usr/sbin' \
     --change 'ENTRYPOINT ["/pause"]' \
     "$work/rootfs.tar" "$PAUSE_IMAGE" >/dev/null
+# busybox httpd as PID 1 ignores SIGTERM (a stop would wait out the grace): a shell that exits on it.
+echo "hello from dockerpod" >"$root/www/index.html"
+tar -C "$root" --numeric-owner --owner=0 --group=0 -cf "$work/web.tar" .
+rm "$root/www/index.html"
+docker import \
+    --change "LABEL dockerpod.test.build=$stamp" \
+    --change 'ENV PATH=/bin:/sbin:/usr/bin:/usr/sbin' \
+    --change 'CMD ["sh", "-c", "trap '"'"'exit 0'"'"' TERM; httpd -f -p 80 -h /www & wait"]' \
+    "$work/web.tar" "$WEB_IMAGE" >/dev/null
 
 # The guardian's image: the same rootfs plus the Docker CLI with the libraries it links.
 mkdir -p "$root/usr/bin"
@@ -99,4 +111,4 @@ docker import \
     --change 'ENV PATH=/bin:/sbin:/usr/bin:/usr/sbin' \
     --change 'CMD ["/bin/sh"]' \
     "$work/cli.tar" "$CLI_IMAGE" >/dev/null
-echo "build.sh: built $BUSYBOX_IMAGE, $PAUSE_IMAGE and $CLI_IMAGE ($stamp)"
+echo "build.sh: built $BUSYBOX_IMAGE, $PAUSE_IMAGE, $STATIC_IMAGE, $WEB_IMAGE and $CLI_IMAGE ($stamp)"

@@ -2,7 +2,23 @@
 // its namespaces and cgroups. Real Docker, real /proc and /sys/fs/cgroup.
 import Docker from "dockerode";
 import * as fs from "fs";
-import { demux, sleep } from "./realizer";
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Splits Docker's multiplexed stdout/stderr frames (non-TTY logs and execs). */
+export function demux(buf: Buffer): { stdout: string; stderr: string } {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let i = 0;
+    while (i + 8 <= buf.length) {
+        const kind = buf[i];
+        const len = buf.readUInt32BE(i + 4);
+        const chunk = buf.subarray(i + 8, i + 8 + len);
+        (kind === 2 ? err : out).push(chunk);
+        i += 8 + len;
+    }
+    return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
 
 const defaultDocker = new Docker({ socketPath: "/var/run/docker.sock" });
 
