@@ -3,8 +3,8 @@
 // the same path as `npm run pulumi -- up` at the root (toolchain/pulumi.sh:
 // a `pulumi` on PATH, else the one built from Go modules, offline).
 //
-// Before the up, it fills in what the stack's config lacks and a user would
-// otherwise set by hand:
+// Before the up, it starts dockerd with .ci/dockerd.sh when no daemon answers,
+// and fills in what the stack's config lacks and a user would otherwise set by hand:
 // - cgroupDriver: the daemon's (`docker info`);
 // - appImage, sidecarImage, sandboxImage: where the seed pod's default image
 //   is neither on the host nor pullable (a machine without Docker Hub), the
@@ -52,6 +52,10 @@ function docker(args: string[]): { ok: boolean; out: string } {
 }
 
 function main(): void {
+    if (!docker(["info"]).ok) {
+        console.log("deploy: the Docker daemon does not answer: starting it (.ci/dockerd.sh)");
+        execFileSync("bash", [path.join(ROOT, ".ci/dockerd.sh")], { stdio: "inherit" });
+    }
     pulumi(["stack", "select", STACK, "--create"]);
     const config = (key: string) => pulumi(["config", "get", key], true);
 

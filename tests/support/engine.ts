@@ -64,11 +64,15 @@ const keyOf = (type: string, urn: string) => `${type}::${urn.split("::").pop()}`
 /** Steps from engine events: completed ones (`resOutputsEvent`), failed ones, or in a preview the planned ones. */
 function stepsOf(events: auto.EngineEvent[], preview: boolean): Step[] {
     const steps: Step[] = [];
+    const seen = new Set<string>();
     for (const e of events) {
         const meta = preview ? e.resourcePreEvent?.metadata : (e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata);
         if (!meta || REPLACEMENT_HALVES.has(meta.op) || meta.type === "pulumi:pulumi:Stack" || meta.type.startsWith("pulumi:providers:")) {
             continue;
         }
+        // A preview may announce one step more than once.
+        if (preview && seen.has(`${meta.op} ${meta.urn}`)) continue;
+        seen.add(`${meta.op} ${meta.urn}`);
         steps.push({
             op: meta.op,
             key: keyOf(meta.type, meta.urn),
@@ -82,10 +86,11 @@ function stepsOf(events: auto.EngineEvent[], preview: boolean): Step[] {
 
 /** The error diagnostics of a run (the engine's and the providers' words). */
 function diagnosticErrors(events: auto.EngineEvent[]): Error[] {
-    return events
+    const messages = events
         .map((e) => e.diagnosticEvent)
         .filter((d): d is NonNullable<typeof d> => d !== undefined && d.severity === "error")
-        .map((d) => new Error(`${d.urn ? `${d.urn.split("::").pop()}: ` : ""}${d.message.trim()}`));
+        .map((d) => `${d.urn ? `${d.urn.split("::").pop()}: ` : ""}${d.message.trim()}`);
+    return [...new Set(messages)].map((m) => new Error(m));
 }
 
 export interface EngineStackOptions {
@@ -139,7 +144,9 @@ export class EngineStack {
     /** Sets the stack's config (keys without the project prefix), `secrets` among them as secrets. */
     async setConfig(config: Record<string, string>, secrets: string[] = []): Promise<void> {
         const stack = await this.workspaceStack();
-        await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v, secret: secrets.includes(k) }])));
+        await stack.setAllConfig(
+            Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v, secret: secrets.includes(k) }])),
+        );
     }
 
     /** `pulumi up` of `program`. A failed up is returned with its errors, not thrown. */
@@ -157,7 +164,13 @@ export class EngineStack {
             program,
             (events, inline) =>
                 stack
-                    .preview({ program: inline, diff: true, color: "never", expectNoChanges: options.expectNoChanges, onEvent: (e) => events.push(e) })
+                    .preview({
+                        program: inline,
+                        diff: true,
+                        color: "never",
+                        expectNoChanges: options.expectNoChanges,
+                        onEvent: (e) => events.push(e),
+                    })
                     .then((r) => r.stdout),
             true,
         );
@@ -169,8 +182,11 @@ export class EngineStack {
         let output = "";
         const errors: Error[] = [];
         try {
-            output = (await (await this.workspaceStack()).refresh({ color: "never", expectNoChanges: options.expectNoChanges, onEvent: (e) => events.push(e) }))
-                .stdout;
+            output = (
+                await (
+                    await this.workspaceStack()
+                ).refresh({ color: "never", expectNoChanges: options.expectNoChanges, onEvent: (e) => events.push(e) })
+            ).stdout;
         } catch (err) {
             errors.push(...diagnosticErrors(events), err as Error);
         }
@@ -235,7 +251,11 @@ export class EngineStack {
             for (const listener of saved) host.on("unhandledRejection", listener as (...a: any[]) => void);
         }
         if (!preview) await this.readState();
-        return { result: result as T, errors: [...thrown, ...errors], steps: stepsOf(events, preview), output };
+        // One error once: the program's own error reaches the host both as a throw and as a
+        // rejection, and comes back again as the engine's diagnostic.
+        const own = [...new Set(thrown)];
+        const engine = errors.filter((e) => !own.some((o) => e.message.includes(o.message)));
+        return { result: result as T, errors: [...own, ...engine], steps: stepsOf(events, preview), output };
     }
 
     private async readState(): Promise<void> {
