@@ -5,11 +5,9 @@
 // events (the steps it took, in order, with the fields that caused them) and
 // the stack's exported state.
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as auto from "@pulumi/pulumi/automation";
 import * as pulumi from "@pulumi/pulumi";
-import { toolchain } from "./pulumi";
+import { localStack } from "./pulumi";
 
 export const T_CONTAINER = "docker:index/container:Container";
 export const T_IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -116,28 +114,7 @@ export class EngineStack {
 
     /** The Automation API stack, made on first use in a file backend of its own. */
     workspaceStack(): Promise<auto.Stack> {
-        this.made ??= (async () => {
-            const cache = toolchain();
-            const project = this.options.project ?? "dockerpod-test";
-            const backend = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-state-"));
-            const pulumiCommand = await auto.PulumiCommand.get({ root: cache });
-            const stack = await auto.LocalWorkspace.createOrSelectStack(
-                { projectName: project, stackName: this.name, program: async () => ({}) },
-                {
-                    pulumiCommand,
-                    workDir: backend,
-                    projectSettings: { name: project, runtime: "nodejs", backend: { url: `file://${backend}` } },
-                    envVars: {
-                        PULUMI_HOME: path.join(cache, "home"),
-                        PULUMI_SKIP_UPDATE_CHECK: "true",
-                        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-                        PULUMI_CONFIG_PASSPHRASE: "",
-                        ...this.options.env,
-                    },
-                },
-            );
-            return { stack, backend };
-        })();
+        this.made ??= localStack(this.options.project ?? "dockerpod-test", this.name, async () => ({}), this.options.env);
         return this.made.then((m) => m.stack);
     }
 

@@ -39,6 +39,37 @@ export function toolchain(): string {
     return cached;
 }
 
+/**
+ * A stack of `project` running `program` inline through the toolchain's CLI and
+ * plugins, offline, in a new file backend folder (`backend`, the caller's to remove).
+ */
+export async function localStack(
+    project: string,
+    stack: string,
+    program: auto.PulumiFn,
+    env: Record<string, string> = {},
+): Promise<{ stack: auto.Stack; backend: string }> {
+    const cache = toolchain();
+    const backend = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-state-"));
+    const pulumiCommand = await auto.PulumiCommand.get({ root: cache });
+    const created = await auto.LocalWorkspace.createOrSelectStack(
+        { projectName: project, stackName: stack, program },
+        {
+            pulumiCommand,
+            workDir: backend,
+            projectSettings: { name: project, runtime: "nodejs", backend: { url: `file://${backend}` } },
+            envVars: {
+                PULUMI_HOME: path.join(cache, "home"),
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                PULUMI_CONFIG_PASSPHRASE: "",
+                ...env,
+            },
+        },
+    );
+    return { stack: created, backend };
+}
+
 /** Stacks made by a test file, each in its own backend folder; `destroyAll` cleans up after a failure too. */
 export class RealStacks {
     private stacks: auto.Stack[] = [];
@@ -46,26 +77,10 @@ export class RealStacks {
 
     /** A new stack running `program` inline through the real CLI and docker plugin. */
     async create(project: string, stack: string, program: auto.PulumiFn): Promise<auto.Stack> {
-        const cache = toolchain();
-        const backend = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-state-"));
-        this.dirs.push(backend);
-        const pulumiCommand = await auto.PulumiCommand.get({ root: cache });
-        const created = await auto.LocalWorkspace.createOrSelectStack(
-            { projectName: project, stackName: stack, program },
-            {
-                pulumiCommand,
-                workDir: backend,
-                projectSettings: { name: project, runtime: "nodejs", backend: { url: `file://${backend}` } },
-                envVars: {
-                    PULUMI_HOME: path.join(cache, "home"),
-                    PULUMI_SKIP_UPDATE_CHECK: "true",
-                    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-                    PULUMI_CONFIG_PASSPHRASE: "",
-                },
-            },
-        );
-        this.stacks.push(created);
-        return created;
+        const made = await localStack(project, stack, program);
+        this.dirs.push(made.backend);
+        this.stacks.push(made.stack);
+        return made.stack;
     }
 
     async destroyAll(): Promise<void> {

@@ -45,6 +45,8 @@ import { parseAll as parseImageReference } from "@swimlane/docker-reference";
 import { CONTAINER_IN_PLACE, CONTAINER_STATE_ONLY, classify } from "./engine-model";
 import { containerCreateOptions, rejectUnknownIn } from "./container-options";
 import { ProgramRun, runProgram } from "./program";
+import { demux, sleep } from "./inspect";
+export { demux, sleep };
 
 export const T_CONTAINER = "docker:index/container:Container";
 export const T_IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -261,8 +263,6 @@ function rejectUnknown(type: string, inputs: Record<string, any>, known: Set<str
     }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function statusOf(err: any): number | undefined {
     return typeof err?.statusCode === "number" ? err.statusCode : undefined;
 }
@@ -304,21 +304,6 @@ function localRegistryOf(name: string, what: string, parsedDomain = parseImageRe
         );
     }
     return domain;
-}
-
-/** Splits Docker's multiplexed stdout/stderr frames (non-TTY logs). */
-export function demux(buf: Buffer): { stdout: string; stderr: string } {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let i = 0;
-    while (i + 8 <= buf.length) {
-        const kind = buf[i];
-        const len = buf.readUInt32BE(i + 4);
-        const chunk = buf.subarray(i + 8, i + 8 + len);
-        (kind === 2 ? err : out).push(chunk);
-        i += 8 + len;
-    }
-    return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
 
 /** Runs a script the way @pulumi/command's local.Command does. */
