@@ -181,13 +181,18 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
         // The slice Command's id changes only when the slice is replaced: the containers are then replaced first.
         [LABEL_SLICE]: pulumi.output(sliceCommand).apply((c) => c.id),
     };
+    // The cgroup parent, known at preview, carries a property dependency on the slice Command: when the slice is
+    // replaced (delete before create), the engine asks the docker provider whether a container whose cgroupParent
+    // may change must be replaced, which it must, so the containers leave the old slice before it is removed.
+    // (A dependsOn edge, or the label, is not enough: the engine does not replace a dependent for those.)
+    const cgroupParent = pulumi.output(sliceCommand).apply((c) => c.urn.apply(() => spec.slice.cgroupParent));
     try {
         const sandbox = new SandboxContainer(
             childName(name, CHILD.sandbox),
             handToPart<SandboxContainerArgs, SandboxSpec>(
                 {
                     podName: spec.podName,
-                    cgroupParent: spec.slice.cgroupParent,
+                    cgroupParent,
                 },
                 { spec: spec.sandbox, dependsOn: sliceCommand.then((c) => [c]), labels: podLabels, imageField: "sandboxImage", pod },
             ),
@@ -210,7 +215,7 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
                         podName: spec.podName,
                         container: { name: payload.container.name, image: payload.container.image },
                         sandboxId: sandbox.containerId,
-                        cgroupParent: spec.slice.cgroupParent,
+                        cgroupParent,
                         ...(payload.container.env.some((e) => e.runtime === "podIP" || e.runtime === "hostIP")
                             ? { podIP: sandbox.podIP, hostIP: sandbox.hostIP }
                             : {}),

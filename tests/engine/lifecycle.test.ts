@@ -1,7 +1,7 @@
 // Init containers, emptyDir, readiness and convergence of later `up`s on the real engine.
 import { Container, DockerPodArgs } from "../../sdk/types";
-import { T_CONTAINER, changes } from "../support/engine";
-import { exec, procCgroup, readCgroup } from "../support/inspect";
+import { T_COMMAND, T_CONTAINER, changes } from "../support/engine";
+import { exec, existingCgroupDirs, procCgroup, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,
     HOST,
@@ -187,12 +187,11 @@ describe("refresh and drift", () => {
 });
 
 describe("moving the pod's cgroup parent", () => {
-    // Known bug, seen on the real engine (the realizer passed it): the slice Command is
-    // replaced delete-before-create, and the engine deletes the old slice while the pod's
-    // containers are still in it; its delete script fails ("rmdir .../blkio/...: Device
-    // or resource busy"). The containers' slice label is not enough to order them first.
-    // `test.failing` passes while the bug is there and fails once it is fixed: then flip it to `test`.
-    test.failing("a changed host.parentSlice moves the running pod", async () => {
+    // The slice Command is replaced delete-before-create. The engine deletes its dependents first only where
+    // their provider says a changed dependency would replace them: the containers' cgroupParent carries the
+    // slice as a property dependency for that (seen on the real engine: with only a dependsOn edge and a label,
+    // the old slice's delete ran first and failed, "rmdir .../blkio/...: Device or resource busy").
+    test("a changed host.parentSlice moves the running pod", async () => {
         const pod = podName("move");
         const args = (parentSlice: string): DockerPodArgs => ({
             host: { cgroupDriver: "cgroupfs", parentSlice },
@@ -201,8 +200,18 @@ describe("moving the pod's cgroup parent", () => {
         });
         const stack = stacks.create();
         await upOk(stack, podProgram(pod, args(HOST.parentSlice)));
-        await upOk(stack, podProgram(pod, args(`${HOST.parentSlice}/moved`)));
+        const moved = await upOk(stack, podProgram(pod, args(`${HOST.parentSlice}/moved`)));
+        // The containers go before the old slice, the new slice comes before them.
+        expect(changes(moved.steps)).toEqual([
+            `replace ${T_COMMAND}::${pod}-slice`,
+            `replace ${T_CONTAINER}::${pod}-sandbox`,
+            `replace ${T_CONTAINER}::${pod}-app`,
+        ]);
         expect((await inspect(`${pod}_app`)).HostConfig.CgroupParent).toBe(`${HOST.parentSlice}/moved/${pod}`);
+        expect(existingCgroupDirs(`${HOST.parentSlice}/${pod}`)).toEqual([]);
+        expect(existingCgroupDirs(`${HOST.parentSlice}/moved/${pod}`)).not.toEqual([]);
+        await stack.destroy();
+        expect(existingCgroupDirs(`${HOST.parentSlice}/moved/${pod}`)).toEqual([]);
     });
 });
 
