@@ -1,26 +1,37 @@
-// `npm run bench` (first half): the pod through the real Pulumi engine (the
-// CLI and docker plugin of toolchain/), median of BENCH_RUNS (default 3):
-// `up` until the page is served, a no-change `preview`, and `destroy`, for
-//   - the pod wired from dockerpod's parts (SandboxContainer, PayloadContainer),
-//   - the same containers written as raw pulumi-docker resources in one program.
-// The slice is a `command` resource, whose plugin cannot be built here (README,
-// "The real engine"), so neither has one; `npm run bench:pod` (the second
-// half) times the whole DockerPod through the realizer beside the tutorial's
-// raw `docker run` commands.
+// `npm run bench` (first half): the seed pod through the real Pulumi engine
+// (the CLI and the docker and command plugins of toolchain/), median of
+// BENCH_RUNS (default 3): `up` until the page is served, a no-change
+// `preview`, and `destroy`, for
+//   - the whole pod as one DockerPod,
+//   - the same pod written as raw pulumi-docker and command resources in one
+//     program, with the care a user needs for a fair comparison: the slice as
+//     a Command with the same limits, memorySwap equal to memory (left out, the
+//     provider previews a change on every run), the same stop grace,
+//   - the tutorial's `docker run` commands (no engine, so no preview).
+// Every payload stops on SIGTERM, so no destroy waits out its grace.
+//
+// Needs root, the cgroupfs driver and the local test images
+// (bash .ci/dockerd.sh && bash tests/images/build.sh).
+import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as http from "http";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as auto from "@pulumi/pulumi/automation";
-import { PayloadContainer, SandboxContainer } from "../sdk";
-import { RealStacks } from "../tests/support/pulumi";
+import { DockerPod } from "../sdk";
+import { DockerPodArgs } from "../sdk/types";
+import { EngineStack, Program } from "../tests/support/engine";
 import { freePort } from "../tests/support/net";
 
 const BUSYBOX = "dockerpod-test/busybox:1";
 const PAUSE = "registry.k8s.io/pause:3.9";
 const PARENT = "/dockerpod-bench";
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const APP = "echo hello > /tmp/index.html; trap 'kill $!; exit 0' TERM; httpd -f -p 80 -h /tmp & wait $!";
+/** Kubernetes' default, which a DockerPod takes when terminationGracePeriodSeconds is not set. */
+const GRACE = 30;
+const APP = "mkdir -p /www && echo hello > /www/index.html; trap 'kill $!; exit 0' TERM; httpd -f -p 80 -h /www & wait $!";
 const SIDECAR = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done";
+const MiB = 2 ** 20;
 
 function served(port: number): Promise<boolean> {
     return new Promise((resolve) => {
@@ -40,126 +51,196 @@ async function untilServed(port: number): Promise<void> {
     const deadline = Date.now() + 60_000;
     while (!(await served(port))) {
         if (Date.now() > deadline) throw new Error(`nothing served on port ${port} within 60 s`);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 20));
     }
 }
 
-/** The pod from dockerpod's parts. */
-function partsProgram(pod: string, port: number): auto.PulumiFn {
-    return async () => {
-        const cgroupParent = `${PARENT}/${pod}`;
-        const sandbox = new SandboxContainer(`${pod}-sandbox`, {
-            podName: pod,
-            image: PAUSE,
-            cgroupParent,
-            ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
-        });
-        for (const [name, script, memory] of [
-            ["app", APP, "256Mi"],
-            ["sidecar", SIDECAR, "128Mi"],
-        ]) {
-            new PayloadContainer(`${pod}-${name}`, {
-                podName: pod,
-                sandboxId: sandbox.containerId,
-                cgroupParent,
-                terminationGracePeriodSeconds: 10,
-                container: {
-                    name,
-                    image: BUSYBOX,
-                    imagePullPolicy: "Never",
-                    command: ["sh", "-c", script],
-                    resources: { limits: { memory } },
-                },
-            });
-        }
+/** The seed pod: an app serving a page and a sidecar, under 512Mi and half a core. */
+function seedPod(port: number): DockerPodArgs {
+    return {
+        host: { cgroupDriver: "cgroupfs", parentSlice: PARENT },
+        resources: { limits: { memory: "512Mi", cpu: "500m" } },
+        containers: [
+            {
+                name: "app",
+                image: BUSYBOX,
+                command: ["sh", "-c", APP],
+                ports: [{ containerPort: 80, hostPort: port, hostIP: "127.0.0.1" }],
+                resources: { limits: { memory: "256Mi" } },
+            },
+            { name: "sidecar", image: BUSYBOX, command: ["sh", "-c", SIDECAR], resources: { limits: { memory: "128Mi" } } },
+        ],
     };
 }
 
-/** The same containers as raw pulumi-docker resources, the way a user would write them by hand. */
-function rawProgram(pod: string, port: number): auto.PulumiFn {
-    return async () => {
+function podProgram(pod: string, port: number): Program<unknown> {
+    return () => new DockerPod(pod, seedPod(port));
+}
+
+/** The same pod by hand: a cgroupfs parent made by a Command, the pause sandbox, two joined containers. */
+function rawProgram(pod: string, port: number): Program<unknown> {
+    return () => {
         const cgroupParent = `${PARENT}/${pod}`;
-        const pause = new docker.RemoteImage(`${pod}-pause`, { name: PAUSE, keepLocally: true });
-        const sandbox = new docker.Container(`${pod}-sandbox`, {
-            name: `${pod}-sandbox`,
-            image: pause.imageId,
-            ipcMode: "shareable",
-            hostname: pod,
-            cgroupParent,
-            ports: [{ internal: 80, external: port, ip: "127.0.0.1" }],
-            restart: "unless-stopped",
-            destroyGraceSeconds: 10,
+        const slice = new command.local.Command(`${pod}-slice`, {
+            create:
+                `set -e; for c in memory cpu pids; do mkdir -p /sys/fs/cgroup/$c${cgroupParent}; done; ` +
+                `echo ${512 * MiB} > /sys/fs/cgroup/memory${cgroupParent}/memory.limit_in_bytes; ` +
+                `echo 50000 > /sys/fs/cgroup/cpu${cgroupParent}/cpu.cfs_quota_us`,
+            delete: `for d in /sys/fs/cgroup/*${cgroupParent}; do [ ! -d "$d" ] || rmdir "$d"; done`,
         });
+        const pause = new docker.RemoteImage(`${pod}-pause`, { name: PAUSE, keepLocally: true });
+        const busybox = new docker.RemoteImage(`${pod}-busybox`, { name: BUSYBOX, keepLocally: true });
+        const sandbox = new docker.Container(
+            `${pod}-sandbox`,
+            {
+                name: `${pod}_sandbox`,
+                image: pause.imageId,
+                ipcMode: "shareable",
+                hostname: pod,
+                cgroupParent,
+                ports: [{ internal: 80, external: port, ip: "127.0.0.1" }],
+                memory: 16,
+                memorySwap: 16,
+                restart: "unless-stopped",
+                destroyGraceSeconds: 10,
+            },
+            { dependsOn: [slice] },
+        );
         const join = pulumi.interpolate`container:${sandbox.id}`;
         for (const [name, script, memory] of [
             ["app", APP, 256],
             ["sidecar", SIDECAR, 128],
         ] as const) {
-            new docker.Container(`${pod}-${name}`, {
-                name: `${pod}-${name}`,
-                image: BUSYBOX,
-                entrypoints: ["sh", "-c", script],
-                networkMode: join,
-                ipcMode: join,
-                cgroupParent,
-                memory,
-                memorySwap: memory,
-                restart: "unless-stopped",
-                destroyGraceSeconds: 10,
-            });
+            new docker.Container(
+                `${pod}-${name}`,
+                {
+                    name: `${pod}_${name}`,
+                    image: busybox.imageId,
+                    entrypoints: ["sh", "-c", script],
+                    networkMode: join,
+                    ipcMode: join,
+                    cgroupParent,
+                    memory,
+                    memorySwap: memory,
+                    restart: "unless-stopped",
+                    destroyGraceSeconds: GRACE,
+                },
+                { dependsOn: [slice] },
+            );
         }
     };
 }
 
 interface Sample {
     up: number;
-    preview: number;
+    preview?: number;
     destroy: number;
+    /** Resources in the stack after `up` (providers left out). */
+    resources?: number;
 }
 
-async function measure(
-    stacks: RealStacks,
-    kind: string,
-    program: (pod: string, port: number) => auto.PulumiFn,
-    run: number,
-): Promise<Sample> {
+async function viaEngine(kind: string, program: (pod: string, port: number) => Program<unknown>, run: number): Promise<Sample> {
     const pod = `${kind}-${process.pid.toString(36)}${run}`;
     const port = await freePort();
-    const stack = await stacks.create("dockerpod-bench", `${kind}${run}`, program(pod, port));
-    let t = Date.now();
-    await stack.up({ color: "never" });
+    const stack = new EngineStack(`${kind}${run}`, { project: "dockerpod-bench" });
+    await stack.workspaceStack();
+    try {
+        let t = Date.now();
+        const up = await stack.up(program(pod, port));
+        if (up.errors.length) throw new Error(`${kind}: up failed:\n${up.errors.map((e) => e.message).join("\n")}`);
+        await untilServed(port);
+        const upMs = Date.now() - t;
+        const resources = stack.state.size;
+        t = Date.now();
+        const preview = await stack.preview(program(pod, port), { expectNoChanges: true });
+        if (preview.errors.length)
+            throw new Error(`${kind}: the no-change preview failed:\n${preview.errors.map((e) => e.message).join("\n")}`);
+        const previewMs = Date.now() - t;
+        t = Date.now();
+        await stack.destroy();
+        return { up: upMs, preview: previewMs, destroy: Date.now() - t, resources };
+    } finally {
+        await stack.dispose();
+    }
+}
+
+function sh(args: string[]): string {
+    return execFileSync("docker", args, { encoding: "utf8" }).trim();
+}
+
+/** The tutorial's commands: the parent cgroup (cgroupfs form), the sandbox, two joined containers. */
+async function viaDockerRun(run: number): Promise<Sample> {
+    const pod = `run-${process.pid.toString(36)}${run}`;
+    const parent = `${PARENT}/${pod}`;
+    const port = await freePort();
+    const started = Date.now();
+    for (const c of ["memory", "cpu", "pids"]) fs.mkdirSync(`/sys/fs/cgroup/${c}${parent}`, { recursive: true });
+    fs.writeFileSync(`/sys/fs/cgroup/memory${parent}/memory.limit_in_bytes`, String(512 * MiB));
+    fs.writeFileSync(`/sys/fs/cgroup/cpu${parent}/cpu.cfs_quota_us`, "50000");
+    sh(
+        ["run", "-d", "--name", `${pod}_sandbox`, "--cgroup-parent", parent, "--ipc", "shareable", "--hostname", pod].concat([
+            "-p",
+            `127.0.0.1:${port}:80`,
+            "--memory",
+            "16m",
+            PAUSE,
+        ]),
+    );
+    for (const [name, script, memory] of [
+        ["app", APP, "256m"],
+        ["sidecar", SIDECAR, "128m"],
+    ]) {
+        const join = `container:${pod}_sandbox`;
+        sh(
+            ["run", "-d", "--name", `${pod}_${name}`, "--cgroup-parent", parent, "--network", join, "--ipc", join].concat([
+                "--memory",
+                memory,
+                "--memory-swap",
+                memory,
+                BUSYBOX,
+                "sh",
+                "-c",
+                script,
+            ]),
+        );
+    }
     await untilServed(port);
-    const up = Date.now() - t;
-    t = Date.now();
-    await stack.preview({ expectNoChanges: true, color: "never" });
-    const preview = Date.now() - t;
-    t = Date.now();
-    await stack.destroy({ color: "never" });
-    return { up, preview, destroy: Date.now() - t };
+    const up = Date.now() - started;
+    const t = Date.now();
+    sh(["stop", "-t", String(GRACE), `${pod}_app`, `${pod}_sidecar`]);
+    sh(["stop", "-t", "10", `${pod}_sandbox`]);
+    sh(["rm", "-v", `${pod}_app`, `${pod}_sidecar`, `${pod}_sandbox`]);
+    for (const h of fs.readdirSync("/sys/fs/cgroup")) {
+        const dir = `/sys/fs/cgroup/${h}${parent}`;
+        if (fs.existsSync(dir)) fs.rmdirSync(dir);
+    }
+    return { up, destroy: Date.now() - t };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-    const stacks = new RealStacks();
-    const results: Record<string, Sample[]> = { parts: [], raw: [] };
-    try {
-        for (let i = 0; i < RUNS; i++) {
-            results.parts.push(await measure(stacks, "parts", partsProgram, i));
-            results.raw.push(await measure(stacks, "raw", rawProgram, i));
-        }
-    } finally {
-        await stacks.destroyAll();
+    for (const image of [BUSYBOX, PAUSE]) sh(["image", "inspect", "-f", "{{.Id}}", image]);
+    const results: Record<string, Sample[]> = { pod: [], raw: [], run: [] };
+    // Interleaved, so a slow moment of the machine falls on all three alike.
+    for (let i = 0; i < RUNS; i++) {
+        results.pod.push(await viaEngine("pod", podProgram, i));
+        results.raw.push(await viaEngine("raw", rawProgram, i));
+        results.run.push(await viaDockerRun(i));
     }
+    const ms = (xs: (number | undefined)[]) => (xs[0] === undefined ? "n/a" : `${median(xs as number[])} ms`);
+    const col = (s: Sample[], f: (x: Sample) => number | undefined) => ms(s.map(f)).padStart(9);
     const row = (name: string, s: Sample[]) =>
-        `  ${name.padEnd(44)} ${[s.map((x) => x.up), s.map((x) => x.preview), s.map((x) => x.destroy)]
-            .map((xs) => `${median(xs)} ms`.padStart(9))
-            .join("   ")}`;
+        `  ${name.padEnd(46)} ${col(s, (x) => x.up)}   ${col(s, (x) => x.preview)}   ${col(s, (x) => x.destroy)}`;
+    const ratio = (f: (x: Sample) => number | undefined) =>
+        `${(median(results.pod.map(f) as number[]) / median(results.raw.map(f) as number[])).toFixed(2)}x`.padStart(9);
     console.log(
         [
-            `the real Pulumi engine (toolchain/), ${RUNS} run(s), median:  up-to-served   no-change preview   destroy`,
-            row("dockerpod parts (SandboxContainer, PayloadContainer)", results.parts),
-            row("raw pulumi-docker resources, one program", results.raw),
+            `the seed pod, real Pulumi engine (toolchain/), ${RUNS} run(s), median:   up-to-served   no-change preview   destroy`,
+            row(`DockerPod (${results.pod[0].resources} resources)`, results.pod),
+            row(`raw pulumi-docker + command (${results.raw[0].resources} resources)`, results.raw),
+            row("the tutorial's docker run commands", results.run),
+            `  ${"DockerPod / raw".padEnd(46)} ${ratio((x) => x.up)}   ${ratio((x) => x.preview)}   ${ratio((x) => x.destroy)}`,
         ].join("\n"),
     );
 }

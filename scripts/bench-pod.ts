@@ -1,33 +1,27 @@
-// `npm run bench:pod`: the seed pod on this machine's Docker engine, made by
-// DockerPod through the realizer (tests/support/realizer.ts) beside the same
-// pod made with the tutorial's raw `docker run` commands. Prints
-// create-to-ready and destroy times, and the sandbox's memory use; then, for
-// the same pod with `heal: true`, the time from killing its sandbox until the
-// page answers again on the host port (the guardian's recovery), and the
-// guardian's memory use; a native sidecar's ready-to-app-start time, an
-// httpGet probe's latency and its prober's memory, and the time a hooks
-// Command adds after a start and before a removal.
+// `npm run bench:pod` (the second half of `npm run bench`): what a DockerPod's
+// features cost on this machine's Docker engine, each pod made by the real
+// Pulumi engine (toolchain/): for the seed pod with `heal: true`, the time
+// from killing its sandbox until the page answers again on the host port (the
+// guardian's recovery), and the guardian's memory use; a native sidecar's
+// ready-to-app-start time; an httpGet probe's latency and its prober's memory;
+// and the time a hooks Command adds after a start and before a removal.
 //
 // Needs root, the cgroupfs driver and the local test images
 // (bash .ci/dockerd.sh && bash tests/images/build.sh). BENCH_RUNS=n (default 3).
-import { execFileSync } from "child_process";
-import * as fs from "fs";
 import * as http from "http";
 import Docker from "dockerode";
 import { DockerPod } from "../sdk";
 import { DockerPodArgs } from "../sdk/types";
-import { Realizer } from "../tests/support/realizer";
-import { cgroupDir, hostPid, procCgroup, readCgroup } from "../tests/support/inspect";
-import { freePort } from "../tests/engine/helpers";
+import { EngineStack, Run } from "../tests/support/engine";
+import { hostPid, procCgroup, readCgroup } from "../tests/support/inspect";
+import { freePort } from "../tests/support/net";
 
 const BUSYBOX = "dockerpod-test/busybox:1";
-const PAUSE = "registry.k8s.io/pause:3.9";
 const PARENT = "/dockerpod-bench";
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const GRACE = 10;
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 
-// Both pods run the same payloads; each exits promptly on SIGTERM.
 const APP = "echo hello > /www/index.html; trap 'kill $!; exit 0' TERM; httpd -f -p 80 -h /www & wait $!";
 const SIDECAR = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done";
 
@@ -81,123 +75,37 @@ function seedPod(port: number): DockerPodArgs {
     };
 }
 
-interface Sample {
-    ready: number;
-    destroy: number;
-    sandboxBytes: number;
-    statsBytes: number;
+/** A container's memory use, from its cgroup (memory.usage_in_bytes). */
+async function memoryOf(container: string): Promise<number> {
+    return Number(readCgroup("memory", procCgroup(await hostPid(container), "memory"), "memory.usage_in_bytes"));
 }
 
-async function sandboxMemory(container: string): Promise<{ cgroup: number; stats: number }> {
-    const cgroup = Number(readCgroup("memory", procCgroup(await hostPid(container), "memory"), "memory.usage_in_bytes"));
-    const stats = (await docker.getContainer(container).stats({ stream: false })) as any;
-    return { cgroup, stats: stats.memory_stats?.usage ?? 0 };
-}
-
-async function viaRealizer(run: number): Promise<Sample> {
-    const pod = `bench-${process.pid}-${run}`;
-    const port = await freePort();
-    const realizer = new Realizer({ stack: `bench${run}` });
-    const started = Date.now();
-    const up = await realizer.up((transformations) => new DockerPod(pod, seedPod(port), { transformations }));
-    if (up.errors.length) throw up.errors[0];
-    const ready = await untilServed(port, started);
-    const memory = await sandboxMemory(`${pod}_sandbox`);
-    const t = Date.now();
-    await realizer.destroy();
-    return { ready, destroy: Date.now() - t, sandboxBytes: memory.cgroup, statsBytes: memory.stats };
-}
-
-function sh(args: string[]): string {
-    return execFileSync("docker", args, { encoding: "utf8" }).trim();
-}
-
-async function viaDockerRun(run: number): Promise<Sample> {
-    const pod = `raw-${process.pid}-${run}`;
-    const parent = `${PARENT}/${pod}`;
-    const port = await freePort();
-    const started = Date.now();
-    // The tutorial's parent cgroup, in cgroupfs form (it writes a systemd slice: this host has the cgroupfs driver).
-    for (const c of ["memory", "cpu", "pids"]) fs.mkdirSync(cgroupDir(c, parent), { recursive: true });
-    fs.writeFileSync(`${cgroupDir("memory", parent)}/memory.limit_in_bytes`, String(512 * 2 ** 20));
-    fs.writeFileSync(`${cgroupDir("cpu", parent)}/cpu.cfs_quota_us`, "50000");
-    sh([
-        "run",
-        "-d",
-        "--name",
-        `${pod}_sandbox`,
-        "--cgroup-parent",
-        parent,
-        "--ipc",
-        "shareable",
-        "--hostname",
-        pod,
-        "-p",
-        `127.0.0.1:${port}:80`,
-        PAUSE,
-    ]);
-    sh([
-        "run",
-        "-d",
-        "--name",
-        `${pod}_app`,
-        "--cgroup-parent",
-        parent,
-        "--network",
-        `container:${pod}_sandbox`,
-        "--ipc",
-        `container:${pod}_sandbox`,
-        "--memory",
-        "256m",
-        BUSYBOX,
-        "sh",
-        "-c",
-        APP,
-    ]);
-    sh([
-        "run",
-        "-d",
-        "--name",
-        `${pod}_sidecar`,
-        "--cgroup-parent",
-        parent,
-        "--network",
-        `container:${pod}_sandbox`,
-        "--ipc",
-        `container:${pod}_sandbox`,
-        "--memory",
-        "128m",
-        BUSYBOX,
-        "sh",
-        "-c",
-        SIDECAR,
-    ]);
-    const ready = await untilServed(port, started);
-    const memory = await sandboxMemory(`${pod}_sandbox`);
-    const t = Date.now();
-    for (const c of ["sidecar", "app", "sandbox"]) {
-        sh(["stop", "-t", String(GRACE), `${pod}_${c}`]);
-        sh(["rm", "-v", `${pod}_${c}`]);
+/** Ups one pod in a stack of its own, hands the run to `measure`, then destroys the stack. */
+async function withPod<T>(
+    stackName: string,
+    pod: string,
+    args: DockerPodArgs,
+    measure: (up: Run<DockerPod>, stack: EngineStack) => Promise<T>,
+): Promise<T> {
+    const stack = new EngineStack(stackName, { project: "dockerpod-bench" });
+    try {
+        const up = await stack.up(() => new DockerPod(pod, args));
+        if (up.errors.length) throw new Error(`${pod}: up failed:\n${up.errors.map((e) => e.message).join("\n")}`);
+        return await measure(up, stack);
+    } finally {
+        await stack.dispose();
     }
-    for (const h of fs.readdirSync("/sys/fs/cgroup")) {
-        const dir = `/sys/fs/cgroup/${h}${parent}`;
-        if (fs.existsSync(dir)) fs.rmdirSync(dir);
-    }
-    return { ready, destroy: Date.now() - t, sandboxBytes: memory.cgroup, statsBytes: memory.stats };
 }
 
 /** Kills the sandbox of a healing pod several times; returns kill-to-served times and the guardian's memory. */
 async function healRecovery(kills: number): Promise<{ recovery: number[]; guardianBytes: number }> {
     const pod = `heal-${process.pid}`;
     const port = await freePort();
-    const realizer = new Realizer({ stack: "benchheal" });
     const args = { ...seedPod(port), heal: true, guardianImage: "docker:28-cli", terminationGracePeriodSeconds: 2 };
-    const up = await realizer.up((transformations) => new DockerPod(pod, args, { transformations }));
-    if (up.errors.length) throw up.errors[0];
-    await untilServed(port, Date.now());
-    const recovery: number[] = [];
-    let guardianBytes = 0;
-    try {
+    return withPod("benchheal", pod, args, async () => {
+        await untilServed(port, Date.now());
+        const recovery: number[] = [];
+        let guardianBytes = 0;
         for (let i = 0; i < kills; i++) {
             const killed = Date.now();
             await docker.getContainer(`${pod}_sandbox`).kill();
@@ -211,13 +119,11 @@ async function healRecovery(kills: number): Promise<{ recovery: number[]; guardi
                 await new Promise((r) => setTimeout(r, 20));
             }
             recovery.push(await untilServed(port, killed));
-            guardianBytes = Math.max(guardianBytes, (await sandboxMemory(`${pod}_guardian`)).cgroup);
+            guardianBytes = Math.max(guardianBytes, await memoryOf(`${pod}_guardian`));
             await new Promise((r) => setTimeout(r, 1000));
         }
-    } finally {
-        await realizer.destroy();
-    }
-    return { recovery, guardianBytes };
+        return { recovery, guardianBytes };
+    });
 }
 
 /**
@@ -227,7 +133,6 @@ async function healRecovery(kills: number): Promise<{ recovery: number[]; guardi
  */
 async function sidecarReadyToApp(run: number): Promise<number> {
     const pod = `side-${process.pid}-${run}`;
-    const realizer = new Realizer({ stack: `benchside${run}` });
     const args: DockerPodArgs = {
         host: { cgroupDriver: "cgroupfs", parentSlice: PARENT },
         terminationGracePeriodSeconds: 1,
@@ -243,17 +148,13 @@ async function sidecarReadyToApp(run: number): Promise<number> {
         ],
         containers: [{ name: "app", image: BUSYBOX, imagePullPolicy: "IfNotPresent", command: ["sh", "-c", SIDECAR] }],
     };
-    const up = await realizer.up((transformations) => new DockerPod(pod, args, { transformations }));
-    try {
-        if (up.errors.length) throw up.errors[0];
+    return withPod(`benchside${run}`, pod, args, async () => {
         const proxy = await docker.getContainer(`${pod}_proxy`).inspect();
         const firstPass = (proxy.State.Health?.Log ?? []).find((entry) => entry.ExitCode === 0);
         if (!firstPass) throw new Error("the sidecar's health log has no passing probe");
         const app = await docker.getContainer(`${pod}_app`).inspect();
         return Date.parse(app.State.StartedAt) - Date.parse(firstPass.End);
-    } finally {
-        await realizer.destroy();
-    }
+    });
 }
 
 /**
@@ -263,7 +164,6 @@ async function sidecarReadyToApp(run: number): Promise<number> {
  */
 async function httpProbe(): Promise<{ latency: number[]; proberBytes: number }> {
     const pod = `probe-${process.pid}`;
-    const realizer = new Realizer({ stack: "benchprobe" });
     const args: DockerPodArgs = {
         host: { cgroupDriver: "cgroupfs", parentSlice: PARENT },
         terminationGracePeriodSeconds: 1,
@@ -277,27 +177,22 @@ async function httpProbe(): Promise<{ latency: number[]; proberBytes: number }> 
             },
         ],
     };
-    const up = await realizer.up((transformations) => new DockerPod(pod, args, { transformations }));
-    try {
-        if (up.errors.length) throw up.errors[0];
+    return withPod("benchprobe", pod, args, async () => {
         await new Promise((r) => setTimeout(r, 5000));
         const prober = await docker.getContainer(`${pod}_web.probe`).inspect();
         const latency = (prober.State.Health?.Log ?? []).map((entry) => Date.parse(entry.End) - Date.parse(entry.Start));
-        return { latency, proberBytes: (await sandboxMemory(`${pod}_web.probe`)).cgroup };
-    } finally {
-        await realizer.destroy();
-    }
+        return { latency, proberBytes: await memoryOf(`${pod}_web.probe`) };
+    });
 }
 
 /**
  * A container with a no-op postStart hook, startup probe and preStop hook
  * (each `true`, by `docker exec`): how long its hooks Command takes on the
  * host after the container started (create), and before it is removed
- * (delete: the preStop hook and the stop).
+ * (delete: the preStop hook and the stop), as the engine's events tell.
  */
 async function hooksCommand(run: number): Promise<{ start: number; stop: number }> {
     const pod = `hooks-${process.pid}-${run}`;
-    const realizer = new Realizer({ stack: `benchhooks${run}` });
     const noop = { exec: { command: ["true"] } };
     const args: DockerPodArgs = {
         host: { cgroupDriver: "cgroupfs", parentSlice: PARENT },
@@ -314,47 +209,20 @@ async function hooksCommand(run: number): Promise<{ start: number; stop: number 
         ],
     };
     const key = `command:local:Command::${pod}-app-hooks`;
-    const up = await realizer.up((transformations) => new DockerPod(pod, args, { transformations }));
-    try {
-        if (up.errors.length) throw up.errors[0];
-        const start = up.steps.find((s) => s.key === key && s.op === "create")!.ms;
-        const stop = (await realizer.destroy()).find((s) => s.key === key && s.op === "delete")!.ms;
+    return withPod(`benchhooks${run}`, pod, args, async (up, stack) => {
+        const start = up.steps.find((s) => s.key === key && s.op === "create")?.ms;
+        const stop = (await stack.destroy()).find((s) => s.key === key && s.op === "delete")?.ms;
+        if (start === undefined || stop === undefined) throw new Error(`${key}: the engine reported no create or delete step`);
         return { start, stop };
-    } finally {
-        await realizer.destroy();
-    }
+    });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 
-function report(name: string, samples: Sample[]): string[] {
-    const col = (f: (s: Sample) => number, fmt: (n: number) => string) =>
-        `${fmt(median(samples.map(f)))} (min ${fmt(Math.min(...samples.map(f)))}, max ${fmt(Math.max(...samples.map(f)))})`;
-    return [
-        `${name}`,
-        `  create-to-ready   ${col(
-            (s) => s.ready,
-            (n) => `${n} ms`,
-        )}`,
-        `  destroy           ${col(
-            (s) => s.destroy,
-            (n) => `${n} ms`,
-        )}`,
-        `  sandbox memory    ${col((s) => s.sandboxBytes, mib)} (cgroup memory.usage_in_bytes)`,
-        `                    ${col((s) => s.statsBytes, mib)} (docker stats memory_stats.usage)`,
-    ];
-}
-
 async function main(): Promise<void> {
     await docker.ping();
-    for (const image of [BUSYBOX, PAUSE, "docker:28-cli"]) await docker.getImage(image).inspect();
-    const realizer: Sample[] = [];
-    const raw: Sample[] = [];
-    for (let i = 0; i < RUNS; i++) {
-        realizer.push(await viaRealizer(i));
-        raw.push(await viaDockerRun(i));
-    }
+    for (const image of [BUSYBOX, "docker:28-cli", "dockerpod-test/static-httpd:1"]) await docker.getImage(image).inspect();
     const heal = await healRecovery(Math.max(RUNS, 5));
     const sidecar: number[] = [];
     for (let i = 0; i < RUNS; i++) sidecar.push(await sidecarReadyToApp(i));
@@ -365,9 +233,6 @@ async function main(): Promise<void> {
     const stops = hooks.map((h) => h.stop);
     console.log(
         [
-            `seed pod (app: busybox httpd, sidecar: sleep loop), ${RUNS} run(s), median (min, max):`,
-            ...report("DockerPod via the realizer (RemoteImages, slice Command, sandbox, payloads)", realizer),
-            ...report("tutorial's raw docker run commands", raw),
             `heal: true, sandbox killed ${heal.recovery.length} times (raw docker run never recovers: the app keeps a dead namespace)`,
             `  kill-to-served    ${median(heal.recovery)} ms median (min ${Math.min(...heal.recovery)}, max ${Math.max(...heal.recovery)})`,
             `  guardian memory   ${mib(heal.guardianBytes)} at most (cgroup memory.usage_in_bytes)`,
@@ -376,7 +241,7 @@ async function main(): Promise<void> {
             `httpGet readiness probe from the prober (image of one static binary), ${probe.latency.length} probes`,
             `  probe latency     ${median(probe.latency)} ms median (min ${Math.min(...probe.latency)}, max ${Math.max(...probe.latency)}; Docker's exec included)`,
             `  prober memory     ${mib(probe.proberBytes)} (cgroup memory.usage_in_bytes; limit 16 MiB)`,
-            `hooks Command of a container with a no-op postStart, startup probe and preStop (docker exec each), ${RUNS} run(s)`,
+            `hooks Command of a container with a no-op postStart, startup probe and preStop (docker exec each), ${RUNS} run(s), engine step times`,
             `  after the start   ${median(starts)} ms median (min ${Math.min(...starts)}, max ${Math.max(...starts)}; postStart and startup probe)`,
             `  before the removal ${median(stops)} ms median (min ${Math.min(...stops)}, max ${Math.max(...stops)}; preStop and the stop)`,
         ].join("\n"),

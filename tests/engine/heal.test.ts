@@ -11,7 +11,7 @@ import { renderStopScript } from "../../sdk/core/hooks";
 import { checkPod, podPayloads } from "../../sdk/core/pod";
 import { DockerPodArgs } from "../../sdk/types";
 import { startDedicatedDaemon } from "../support/daemon";
-import { T_CONTAINER } from "../support/engine";
+import { EngineStack, Program, T_CONTAINER, changes } from "../support/engine";
 import { demux, exec, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,
@@ -108,9 +108,11 @@ async function guardianLog(pod: string, d: Docker = docker): Promise<string> {
 describe("a killed or restarted sandbox", () => {
     const pod = podName("heal");
     let port: number;
+    let stack: EngineStack;
     beforeAll(async () => {
         port = await freePort();
-        await upOk(stacks.create(), podProgram(pod, healingPod(port)));
+        stack = stacks.create();
+        await upOk(stack, podProgram(pod, healingPod(port)));
         expect(await podWorks(pod, port)).toBe(true);
         expect(await initRuns(pod)).toBe(1);
     });
@@ -166,7 +168,33 @@ describe("a killed or restarted sandbox", () => {
         // The guardian: its shell, plus at most one wait pipeline (timeout, docker events, head) at a time.
         expect(after.guardian).toBeLessThanOrEqual(5);
     });
+
+    test("after the heals: refresh and preview --expect-no-changes pass; the stack's container ids are the live ones", async () => {
+        await expectNoDrift(stack, podProgram(pod, healingPod(port)), pod);
+    });
 });
+
+/**
+ * The guardian restarts containers in place (same ids), so the stack still
+ * describes the pod: `refresh --expect-no-changes`, then
+ * `preview --expect-no-changes`, and every container id in the state is live.
+ */
+async function expectNoDrift(stack: EngineStack, program: Program<DockerPod>, pod: string, d: Docker = docker): Promise<void> {
+    const refresh = await stack.refresh({ expectNoChanges: true });
+    expect(refresh.errors.map((e) => e.message)).toEqual([]);
+    expect(changes(refresh.steps)).toEqual([]);
+    const preview = await stack.preview(program, { expectNoChanges: true });
+    expect(preview.errors.map((e) => e.message)).toEqual([]);
+    expect(changes(preview.steps)).toEqual([]);
+    const inState = [...stack.state.values()]
+        .filter((r) => r.type === T_CONTAINER)
+        .map((r) => ({ name: r.outputs.name as string, id: r.id }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    expect(inState.length).toBeGreaterThanOrEqual(4);
+    const live = await Promise.all(inState.map(async (c) => ({ name: c.name, id: (await d.getContainer(c.name).inspect()).Id })));
+    expect(inState).toEqual(live);
+    expect(inState.every((c) => c.name.startsWith(`${pod}_`))).toBe(true);
+}
 
 test("4: a failing liveness probe restarts only that container", async () => {
     const pod = podName("live");
@@ -397,17 +425,16 @@ describe("5: dockerd restarts", () => {
         const stack = stacks.create("dedicated");
         const args = healingPod(port, { host: { ...HOST, dockerSocket: daemon.socket } });
         // The docker provider talks to the dedicated daemon; the pod's guardian gets its socket.
-        await upOk(
-            stack,
-            () =>
-                new DockerPod(pod, args, {
-                    providers: { docker: new pulumiDocker.Provider("dedicated", { host: `unix://${daemon.socket}` }) },
-                }),
-        );
+        const program = () =>
+            new DockerPod(pod, args, {
+                providers: { docker: new pulumiDocker.Provider("dedicated", { host: `unix://${daemon.socket}` }) },
+            });
+        await upOk(stack, program);
         expect(await podWorks(pod, port, daemon.docker)).toBe(true);
         await daemon.restart();
         const ms = await recovery(pod, port, daemon.docker, 30_000);
         expect(ms).toBeLessThan(30_000);
+        await expectNoDrift(stack, program, pod, daemon.docker);
         await stack.destroy();
     });
 });

@@ -1,8 +1,8 @@
 // Private images on the real engine: a real `docker-registry` with htpasswd
 // auth on 127.0.0.1 (tests/support/registry.ts), a fresh password per run,
-// and examples/private-registry run as it is. The realizer pulls through the
-// daemon with the docker provider's registryAuth and asks the registry for
-// digests over HTTP, as pulumi-docker does.
+// and examples/private-registry run as it is, through the real Pulumi engine:
+// the docker provider pulls through the daemon with its registryAuth and asks
+// the registry for digests over HTTP.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerPod } from "../../sdk";

@@ -27,7 +27,14 @@ export interface Step {
     diff?: string[];
     /** Set when the step failed. */
     failed?: boolean;
+    /** Milliseconds from the engine's announcing the step to its end, as the events arrived (not in a preview). */
+    ms?: number;
 }
+
+/** An engine event with the time it reached the test. */
+type TimedEvent = auto.EngineEvent & { receivedAt?: number };
+
+const timed = (events: TimedEvent[]) => (e: auto.EngineEvent) => events.push({ ...e, receivedAt: Date.now() });
 
 /** The steps that did something, as `op type::name` lines, in order. */
 export function changes(steps: Step[]): string[] {
@@ -60,10 +67,15 @@ const REPLACEMENT_HALVES = new Set(["create-replacement", "delete-replaced", "di
 const keyOf = (type: string, urn: string) => `${type}::${urn.split("::").pop()}`;
 
 /** Steps from engine events: completed ones (`resOutputsEvent`), failed ones, or in a preview the planned ones. */
-function stepsOf(events: auto.EngineEvent[], preview: boolean): Step[] {
+function stepsOf(events: TimedEvent[], preview: boolean): Step[] {
     const steps: Step[] = [];
     const seen = new Set<string>();
+    const announced = new Map<string, number>();
     for (const e of events) {
+        const pre = e.resourcePreEvent?.metadata;
+        if (pre && e.receivedAt !== undefined && !announced.has(`${pre.op} ${pre.urn}`)) {
+            announced.set(`${pre.op} ${pre.urn}`, e.receivedAt);
+        }
         const meta = preview ? e.resourcePreEvent?.metadata : (e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata);
         if (!meta || REPLACEMENT_HALVES.has(meta.op) || meta.type === "pulumi:pulumi:Stack" || meta.type.startsWith("pulumi:providers:")) {
             continue;
@@ -77,6 +89,9 @@ function stepsOf(events: auto.EngineEvent[], preview: boolean): Step[] {
             urn: meta.urn,
             ...(meta.diffs?.length ? { diff: [...meta.diffs].sort() } : {}),
             ...(e.resOpFailedEvent ? { failed: true } : {}),
+            ...(!preview && e.receivedAt !== undefined && announced.has(`${meta.op} ${meta.urn}`)
+                ? { ms: e.receivedAt - announced.get(`${meta.op} ${meta.urn}`)! }
+                : {}),
         });
     }
     return steps;
@@ -130,7 +145,7 @@ export class EngineStack {
     async up<T>(program: Program<T>): Promise<Run<T>> {
         const stack = await this.workspaceStack();
         return this.run(program, (events, inline) =>
-            stack.up({ program: inline, color: "never", onEvent: (e) => events.push(e) }).then((r) => r.stdout),
+            stack.up({ program: inline, color: "never", onEvent: timed(events) }).then((r) => r.stdout),
         );
     }
 
@@ -146,7 +161,7 @@ export class EngineStack {
                         diff: true,
                         color: "never",
                         expectNoChanges: options.expectNoChanges,
-                        onEvent: (e) => events.push(e),
+                        onEvent: timed(events),
                     })
                     .then((r) => r.stdout),
             true,
@@ -155,14 +170,14 @@ export class EngineStack {
 
     /** `pulumi refresh`; `expectNoChanges` fails it when the live state differs from the stack's. */
     async refresh(options: { expectNoChanges?: boolean } = {}): Promise<Run<void>> {
-        const events: auto.EngineEvent[] = [];
+        const events: TimedEvent[] = [];
         let output = "";
         const errors: Error[] = [];
         try {
             output = (
                 await (
                     await this.workspaceStack()
-                ).refresh({ color: "never", expectNoChanges: options.expectNoChanges, onEvent: (e) => events.push(e) })
+                ).refresh({ color: "never", expectNoChanges: options.expectNoChanges, onEvent: timed(events) })
             ).stdout;
         } catch (err) {
             errors.push(...diagnosticErrors(events), err as Error);
@@ -173,8 +188,8 @@ export class EngineStack {
 
     /** `pulumi destroy`: the steps, dependents first as the engine orders them. Throws when it fails. */
     async destroy(): Promise<Step[]> {
-        const events: auto.EngineEvent[] = [];
-        await (await this.workspaceStack()).destroy({ color: "never", onEvent: (e) => events.push(e) });
+        const events: TimedEvent[] = [];
+        await (await this.workspaceStack()).destroy({ color: "never", onEvent: timed(events) });
         await this.readState();
         return stepsOf(events, false);
     }
@@ -192,10 +207,10 @@ export class EngineStack {
 
     private async run<T>(
         program: Program<T>,
-        command: (events: auto.EngineEvent[], inline: auto.PulumiFn) => Promise<string>,
+        command: (events: TimedEvent[], inline: auto.PulumiFn) => Promise<string>,
         preview = false,
     ): Promise<Run<T>> {
-        const events: auto.EngineEvent[] = [];
+        const events: TimedEvent[] = [];
         const thrown: Error[] = [];
         let result: T | undefined;
         const inline: auto.PulumiFn = async () => {

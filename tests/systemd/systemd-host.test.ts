@@ -1,13 +1,13 @@
 // The systemd slice, cgroup v2, the remote host and sudo, proven on a real
 // booted Debian guest (tests/vm, QEMU): dockerd with the systemd cgroup
-// driver, reached as users reach a remote host. The realizer's Docker calls go
-// through the VM's forwarded socket (one long-lived SSH connection); the
-// slice's Commands are command:remote:Command over SSH as the non-root user
-// `pod` with host.sudo, exactly the PodSlice's host.connection path.
-import Docker from "dockerode";
-import * as pulumi from "@pulumi/pulumi";
+// driver, reached as users reach a remote host, through the real Pulumi
+// engine. The docker provider talks to the guest's Docker through the VM's
+// forwarded socket (one long-lived SSH connection); the slice's Commands are
+// command:remote:Command over SSH as the non-root user `pod` with host.sudo,
+// exactly the PodSlice's host.connection path.
+import * as docker from "@pulumi/docker";
 import { DockerPod, DockerPodArgs } from "../../sdk";
-import { Realizer, T_REMOTE_COMMAND, UpResult, changes } from "../support/realizer";
+import { EngineStack, EngineStacks, Program, Run, T_REMOTE_COMMAND, changes } from "../support/engine";
 import { useVm } from "../support/vm";
 
 const BUSYBOX = "dockerpod-test/busybox:1";
@@ -23,21 +23,14 @@ const HOG = (bytes: number) => [
 ];
 
 describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over SSH", () => {
+    // Declared before the guest, so its afterAll (destroy what a failed test left) runs before the guest stops.
+    const stacks = new EngineStacks();
+    afterAll(() => stacks.destroyAll(), 300_000);
     const vm = useVm();
-    let docker: Docker;
-    const stacks: Realizer[] = [];
-    const stack = (name: string) => {
-        const r = new Realizer({ docker, stack: name });
-        stacks.push(r);
-        return r;
-    };
+    const stack = (name: string) => stacks.create(name);
 
     beforeAll(() => {
-        docker = new Docker(vm().dockerodeOptions("socket"));
         process.stderr.write(`systemd guest: boot-to-ready ${vm().timings.boot.toFixed(1)} s, image ${vm().timings.image.toFixed(1)} s\n`);
-    });
-    afterAll(async () => {
-        for (const r of stacks.reverse()) await r.destroy().catch(() => undefined);
     });
 
     const root = async (cmd: string) => {
@@ -46,11 +39,14 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         return r.stdout.trim();
     };
     const remoteHost = (user = "pod", sudo = true): DockerPodArgs["host"] => ({ connection: vm().connection(user), sudo });
-    const program = (name: string, args: DockerPodArgs) => (transformations: pulumi.ResourceTransformation[]) =>
-        new DockerPod(name, args, { transformations });
-    const upOk = async <T>(r: Realizer, p: (t: pulumi.ResourceTransformation[]) => T): Promise<UpResult<T>> => {
+    // The guest's Docker through the forwarded socket, as the pod's docker provider.
+    const program =
+        (name: string, args: DockerPodArgs): Program<DockerPod> =>
+        () =>
+            new DockerPod(name, args, { providers: { docker: new docker.Provider("guest", { host: `unix://${vm().dockerSocket}` }) } });
+    const upOk = async <T>(r: EngineStack, p: Program<T>): Promise<Run<T>> => {
         const run = await r.up(p);
-        if (run.errors.length) throw new Error(run.errors.map((e) => e.message).join("\n"));
+        if (run.errors.length) throw new Error(`up failed:\n${run.errors.map((e) => e.message).join("\n")}\n${run.output}`);
         return run;
     };
     const webPod = (memory: string, cpu: string, port = 18081): DockerPodArgs => ({
@@ -78,7 +74,7 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
     describe("the seed pod with the default systemd driver, as user pod with sudo", () => {
         const pod = "web";
         const slice = "dockerpod-web.slice";
-        let r: Realizer;
+        let r: EngineStack;
         beforeAll(async () => {
             r = stack("web");
             const started = Date.now();
@@ -97,7 +93,7 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             expect(
                 await root(`cat /sys/fs/cgroup/dockerpod.slice/${slice}/memory.max /sys/fs/cgroup/dockerpod.slice/${slice}/cpu.max`),
             ).toBe(`${256 * MiB}\n50000 100000`);
-            expect(await root(`head -n 1 /etc/systemd/system/${slice}`)).toBe("# dockerpod-owner: project/web/web");
+            expect(await root(`head -n 1 /etc/systemd/system/${slice}`)).toBe("# dockerpod-owner: dockerpod-test/web/web");
         });
 
         test("2: every container's scope lies under the pod's slice; localhost, IPC and the published port work", async () => {
@@ -180,6 +176,7 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             /the Docker daemon uses the 'systemd' cgroup driver but host.cgroupDriver is 'cgroupfs': set host.cgroupDriver to "systemd"/,
         );
         expect(await root("docker ps -aq --filter label=dockerpod.pod=nosudo | wc -l")).toBe("0");
+        await r.destroy();
     });
 
     test("heal: a killed sandbox comes back with its containers rejoined, under the slice (guardian as a container)", async () => {
