@@ -2,34 +2,18 @@
 // in an example's folder, through `npm run pulumi` (toolchain/pulumi.sh), the
 // real CLI and the real nodejs language host running the example's own
 // index.ts with ts-node. No inline program, no model.
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ROOT, npmPulumi, npmPulumiOk } from "../support/examples";
 import { existingCgroupDirs } from "../support/inspect";
 import { freePort, httpGet, podObjects, requireEngine } from "./helpers";
 
 jest.setTimeout(600_000);
 
-const ROOT = path.resolve(__dirname, "../..");
 const backend = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-examples-"));
-
-/** `npm run pulumi -- <args>` run from `dir`, as npm runs it (INIT_CWD says where it was called). */
-function pulumi(dir: string, args: string[]): { code: number; out: string } {
-    const r = spawnSync("bash", [path.join(ROOT, "toolchain/pulumi.sh"), ...args], {
-        cwd: ROOT,
-        env: { ...process.env, INIT_CWD: dir, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "" },
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
-
-function ok(dir: string, args: string[]): string {
-    const r = pulumi(dir, args);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} in ${dir} failed (exit ${r.code}):\n${r.out}`);
-    return r.out;
-}
+const pulumi = (dir: string, args: string[]) => npmPulumi(dir, args, backend);
+const ok = (dir: string, args: string[]) => npmPulumiOk(dir, args, backend);
 
 beforeAll(requireEngine);
 afterAll(() => fs.rmSync(backend, { recursive: true, force: true }));

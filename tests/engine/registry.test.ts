@@ -3,10 +3,13 @@
 // and examples/private-registry run as it is, through the real Pulumi engine:
 // the docker provider pulls through the daemon with its registryAuth and asks
 // the registry for digests over HTTP.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerPod } from "../../sdk";
-import { loadExample } from "../support/examples";
+import { EXAMPLES, loadExample, npmPulumi, npmPulumiOk } from "../support/examples";
 import { EngineStack, T_CONTAINER, T_IMAGE, changes } from "../support/engine";
 import { TestRegistry, startRegistry } from "../support/registry";
 import { BUSYBOX, HOST, PARENT, Stacks, docker as engine, freePort, httpGet, inspect, podObjects, requireEngine, value } from "./helpers";
@@ -166,6 +169,30 @@ describe("examples/private-registry against a registry with htpasswd auth", () =
         expect(await podObjects("web")).toEqual({ containers: [], volumes: [], cgroups: [] });
         expect([...stack.state.keys()]).toEqual([`${T_IMAGE}::web-sandbox-image`]);
     });
+});
+
+test("examples/private-registry as a user runs it: npm run pulumi in its folder; up serves, preview and refresh find nothing, destroy leaves nothing", async () => {
+    await registry.push(local("v1"), REPOSITORY, "1");
+    const dir = path.join(EXAMPLES, "private-registry");
+    const backend = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-registry-example-"));
+    const ok = (args: string[]) => npmPulumiOk(dir, args, backend);
+    try {
+        ok(["stack", "select", "--create", "dev"]);
+        const port = await freePort();
+        const { registryPassword, ...plain } = exampleConfig(port);
+        for (const [key, v] of Object.entries(plain)) ok(["config", "set", key, v]);
+        ok(["config", "set", "--secret", "registryPassword", registryPassword]);
+        ok(["up", "--yes"]);
+        expect(await httpGet(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, body: "v1\n" });
+        ok(["preview", "--expect-no-changes"]);
+        ok(["refresh", "--yes", "--expect-no-changes"]);
+        ok(["destroy", "--yes"]);
+        expect(await podObjects("web")).toEqual({ containers: [], volumes: [], cgroups: [] });
+    } finally {
+        npmPulumi(dir, ["destroy", "--yes"], backend);
+        npmPulumi(dir, ["stack", "rm", "--yes", "dev"], backend);
+        fs.rmSync(backend, { recursive: true, force: true });
+    }
 });
 
 describe("imagePullPolicy Always against the registry", () => {

@@ -5,9 +5,13 @@
 // forwarded socket (one long-lived SSH connection); the slice's Commands are
 // command:remote:Command over SSH as the non-root user `pod` with host.sudo,
 // exactly the PodSlice's host.connection path.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as docker from "@pulumi/docker";
 import { DockerPod, DockerPodArgs } from "../../sdk";
 import { EngineStack, EngineStacks, Program, Run, T_REMOTE_COMMAND, changes } from "../support/engine";
+import { EXAMPLES, npmPulumi, npmPulumiOk } from "../support/examples";
 import { useVm } from "../support/vm";
 
 const BUSYBOX = "dockerpod-test/busybox:1";
@@ -256,6 +260,44 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             expect(await root("systemctl is-active dockerpod-live.slice dockerpod-other-sleep.service")).toBe("active\nactive");
         } finally {
             await root("systemctl stop dockerpod-other-sleep.service");
+        }
+    });
+
+    test("examples/remote-host as a user runs it: npm run pulumi in its folder, docker over ssh://, the slice over SSH with sudo", async () => {
+        // The docker provider's ssh:// transport runs `ssh`: this run's wrapper (the guest's key and host key) comes first on PATH.
+        // The example uses one login for both; root's Docker access stands in for a deploy user in the docker group.
+        const dir = path.join(EXAMPLES, "remote-host");
+        const backend = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-remote-example-"));
+        const env = { PATH: vm().dockerEnv.PATH! };
+        const ok = (args: string[], input?: string) => npmPulumiOk(dir, args, backend, { env, input });
+        try {
+            ok(["stack", "select", "--create", "dev"]);
+            for (const [key, v] of Object.entries({
+                sshHost: "127.0.0.1",
+                sshUser: "root",
+                sshPort: String(vm().sshPort),
+                appImage: "dockerpod-test/web:1",
+                sidecarImage: BUSYBOX,
+                sandboxImage: "registry.k8s.io/pause:3.9",
+                hostPort: "18085",
+            })) {
+                ok(["config", "set", key, v]);
+            }
+            // As the example says: cat ~/.ssh/id_ed25519 | pulumi config set --secret sshPrivateKey
+            ok(["config", "set", "--secret", "sshPrivateKey"], fs.readFileSync(vm().keyFile, "utf8"));
+            const started = Date.now();
+            ok(["up", "--yes"]);
+            process.stderr.write(`systemd guest: examples/remote-host up over ssh:// ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+            expect(await root("wget -qO- http://127.0.0.1:18085/")).toBe("hello from dockerpod");
+            expect(await root("systemctl is-active dockerpod-web.slice")).toBe("active");
+            ok(["preview", "--expect-no-changes"]);
+            ok(["destroy", "--yes"]);
+            expect(await root("docker ps -aq --filter label=dockerpod.pod=web | wc -l")).toBe("0");
+            expect(await root("test -e /etc/systemd/system/dockerpod-web.slice && echo left || echo gone")).toBe("gone");
+        } finally {
+            npmPulumi(dir, ["destroy", "--yes"], backend, { env });
+            npmPulumi(dir, ["stack", "rm", "--yes", "dev"], backend, { env });
+            fs.rmSync(backend, { recursive: true, force: true });
         }
     });
 

@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
         *) echo "boot.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-IMAGES=(dockerpod-test/busybox:1 registry.k8s.io/pause:3.9 docker:28-cli)
+IMAGES=(dockerpod-test/busybox:1 dockerpod-test/web:1 registry.k8s.io/pause:3.9 docker:28-cli)
 APPEND="root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 apparmor=0 quiet ${DOCKERPOD_VM_APPEND:-}"
 
 log() { echo "boot: $*" >&2; }

@@ -1,0 +1,50 @@
+// `npm run bench` as the README runs it (one run each, to keep CI short): both
+// halves finish on the real engine, print every figure the README quotes, and
+// leave no container or cgroup behind.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { existingCgroupDirs } from "../support/inspect";
+import { docker, requireEngine } from "./helpers";
+
+jest.setTimeout(900_000);
+const ROOT = path.resolve(__dirname, "../..");
+
+beforeAll(requireEngine);
+
+test("npm run bench prints the seed pod's three ways and the features' figures, and cleans up", async () => {
+    const before = (await docker.listContainers({ all: true })).length;
+    const r = spawnSync("npm", ["run", "--silent", "bench"], {
+        cwd: ROOT,
+        env: { ...process.env, BENCH_RUNS: "1" },
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    const out = `${r.stdout}${r.stderr}`;
+    if (r.status !== 0) throw new Error(`npm run bench failed (exit ${r.status}):\n${out}`);
+    const ms = "(\\d+) ms";
+    expect(out).toMatch(new RegExp(`DockerPod \\(7 resources\\) +${ms} +${ms} +${ms}`));
+    expect(out).toMatch(new RegExp(`raw pulumi-docker \\+ command \\(6 resources\\) +${ms} +${ms} +${ms}`));
+    expect(out).toMatch(new RegExp(`the tutorial's docker run commands +${ms} +n/a +${ms}`));
+    expect(out).toMatch(/DockerPod \/ raw +\d+\.\d\dx +\d+\.\d\dx +\d+\.\d\dx/);
+    for (const line of [
+        "kill-to-served",
+        "guardian memory",
+        "sidecar-ready-to-app-start",
+        "probe latency",
+        "prober memory",
+        "after the start",
+        "before the removal",
+    ]) {
+        expect(out).toMatch(new RegExp(`${line} +\\d+(\\.\\d+)? (ms|MiB)`));
+    }
+    expect((await docker.listContainers({ all: true })).length).toBe(before);
+    // The pods' cgroups under the bench's parent are gone (the parent itself may stay).
+    const left = existingCgroupDirs("/dockerpod-bench").flatMap((dir) =>
+        fs
+            .readdirSync(dir, { withFileTypes: true })
+            .filter((e) => e.isDirectory())
+            .map((e) => `${dir}/${e.name}`),
+    );
+    expect(left).toEqual([]);
+});
