@@ -207,7 +207,7 @@ export function checkProbe(problems: Problems, path: string, given: unknown, scr
         checkExecCommand(problems, `${path}.exec.command`, probe.exec.command, "an exec probe", scripted);
     } else if (probe.httpGet) {
         intCheck(problems, `${path}.httpGet.port`, probe.httpGet.port, 1, 65535);
-        if (probe.httpGet.port === undefined) problems.add(`${path}.httpGet.port`, "is required (a number)");
+        if (probe.httpGet.port === undefined || probe.httpGet.port === null) problems.add(`${path}.httpGet.port`, "is required (a number)");
         const p = probe.httpGet.path;
         if (p !== undefined && (typeof p !== "string" || !HTTP_PATH.test(p))) {
             problems.add(
@@ -223,7 +223,8 @@ export function checkProbe(problems: Problems, path: string, given: unknown, scr
         }
     } else if (probe.tcpSocket) {
         intCheck(problems, `${path}.tcpSocket.port`, probe.tcpSocket.port, 1, 65535);
-        if (probe.tcpSocket.port === undefined) problems.add(`${path}.tcpSocket.port`, "is required (a number)");
+        if (probe.tcpSocket.port === undefined || probe.tcpSocket.port === null)
+            problems.add(`${path}.tcpSocket.port`, "is required (a number)");
     }
     intCheck(problems, `${path}.initialDelaySeconds`, probe.initialDelaySeconds, 0, 3600);
     intCheck(problems, `${path}.periodSeconds`, probe.periodSeconds, 1, 3600);

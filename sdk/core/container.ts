@@ -160,7 +160,7 @@ export function checkPorts(problems: Problems, path: string, ports: ContainerPor
     return (ports ?? []).flatMap((port, i) => {
         const at = `${path}[${i}]`;
         const containerPort = intCheck(problems, `${at}.containerPort`, port.containerPort, 1, 65535);
-        if (port.containerPort === undefined) problems.add(`${at}.containerPort`, "is required");
+        if (port.containerPort === undefined || port.containerPort === null) problems.add(`${at}.containerPort`, "is required");
         const hostPort = intCheck(problems, `${at}.hostPort`, port.hostPort, 1, 65535);
         const protocol = enumCheck(problems, `${at}.protocol`, port.protocol, Protocol, Protocol.TCP);
         if (port.hostIP !== undefined && (typeof port.hostIP !== "string" || !isIpAddress(port.hostIP))) {
@@ -221,7 +221,7 @@ export function checkPortClashes(problems: Problems, entries: { at: string; port
 /** What a container is checked against: the pod's volumes, network mode, defaults and host. */
 export interface ContainerContext {
     /** Declared volume names to their sources. */
-    volumes: Map<string, VolumeSpec>;
+    volumes: PodVolumes;
     hostNetwork: boolean;
     /** Pod-wide security defaults. */
     podSecurity?: SecurityContext;
@@ -304,7 +304,8 @@ export function checkContainer(
     (c.volumeMounts ?? []).forEach((m, i) => {
         const at = `${path}.volumeMounts[${i}]`;
         const volume = volumes.get(m?.name);
-        if (!volume) {
+        // A volume refused on its own (its name or source) is reported there, not again at each mount of it.
+        if (!volume && !volumes.refused(m?.name)) {
             problems.add(`${at}.name`, `"${m?.name}" is not a volume of the pod: declare it in volumes (emptyDir or hostPath)`);
         }
         // "/data" and "/data/" are one mount point to Docker: compare and mount them without the '/'.
@@ -414,7 +415,8 @@ function checkLifecycle(problems: Problems, path: string, given: unknown, graceS
                 result[key] = { exec: hook.exec.command.map(String) };
             }
         } else if (hook.sleep) {
-            if (hook.sleep.seconds === undefined) problems.add(`${at}.sleep.seconds`, "is required (a number of seconds)");
+            if (hook.sleep.seconds === undefined || hook.sleep.seconds === null)
+                problems.add(`${at}.sleep.seconds`, "is required (a number of seconds)");
             const seconds = intCheck(problems, `${at}.sleep.seconds`, hook.sleep.seconds, 0, 86400);
             if (seconds !== undefined && seconds > graceSeconds) {
                 problems.add(
@@ -613,15 +615,36 @@ export function checkFiles(problems: Problems, path: string, c: Container, mount
     });
 }
 
+/** The pod's checked volumes by name; `refused` tells whether a mount's volume was refused on its own. */
+export class PodVolumes extends Map<string, VolumeSpec> {
+    /** Names of volumes refused for their source; set when a volume's name itself was refused. */
+    private readonly refusedNames = new Set<string>();
+    private anyNameRefused = false;
+
+    refuse(name: unknown, nameRefused: boolean): void {
+        if (nameRefused) this.anyNameRefused = true;
+        else if (typeof name === "string") this.refusedNames.add(name);
+    }
+
+    /** Whether a mount of `name` may refer to a volume already reported (so the mount is not reported too). */
+    refused(name: unknown): boolean {
+        return this.anyNameRefused || (typeof name === "string" && this.refusedNames.has(name));
+    }
+}
+
 /** Checks the pod's volumes and maps each name to its Docker source. */
-export function checkVolumes(problems: Problems, podName: string, volumes: Volume[] | undefined): Map<string, VolumeSpec> {
-    const result = new Map<string, VolumeSpec>();
+export function checkVolumes(problems: Problems, podName: string, volumes: Volume[] | undefined): PodVolumes {
+    const result = new PodVolumes();
     (volumes ?? []).forEach((v, i) => {
         const at = `volumes[${i}]`;
-        if (!nameCheck(problems, `${at}.name`, v?.name, "volume name")) return;
+        if (!nameCheck(problems, `${at}.name`, v?.name, "volume name")) {
+            result.refuse(v?.name, true);
+            return;
+        }
         if (result.has(v.name)) problems.add(`${at}.name`, `"${v.name}" is declared twice`);
         if ((v.emptyDir === undefined) === (v.hostPath === undefined)) {
             problems.add(at, "set exactly one of emptyDir or hostPath");
+            result.refuse(v.name, false);
             return;
         }
         if (v.emptyDir !== undefined) {
@@ -631,6 +654,8 @@ export function checkVolumes(problems: Problems, podName: string, volumes: Volum
             result.set(v.name, { name: v.name, source: volumeName(podName, v.name), type: "volume" });
         } else if (pathCheck(problems, `${at}.hostPath.path`, v.hostPath?.path, "host path")) {
             result.set(v.name, { name: v.name, source: v.hostPath!.path, type: "bind" });
+        } else {
+            result.refuse(v.name, false);
         }
     });
     return result;

@@ -120,7 +120,12 @@ export function resolveDownward(problems: Problems, path: string, container: str
                 return { ...e, runtime: field };
             }
             const map = MAP_FIELD.exec(fieldPath);
-            if (map) return { ...e, value: map[1] === "labels" ? (ctx.labels[map[2] ?? map[3]] ?? "") : "" };
+            if (map) {
+                // Own keys only: a key such as "constructor" or "__proto__" that is not set is "", as in Kubernetes.
+                const key = map[2] ?? map[3];
+                const value = map[1] === "labels" && Object.prototype.hasOwnProperty.call(ctx.labels, key) ? ctx.labels[key] : "";
+                return { ...e, value: typeof value === "string" ? value : "" };
+            }
             return e;
         }
         const ref = e.valueFrom?.resourceFieldRef;

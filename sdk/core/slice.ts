@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CgroupDriver, HostArgs, PodResources, PodSliceArgs, SshConnection } from "../types";
 import { Problems } from "./errors";
-import { Limits, MAX_SOCKET_PATH, checkLimits, checkPodName, enumCheck, pathCheck, quantityText } from "./checks";
+import { Limits, MAX_SOCKET_PATH, checkLimits, checkPodName, enumCheck, intCheck, pathCheck, quantityText } from "./checks";
 import { DEFAULT_PARENT_PATH, DEFAULT_PARENT_SLICE, isCgroupPath, isSliceName, podCgroupPath, podSliceName } from "./names";
 
 export interface HostSpec {
@@ -65,6 +65,7 @@ export function checkHost(problems: Problems, host: HostArgs | undefined, path =
                 "(or set host.allowForeignParent: true if you mean it)",
         );
     }
+    if (host?.connection !== undefined && host.connection !== null) checkConnection(problems, at("host.connection"), host.connection);
     for (const flag of ["sudo", "allowPrivileged", "allowForeignParent"] as const) {
         if (host?.[flag] !== undefined && typeof host[flag] !== "boolean") problems.add(at(`host.${flag}`), "must be true or false");
     }
@@ -82,9 +83,9 @@ export function checkHost(problems: Problems, host: HostArgs | undefined, path =
         driver,
         parent,
         sudo: host?.sudo === true,
-        remote: host?.connection !== undefined,
+        remote: host?.connection !== undefined && host.connection !== null,
         ...(typeof host?.dockerSocket === "string" ? { dockerSocket: host.dockerSocket } : {}),
-        ...(host?.connection !== undefined ? { connection: host.connection } : {}),
+        ...(host?.connection !== undefined && host.connection !== null ? { connection: host.connection } : {}),
         allowPrivileged: host?.allowPrivileged === true,
     };
 }
@@ -138,4 +139,27 @@ export function checkCgroupParent(problems: Problems, path: string, value: unkno
 export function checkPodSliceArgs(problems: Problems, args: PodSliceArgs): SliceSpec {
     const podName = checkPodName(problems, "podName", args?.podName);
     return checkSlice(problems, podName, args?.resources, args?.host);
+}
+
+/** The SSH connection's known values: a host to reach, a port in range (computed values are the provider's to check). */
+function checkConnection(problems: Problems, path: string, connection: SshConnection): void {
+    if (typeof connection !== "object" || Array.isArray(connection)) {
+        problems.add(path, "must be an object: { host, port?, user?, privateKey? | password? }");
+        return;
+    }
+    const host: unknown = connection.host;
+    if (host === undefined || host === null || host === "") {
+        problems.add(`${path}.host`, 'is required: the host name or address to reach over SSH, e.g. "203.0.113.10"');
+    } else if (!pulumi.Output.isInstance(host) && typeof host !== "string") {
+        problems.add(`${path}.host`, "must be a host name or address (a string)");
+    }
+    if (!pulumi.Output.isInstance(connection.port)) intCheck(problems, `${path}.port`, connection.port, 1, 65535);
+    if (
+        connection.user !== undefined &&
+        connection.user !== null &&
+        !pulumi.Output.isInstance(connection.user) &&
+        typeof connection.user !== "string"
+    ) {
+        problems.add(`${path}.user`, "must be a user name (a string)");
+    }
 }

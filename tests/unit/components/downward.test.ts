@@ -58,6 +58,26 @@ function problemsOf(podArgs: DockerPodArgs): string[] {
 }
 
 describe("downward API: values", () => {
+    test.each(["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"])(
+        'a label key %s that is not set is "" (own keys only), as in Kubernetes',
+        (key) => {
+            const spec = checkPod("web", {
+                ...args,
+                containers: [
+                    {
+                        name: "app",
+                        image: "busybox",
+                        env: [field("L", `metadata.labels['${key}']`), field("A", `metadata.annotations['${key}']`)],
+                    },
+                ],
+            });
+            expect(spec.containers[0].env.map((e) => [e.name, e.value])).toEqual([
+                ["L", ""],
+                ["A", ""],
+            ]);
+        },
+    );
+
     test("what is known at preview is a value; addresses and the node's name are filled in on the host", () => {
         const spec = checkPod("web", args);
         const env = Object.fromEntries(spec.containers[0].env.map((e) => [e.name, e.runtime ?? e.value]));
