@@ -33,7 +33,7 @@ export function renderGuardianScript(spec: PodSpec): string {
         if (!live && !startup) return [];
         const n = i + 1;
         const quoted = shellQuote(c.dockerName);
-        const startedAt = `docker inspect --format '{{.State.StartedAt}}' ${quoted} 2>/dev/null`;
+        const startedAt = `docker inspect --format '{{.State.StartedAt}}' -- ${quoted} 2>/dev/null`;
         // Until the startup probe passed for the container's current start, liveness waits (as the kubelet's does).
         const startupGate = startup
             ? [
@@ -74,7 +74,7 @@ export function renderGuardianScript(spec: PodSpec): string {
                 fn: [
                     `probe_${n}() { # ${c.dockerName}`,
                     `  now=$(date +%s); [ "$now" -ge "$NEXT_${n}" ] || return 0`,
-                    `  [ "$(docker inspect --format '{{.State.Running}}' ${quoted} 2>/dev/null)" = true ] || return 0`,
+                    `  [ "$(docker inspect --format '{{.State.Running}}' -- ${quoted} 2>/dev/null)" = true ] || return 0`,
                     ...startupGate,
                     ...liveness,
                     `}`,
@@ -104,7 +104,7 @@ export function renderGuardianScript(spec: PodSpec): string {
             `      if [ "\${DELAY_${n}:-0}" -gt 0 ]; then DELAY_${n}=$((DELAY_${n} * 2)); else DELAY_${n}=${BACKOFF_FIRST_SECONDS}; fi\n` +
             `      [ "$DELAY_${n}" -le ${BACKOFF_MAX_SECONDS} ] || DELAY_${n}=${BACKOFF_MAX_SECONDS}; HOLD_${n}=$(( $(date +%s) + DELAY_${n} ))\n` +
             `      log "the postStart hook of $1 failed (exit $code): stopping it, as the kubelet kills it; starting it again in $DELAY_${n} s"\n` +
-            `      docker stop -t "$GRACE" "$1" >/dev/null; return 1`,
+            `      docker stop -t "$GRACE" -- "$1" >/dev/null; return 1`,
     );
     const holds = hookCases("postStart", (_c, n) => `[ "$(date +%s)" -lt "\${HOLD_${n}:-0}" ]; return`);
     return `#!/bin/sh
@@ -123,7 +123,7 @@ log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) guardian[$POD]: $*"; }
 
 # "running startedAt exitCode" of a container; startedAt padded to nanoseconds so it sorts as text.
 state() {
-  docker inspect --format '{{.State.Running}} {{.State.StartedAt}} {{.State.ExitCode}}' "$1" 2>/dev/null |
+  docker inspect --format '{{.State.Running}} {{.State.StartedAt}} {{.State.ExitCode}}' -- "$1" 2>/dev/null |
     sed -e 's/Z / /' -e 's/\\(T[0-9:]*\\) /\\1. /' -e 's/\\.\\([0-9]*\\) /.\\1000000000 /' -e 's/\\(\\.[0-9]\\{9\\}\\)[0-9]* /\\1Z /'
 }
 before() { expr "$1" \\< "$2" >/dev/null; }
@@ -146,11 +146,11 @@ held() {
 ${holds}  esac
   return 1
 }
-start_container() { docker start "$1" >/dev/null && post_start "$1"; }
+start_container() { docker start -- "$1" >/dev/null && post_start "$1"; }
 # Hook and SIGTERM share the grace, as in Kubernetes.
 restart_container() {
   left=$GRACE; pre_stop "$1"
-  docker restart -t "$left" "$1" >/dev/null && post_start "$1"
+  docker restart -t "$left" -- "$1" >/dev/null && post_start "$1"
 }
 
 DOWN=
@@ -163,7 +163,7 @@ reconcile() {
   if [ "$1" != true ]; then
     if [ "$RESTART" = Never ]; then down "sandbox $SANDBOX is not running and restartPolicy is Never"; return; fi
     log "starting sandbox $SANDBOX: it is not running"
-    docker start "$SANDBOX" >/dev/null || { log "could not start $SANDBOX"; return; }
+    docker start -- "$SANDBOX" >/dev/null || { log "could not start $SANDBOX"; return; }
     set -- $(state "$SANDBOX")
   fi
   sandbox_started=$2
@@ -173,7 +173,7 @@ reconcile() {
     [ -n "$1" ] || continue
     if [ "$1" != true ] || before "$2" "$sandbox_started"; then
       log "restarting prober $c: it is not running or started before the sandbox did"
-      docker restart -t ${PROBER_STOP_SECONDS} "$c" >/dev/null || log "could not restart prober $c"
+      docker restart -t ${PROBER_STOP_SECONDS} -- "$c" >/dev/null || log "could not restart prober $c"
     fi
   done
   # Init containers rerun, in order, whenever the sandbox started after their last run.
@@ -196,7 +196,7 @@ reconcile() {
     if [ "$1" != true ] && { before "$2" "$sandbox_started" || [ "$3" != 0 ]; }; then
       [ "$RESTART" = Never ] && { down "init container $c must rerun and restartPolicy is Never"; return; }
       log "rerunning init container $c: the sandbox started at $sandbox_started"
-      docker start -a "$c" >/dev/null 2>&1
+      docker start -a -- "$c" >/dev/null 2>&1
       set -- $(state "$c")
       [ "$3" = 0 ] || { log "init container $c exited $3; app containers wait"; return; }
     fi

@@ -33,7 +33,7 @@ export const MINIMUM_STOP_AFTER_HOOK_SECONDS = 2;
 
 /** A hook's command line: `docker exec` into the container (with the given docker command line), or a wait on the host. */
 export function hookLine(docker: string, container: string, hook: HookSpec): string {
-    return hook.exec ? `${docker} exec ${container} ${hook.exec.map(shellQuote).join(" ")}` : `sleep ${hook.sleepSeconds}`;
+    return hook.exec ? `${docker} exec -- ${container} ${hook.exec.map(shellQuote).join(" ")}` : `sleep ${hook.sleepSeconds}`;
 }
 
 /** Where a probe runs: the container, or its prober (httpGet and tcpSocket). */
@@ -43,7 +43,7 @@ function probeTarget(c: ContainerSpec, p: ProbeSpec): string {
 
 /** A probe's command line, bounded by its timeout: in the container, or in its prober. */
 export function probeLine(docker: string, c: ContainerSpec, p: ProbeSpec): string {
-    return `timeout ${p.timeoutSeconds} ${docker} exec ${probeTarget(c, p)} ${p.command.map(shellQuote).join(" ")}`;
+    return `timeout ${p.timeoutSeconds} ${docker} exec -- ${probeTarget(c, p)} ${p.command.map(shellQuote).join(" ")}`;
 }
 
 /**

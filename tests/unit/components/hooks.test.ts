@@ -58,10 +58,10 @@ describe("hooks and startup probes: registrations", () => {
         expect(hooks).toEqual(["foo-proxy-hooks", "foo-app-hooks"]);
         const app = mocks.inputsOf("foo-app-hooks");
         expect(app.create).toContain("'sh' '-c' 'echo it'\\''s up > /tmp/up'");
-        expect(app.create).toContain("exec foo_app 'test' '-f' '/tmp/started'");
+        expect(app.create).toContain("exec -- foo_app 'test' '-f' '/tmp/started'");
         // Readiness (the prober's healthcheck) is waited for by the Command, after the startup probe.
         expect(app.create).toContain("TARGET='foo_app.probe'");
-        expect(app.delete).toContain("exec \"$CONTAINER\" 'app' 'drain'");
+        expect(app.delete).toContain("exec -- \"$CONTAINER\" 'app' 'drain'");
         expect(app.update).toMatch(/nothing to run now/);
         expect(app.triggers).toEqual(["foo-app-id"]);
         expect(await deps(registrations, "foo-app-hooks")).toEqual(["foo-app", "foo-app-probe"]);
@@ -86,7 +86,7 @@ describe("hooks and startup probes: registrations", () => {
         const { registrations } = await runProgram(mocks, (transformations) => new DockerPod("foo", args, { transformations }));
         expect(await deps(registrations, "foo-migrate")).toContain("foo-proxy-hooks");
         const proxy = mocks.inputsOf("foo-proxy-hooks");
-        expect(proxy.create).toContain("exec foo_proxy.probe 'sh' '-c' 'nc -w 1 127.0.0.1 9901 </dev/null'");
+        expect(proxy.create).toContain("exec -- foo_proxy.probe 'sh' '-c' 'nc -w 1 127.0.0.1 9901 </dev/null'");
         expect(proxy.delete).toContain("timeout 20 sleep 5");
     });
 
@@ -133,7 +133,7 @@ describe("a PayloadContainer on its own", () => {
         expect(errors).toEqual([]);
         expect(resourceTree(registrations)).toContain("  command:remote:Command foo-app-hooks");
         const hooks = mocks.created.find((r) => r.name === "foo-app-hooks")!;
-        expect(hooks.inputs.delete).toContain("timeout 7 $SUDO docker exec \"$CONTAINER\" 'drain'");
+        expect(hooks.inputs.delete).toContain("timeout 7 $SUDO docker exec -- \"$CONTAINER\" 'drain'");
         expect(hooks.inputs.delete).toMatch(/sudo -n/);
     });
 
@@ -182,7 +182,7 @@ describe("hooks scripts", () => {
         try {
             fs.writeFileSync(
                 path.join(bin, "docker"),
-                `#!/bin/sh\ncase "$1" in inspect) echo true ;; exec) echo "$2" >>${shellQuote(path.join(bin, "log"))}; exec sleep 30 ;; *) echo "$*" >>${shellQuote(path.join(bin, "log"))} ;; esac\n`,
+                `#!/bin/sh\ncase "$1" in inspect) echo true ;; exec) echo "$3" >>${shellQuote(path.join(bin, "log"))}; exec sleep 30 ;; *) echo "$*" >>${shellQuote(path.join(bin, "log"))} ;; esac\n`,
                 { mode: 0o755 },
             );
             const started = Date.now();
@@ -235,7 +235,7 @@ describe("hooks scripts", () => {
             );
             expect(run({ ...app, restartPolicy: RestartPolicy.OnFailure }).failed).toMatch(/with restartPolicy OnFailure/);
             // Always, and a sidecar whatever the pod's policy: started, then its postStart hook runs.
-            expect(run({ ...app, restartPolicy: RestartPolicy.Always }).calls).toMatch(/^start -- foo_app\nexec foo_app sh -c/);
+            expect(run({ ...app, restartPolicy: RestartPolicy.Always }).calls).toMatch(/^start -- foo_app\nexec -- foo_app sh -c/);
             expect(run({ ...payload("proxy"), restartPolicy: RestartPolicy.Never }).calls).toMatch(/^start -- foo_proxy\n/);
         } finally {
             fs.rmSync(bin, { recursive: true, force: true });

@@ -57,7 +57,7 @@ describe("httpGet and tcpSocket probes", () => {
 
     test("the guardian runs a tcpSocket liveness probe in the prober", () => {
         const script = renderGuardianScript(checkPod("foo", args));
-        expect(script).toContain("docker exec foo_web.probe 'sh' '-c' 'nc -w 1 127.0.0.1 8080 </dev/null'");
+        expect(script).toContain("docker exec -- foo_web.probe 'sh' '-c' 'nc -w 1 127.0.0.1 8080 </dev/null'");
     });
 
     test("bad probes are refused by path", () => {

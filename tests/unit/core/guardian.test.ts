@@ -71,11 +71,15 @@ describe("guardian script", () => {
 
     test("a restart runs the preStop hook, restarts with what is left of the grace, then runs the postStart hook", () => {
         const log = runGuardianFunctions(renderGuardianScript(hooked), "restart_container foo_app", "return 0");
-        expect(log).toEqual(["docker exec foo_app drain", "docker restart -t 5 foo_app", "docker exec foo_app touch /tmp/it's started"]);
+        expect(log).toEqual([
+            "docker exec -- foo_app drain",
+            "docker restart -t 5 -- foo_app",
+            "docker exec -- foo_app touch /tmp/it's started",
+        ]);
         // A sidecar's sleep hook waits on the host; a container without hooks is only restarted.
         expect(runGuardianFunctions(renderGuardianScript(hooked), "restart_container foo_proxy", "return 0")).toEqual([
             "sleep 1",
-            "docker restart -t 5 foo_proxy",
+            "docker restart -t 5 -- foo_proxy",
         ]);
     });
 
@@ -83,9 +87,9 @@ describe("guardian script", () => {
         const olderThanSandbox =
             'case "$1" in inspect) case "$*" in *foo_sandbox*) echo "true 2026-01-01T00:00:02.5Z 0" ;; *) echo "true 2026-01-01T00:00:01.5Z 0" ;; esac ;; esac';
         expect(runGuardianFunctions(renderGuardianScript(hooked), "reconcile", olderThanSandbox, /^docker restart/)).toEqual([
-            "docker restart -t 2 foo_app.probe",
-            "docker restart -t 5 foo_proxy",
-            "docker restart -t 5 foo_app",
+            "docker restart -t 2 -- foo_app.probe",
+            "docker restart -t 5 -- foo_proxy",
+            "docker restart -t 5 -- foo_app",
         ]);
         // A pod without httpGet or tcpSocket probes has none.
         expect(renderGuardianScript(healing)).toContain("PROBERS=''");
@@ -105,17 +109,17 @@ describe("guardian script", () => {
         const keep = /^(timeout|docker (exec|restart))/;
         expect(runGuardianFunctions(renderGuardianScript(withGrace(5)), "restart_container foo_app", "return 0", keep)).toEqual([
             "timeout 5",
-            "docker exec foo_app drain",
-            "docker restart -t 5 foo_app",
+            "docker exec -- foo_app drain",
+            "docker restart -t 5 -- foo_app",
         ]);
         expect(runGuardianFunctions(renderGuardianScript(withGrace(1)), "restart_container foo_app", "return 0", keep)).toEqual([
             "timeout 1",
-            "docker exec foo_app drain",
-            "docker restart -t 2 foo_app",
+            "docker exec -- foo_app drain",
+            "docker restart -t 2 -- foo_app",
         ]);
         // A container without a preStop hook keeps the pod's grace.
         expect(runGuardianFunctions(renderGuardianScript(withGrace(1)), "restart_container foo_plain", "return 0", keep)).toEqual([
-            "docker restart -t 1 foo_plain",
+            "docker restart -t 1 -- foo_plain",
         ]);
     });
 
@@ -126,9 +130,9 @@ describe("guardian script", () => {
             '[ "$1" = exec ] && return 7; return 0',
         );
         expect(log).toEqual([
-            "docker start foo_app",
-            "docker exec foo_app touch /tmp/it's started",
-            "docker stop -t 5 foo_app",
+            "docker start -- foo_app",
+            "docker exec -- foo_app touch /tmp/it's started",
+            "docker stop -t 5 -- foo_app",
             "start failed",
         ]);
     });
@@ -175,7 +179,7 @@ describe("guardian script", () => {
             'case "$1" in inspect) case "$*" in *StartedAt*) echo new ;; *) echo true ;; esac ;; exec) return 1 ;; esac',
         );
         expect(log).toEqual([
-            "docker exec foo_app.probe wget -q -O /dev/null http://127.0.0.1:8080/started",
+            "docker exec -- foo_app.probe wget -q -O /dev/null http://127.0.0.1:8080/started",
             "log startup probe of foo_app failed (1/30)",
         ]);
     });
@@ -187,14 +191,14 @@ describe("guardian script", () => {
             'case "$1" in inspect) case "$*" in *StartedAt*) echo boot ;; *) echo true ;; esac ;; esac',
         );
         expect(log).toEqual([
-            "docker exec foo_app.probe wget -q -O /dev/null http://127.0.0.1:8080/started",
+            "docker exec -- foo_app.probe wget -q -O /dev/null http://127.0.0.1:8080/started",
             "log startup probe of foo_app passed",
-            "docker exec foo_app true",
+            "docker exec -- foo_app true",
         ]);
     });
 
     test("quotes probe arguments; never interpolates them", () => {
-        expect(renderGuardianScript(healing)).toContain(`docker exec foo_app 'sh' '-c' 'test -f '\\''/tmp/ok'\\'''`);
+        expect(renderGuardianScript(healing)).toContain(`docker exec -- foo_app 'sh' '-c' 'test -f '\\''/tmp/ok'\\'''`);
     });
 
     test("liveness probes need heal", () => {

@@ -14,6 +14,7 @@ import * as path from "path";
 import { PodSpecError } from "../../../sdk";
 import { renderImageUserCheck, renderSliceScripts, renderVolumeModes } from "../../../sdk/core/render";
 import { renderStartScript, renderStopScript } from "../../../sdk/core/hooks";
+import { renderGuardianScript } from "../../../sdk/core/guardian";
 import { PodSpec, checkPod, podPayloads } from "../../../sdk/core/pod";
 import { Container, DockerPodArgs } from "../../../sdk/types";
 
@@ -244,6 +245,25 @@ describe.each(FIELDS)("hostile values in $name", (field) => {
         expect(a.flat().length).toBeGreaterThan(5);
     });
 
+    test("every docker argument that carries the field is an option's value or comes after `--`", () => {
+        const unguarded: string[] = [];
+        a.forEach((run, i) =>
+            run.forEach((argv, j) => {
+                const docker = argv.indexOf("docker");
+                if (docker < 0) return;
+                let ended = false;
+                argv.forEach((arg, k) => {
+                    if (k <= docker) return;
+                    if (arg === "--") ended = true;
+                    const carries = arg !== b[i][j][k];
+                    const optionValue = argv[k - 1].startsWith("-") && argv[k - 1] !== "--";
+                    if (carries && !ended && !optionValue) unguarded.push(argv.join(" "));
+                });
+            }),
+        );
+        expect(unguarded).toEqual([]);
+    });
+
     test.each(HOSTILE.map((v) => [JSON.stringify(v).slice(0, 40), v]))(
         "%s is refused at preview, or runs exactly as a benign value",
         (_label, value) => {
@@ -270,4 +290,26 @@ describe.each(FIELDS)("hostile values in $name", (field) => {
             });
         },
     );
+});
+
+test("the guardian's docker calls that name a container put `--` before it", () => {
+    const spec = checkPod("fuzz", {
+        ...base("cgroupfs"),
+        heal: true,
+        initContainers: [{ name: "init", image: "busybox:1", command: ["true"] }],
+        containers: [
+            {
+                name: "app",
+                image: "busybox:1",
+                livenessProbe: { exec: { command: ["live"] } },
+                ...hooked("x"),
+            },
+            { name: "web", image: "busybox:1", readinessProbe: { httpGet: { port: 80 } } },
+        ],
+    });
+    const calls = [...renderGuardianScript(spec).matchAll(/\bdocker (start|stop|restart|kill|rm|rename|inspect|exec)\b[^\n|;&)]*/g)].map(
+        (m) => m[0],
+    );
+    expect(calls.length).toBeGreaterThan(8);
+    expect(calls.filter((call) => !/ -- /.test(call))).toEqual([]);
 });
