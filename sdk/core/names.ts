@@ -39,6 +39,11 @@ export function podSliceName(parentSlice: string, podName: string): string {
     return `${prefix}-${podName.replace(/-/g, "_")}.slice`;
 }
 
+/** Where the cgroupfs driver's owner mark lives (cgroupfs has no room for files). */
+export function cgroupfsMarkFile(cgroupPath: string): string {
+    return `/run/dockerpod/owners/${cgroupPath.slice(1).replace(/\//g, ":")}`;
+}
+
 /** The pod's cgroup path under a cgroupfs parent path. */
 export function podCgroupPath(parentPath: string, podName: string): string {
     return `${parentPath}/${podName}`;

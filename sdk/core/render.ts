@@ -1,7 +1,7 @@
 // Renders the PodSlice's unit file and shell scripts from a checked SliceSpec.
 // Every value that reaches the text was validated by the checks (checks.ts and the part checks); it is quoted too.
 import { CgroupDriver } from "../types";
-import { shellQuote } from "./names";
+import { cgroupfsMarkFile, shellQuote } from "./names";
 import { cpuQuotaPercent } from "./quantity";
 import { SliceSpec } from "./slice";
 
@@ -130,11 +130,6 @@ function systemdScripts(slice: SliceSpec, owner: string): SliceScripts {
             `echo "slice $CGROUP_PARENT removed"`,
         ].join("\n") + "\n";
     return { apply, delete: del };
-}
-
-/** Where the cgroupfs driver's owner mark lives (cgroupfs has no room for files). */
-export function cgroupfsMarkFile(cgroupPath: string): string {
-    return `/run/dockerpod/owners/${cgroupPath.slice(1).replace(/\//g, ":")}`;
 }
 
 function cgroupfsScripts(slice: SliceSpec, owner: string): SliceScripts {

@@ -3,7 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { CgroupDriver, HostArgs, PodResources, PodSliceArgs, SshConnection } from "../types";
 import { Problems } from "./errors";
 import { Limits, MAX_SOCKET_PATH, checkLimits, checkPodName, enumCheck, intCheck, pathCheck, quantityText } from "./checks";
-import { DEFAULT_PARENT_PATH, DEFAULT_PARENT_SLICE, isCgroupPath, isSliceName, podCgroupPath, podSliceName } from "./names";
+import {
+    DEFAULT_PARENT_PATH,
+    cgroupfsMarkFile,
+    DEFAULT_PARENT_SLICE,
+    isCgroupPath,
+    isSliceName,
+    podCgroupPath,
+    podSliceName,
+} from "./names";
 
 export interface HostSpec {
     driver: CgroupDriver;
@@ -103,13 +111,21 @@ export function checkSlice(
     const { driver, parent } = hostSpec;
     const limits = checkLimits(problems, at("resources.limits"), resources?.limits);
     const cgroupParent = driver === CgroupDriver.Systemd ? podSliceName(parent, podName) : podCgroupPath(parent, podName);
-    // systemd refuses unit names of 256 bytes or more (a long parent and a long pod name reach it;
-    // cgroupfs parents of at most 200 characters always leave room for a 63-character pod name).
+    // systemd refuses unit names of 256 bytes or more (a long parent and a long pod name reach it).
     if (driver === CgroupDriver.Systemd && cgroupParent.length >= 256) {
         problems.add(
             at("host.parentSlice"),
             `makes the pod's slice name ${cgroupParent.length} characters long, over systemd's 255: ` + "use a shorter parent or pod name",
         );
+    } else {
+        const tooLong = overlongHostPath(driver, cgroupParent);
+        if (tooLong) {
+            problems.add(
+                at("host.parentSlice"),
+                `with the pod name "${podName}" makes the host path ${JSON.stringify(tooLong.path.slice(0, 120) + (tooLong.path.length > 120 ? "..." : ""))} ` +
+                    `${tooLong.why}: use a shorter parent (fewer or shorter levels) or a shorter pod name`,
+            );
+        }
     }
     const limitsText = { memory: quantityText(resources?.limits?.memory), cpu: quantityText(resources?.limits?.cpu) };
     return { podName, host: hostSpec, cgroupParent, limits, limitsText };
@@ -162,4 +178,45 @@ function checkConnection(problems: Problems, path: string, connection: SshConnec
     ) {
         problems.add(`${path}.user`, "must be a user name (a string)");
     }
+}
+
+/** The kernel's limits: one path component (NAME_MAX) and a whole path with its NUL (PATH_MAX). */
+export const NAME_MAX = 255;
+export const PATH_MAX = 4096;
+
+/**
+ * The longest paths the pod's scripts, systemd and Docker make on the host
+ * for this cgroup parent, with room for what comes below it (a container's
+ * cgroup, named by its 64-hex id; the longest controller and file names).
+ */
+export function derivedHostPaths(driver: CgroupDriver, cgroupParent: string): string[] {
+    const controller = "net_cls,net_prio";
+    const file = "memory.limit_in_bytes";
+    const container = "docker-" + "f".repeat(64) + ".scope";
+    if (driver === CgroupDriver.Systemd) {
+        // systemd nests a slice under each of its `-` prefixes: a-b-c.slice is a.slice/a-b.slice/a-b-c.slice.
+        const parts = cgroupParent.slice(0, -".slice".length).split("-");
+        const nested = parts.map((_, i) => `${parts.slice(0, i + 1).join("-")}.slice`).join("/");
+        return [
+            `/etc/systemd/system/${cgroupParent}`,
+            `/etc/systemd/system.control/${cgroupParent}.d/50-MemoryMax.conf`,
+            `/run/systemd/system.control/${cgroupParent}.d/50-MemoryMax.conf`,
+            `/sys/fs/cgroup/${controller}/${nested}/${container}/${file}`,
+        ];
+    }
+    return [`/sys/fs/cgroup/${controller}${cgroupParent}/${"f".repeat(64)}/${file}`, cgroupfsMarkFile(cgroupParent)];
+}
+
+/** The first derived host path with a component over NAME_MAX or a length over PATH_MAX, and why. */
+export function overlongHostPath(driver: CgroupDriver, cgroupParent: string): { path: string; why: string } | undefined {
+    for (const path of derivedHostPaths(driver, cgroupParent)) {
+        const long = path.split("/").find((part) => Buffer.byteLength(part) > NAME_MAX);
+        if (long !== undefined) {
+            return { path, why: `has a ${Buffer.byteLength(long)}-byte name in it, over the kernel's ${NAME_MAX} (NAME_MAX)` };
+        }
+        if (Buffer.byteLength(path) >= PATH_MAX) {
+            return { path, why: `is ${Buffer.byteLength(path)} bytes long, over the kernel's ${PATH_MAX - 1} (PATH_MAX)` };
+        }
+    }
+    return undefined;
 }

@@ -7,6 +7,7 @@ import { DockerPod } from "../../../sdk";
 import { PodSpecError } from "../../../sdk/core/errors";
 import { containerName, guardianName, isDns1123Label, proberName, sandboxName, stoppingName, volumeName } from "../../../sdk/core/names";
 import { PodSpec, checkPod, podChildren } from "../../../sdk/core/pod";
+import { renderSliceScripts } from "../../../sdk/core/render";
 import { DockerPodArgs } from "../../../sdk/types";
 import { RecordingMocks } from "../../support/mocks";
 import { runProgram } from "../../support/program";
@@ -219,5 +220,42 @@ describe("DockerPods of one program", () => {
             });
             expect(errors).toEqual([]);
         }
+    });
+});
+
+describe("derived host paths stay within the kernel's limits", () => {
+    // Parents of 1 to 199 characters in up to 6 levels, pod names of 1 to 63: lengths are what matter.
+    const parent = fc
+        .tuple(fc.integer({ min: 1, max: 199 }), fc.uniqueArray(fc.integer({ min: 1, max: 198 }), { maxLength: 5 }))
+        .map(([n, cuts]) => {
+            const chars = "b".repeat(n).split("");
+            for (const c of cuts.filter((c) => c < n - 1)) chars[c] = "/";
+            return `/${chars.join("").replace(/\/+/g, "/")}`;
+        });
+    const pod = fc.integer({ min: 1, max: 63 }).map((n) => "p".repeat(n));
+    test("a pod the checks accept has an owner mark whose file name fits NAME_MAX, as its slice script writes it", () => {
+        let refused = 0;
+        fc.assert(
+            fc.property(parent, pod, (parentSlice, name) => {
+                let spec: PodSpec;
+                try {
+                    spec = checkPod(name, {
+                        host: { cgroupDriver: "cgroupfs", parentSlice },
+                        containers: [{ name: "app", image: "busybox:1" }],
+                    });
+                } catch (err) {
+                    expect(err).toBeInstanceOf(PodSpecError);
+                    refused++;
+                    return;
+                }
+                const mark = /^MARK='([^']*)'$/m.exec(renderSliceScripts(spec.slice, "p/s/pod").apply)?.[1];
+                expect(mark).toBeDefined();
+                expect(Buffer.byteLength(path.basename(mark!))).toBeLessThanOrEqual(255);
+            }),
+            { numRuns: 400 },
+        );
+        // Both sides of the limit were tried.
+        expect(refused).toBeGreaterThan(0);
+        expect(refused).toBeLessThan(400);
     });
 });

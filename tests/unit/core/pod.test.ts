@@ -125,6 +125,18 @@ const badInputs: [string, DockerPodArgs, string, RegExp][] = [
         "host.parentSlice",
         /256 characters long, over systemd's 255/,
     ],
+    [
+        "a long cgroupfs parent and pod name that make the owner mark's file name longer than NAME_MAX",
+        { podName: "p".repeat(63), host: { cgroupDriver: "cgroupfs", parentSlice: "/" + "a".repeat(199) }, containers: [app()] },
+        "host.parentSlice",
+        /with the pod name "p{63}" makes the host path "\/run\/dockerpod\/owners\/a+.*" has a 263-byte name in it, over the kernel's 255 \(NAME_MAX\)/,
+    ],
+    [
+        "a systemd parent nested so deep that its cgroup path is longer than PATH_MAX",
+        { podName: "web", host: { parentSlice: "a-".repeat(96) + "a.slice" }, containers: [app()] },
+        "host.parentSlice",
+        /makes the host path "\/sys\/fs\/cgroup\/.*" is \d+ bytes long, over the kernel's 4095 \(PATH_MAX\)/,
+    ],
     ["a label key with two slashes", { labels: { "a/b/c": "x" }, containers: [app()] }, "labels.a/b/c", /not a Kubernetes label key/],
     ["a label key with an empty name", { labels: { "x/": "x" }, containers: [app()] }, "labels.x/", /not a Kubernetes label key/],
     ["a label value with a space", { labels: { team: "a b" }, containers: [app()] }, "labels.team", /not a Kubernetes label value/],

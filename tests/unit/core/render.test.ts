@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Problems } from "../../../sdk/core/errors";
+import { cgroupfsMarkFile } from "../../../sdk/core/names";
 import {
-    cgroupfsMarkFile,
     ownerMark,
     renderImageUserCheck,
     renderSliceScripts,
