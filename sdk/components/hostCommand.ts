@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { MAX_SCRIPT_BYTES } from "../core/checks";
 import { HostSpec } from "../core/slice";
 
 export interface HostCommandArgs {
@@ -11,11 +12,10 @@ export interface HostCommandArgs {
     // AcceptEnv allows it. Values go into the script text, validated and quoted.
 }
 
-/**
- * The kernel's limit on one argument (MAX_ARG_STRLEN, 128 KiB): a local
- * Command runs its script as `sh -c <script>`, so a longer one could not start.
- */
-export const MAX_SCRIPT_BYTES = 128 * 1024;
+// A local Command runs its script as `sh -c <script>`: a script at the kernel's
+// limit for one argument could not start. The pod's check keeps its scripts
+// under it, naming the field; this catches what a part's own caller renders.
+export { MAX_SCRIPT_BYTES } from "../core/checks";
 
 function boundedScript(name: string, script: pulumi.Input<string> | undefined): pulumi.Input<string> | undefined {
     if (script === undefined) return undefined;

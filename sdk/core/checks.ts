@@ -4,7 +4,7 @@ import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { Probe } from "../types";
 import { Problems } from "./errors";
-import { isDns1123Label } from "./names";
+import { isDns1123Label, shellQuote } from "./names";
 import { MAX_CPU_MILLIS, MAX_MEMORY_BYTES, MIN_CPU_MILLIS, MIN_MEMORY_BYTES, parseCpuMillis, parseMemoryBytes } from "./quantity";
 import { imageReferenceProblem } from "./reference";
 
@@ -247,9 +247,37 @@ export function checkExecCommand(problems: Problems, path: string, command: unkn
         const computed = command.findIndex((arg) => typeof arg === "object" && arg !== null);
         if (computed >= 0) {
             problems.add(`${path}[${computed}]`, `must be a plain string: ${what} is written into the host's script at preview`);
+        } else if (command.length <= MAX_ARGS && command.every((arg) => typeof arg === "string" && arg.length <= MAX_ARG_LENGTH)) {
+            // Only once each argument passed on its own: one mistake, one message.
+            const bytes = scriptedBytes(command as string[]);
+            if (bytes > MAX_SCRIPTED_COMMAND_BYTES) {
+                problems.add(
+                    path,
+                    `is ${bytes} bytes as a shell command line, over ${MAX_SCRIPTED_COMMAND_BYTES}: ${what} is written into the pod's ` +
+                        "host and guardian scripts, which the kernel takes up to 128 KiB each; put long content in a file or the image",
+                );
+            }
         }
     }
     return true;
+}
+
+/**
+ * The kernel's limit on one argument (MAX_ARG_STRLEN, 128 KiB, with its NUL):
+ * a host script runs as `sh -c <script>`, and so does the guardian.
+ */
+export const MAX_SCRIPT_BYTES = 128 * 1024;
+/**
+ * What one hook or scripted probe command may add to a script: a container's
+ * start script holds two (postStart and startup probe) and its stop script one,
+ * so each fits with room to spare; the guardian holds every container's, which
+ * the pod's check bounds as a whole.
+ */
+export const MAX_SCRIPTED_COMMAND_BYTES = 16 * 1024;
+
+/** A command's size as the scripts write it: each argument shell-quoted, one space between. */
+export function scriptedBytes(command: string[]): number {
+    return command.reduce((sum, arg) => sum + Buffer.byteLength(shellQuote(arg)) + 1, 0);
 }
 
 /** An HTTP path the prober requests: printable, no spaces or quotes (it is one argument of `wget`, never a shell word). */

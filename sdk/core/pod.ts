@@ -5,10 +5,14 @@
 // PayloadContainer apply on their own; what is left here spans the parts.
 import { DockerPodArgs, SecurityContext } from "../types";
 import { Problems } from "./errors";
-import { checkPodName, imageCheck, intCheck } from "./checks";
+import { MAX_SCRIPT_BYTES, checkPodName, imageCheck, intCheck, scriptedBytes } from "./checks";
+import { renderGuardianScript } from "./guardian";
+import { renderStartScript, renderStopScript } from "./hooks";
 import {
     checkPortClashes,
     ContainerSpec,
+    HookSpec,
+    ProbeSpec,
     DEFAULT_GRACE_SECONDS,
     PayloadSpec,
     PortSpec,
@@ -159,7 +163,7 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
     if (args.guardianImage !== undefined) imageCheck(problems, "guardianImage", args.guardianImage);
     if (args.proberImage !== undefined) imageCheck(problems, "proberImage", args.proberImage);
     problems.throwIfAny(resourceName);
-    return {
+    const spec: PodSpec = {
         podName,
         slice,
         sandbox: { ...sandbox, ports },
@@ -172,6 +176,74 @@ export function checkPod(resourceName: string, args: DockerPodArgs): PodSpec {
         containers: containers as ContainerSpec[],
         warnings,
     };
+    checkScriptSizes(problems, spec);
+    problems.throwIfAny(resourceName);
+    return spec;
+}
+
+/** The commands of a container that its scripts carry, with their field paths and sizes. */
+function scriptedFields(c: ContainerSpec, at: string): { path: string; bytes: number; in: "start" | "stop" | "guardian" }[] {
+    const probe = (name: "startupProbe" | "livenessProbe", p: ProbeSpec | undefined) =>
+        p === undefined
+            ? []
+            : [
+                  {
+                      path: `${at}.${name}${p.action.exec ? ".exec.command" : p.action.httpGet ? ".httpGet" : ".tcpSocket"}`,
+                      bytes: scriptedBytes(p.command),
+                  },
+              ];
+    const hook = (name: "postStart" | "preStop", h: HookSpec | undefined) =>
+        h?.exec === undefined ? [] : [{ path: `${at}.lifecycle.${name}.exec.command`, bytes: scriptedBytes(h.exec) }];
+    return [
+        ...hook("postStart", c.lifecycle.postStart).map((f) => ({ ...f, in: "start" as const })),
+        ...probe("startupProbe", c.startupProbe).map((f) => ({ ...f, in: "start" as const })),
+        ...hook("preStop", c.lifecycle.preStop).map((f) => ({ ...f, in: "stop" as const })),
+        ...probe("livenessProbe", c.livenessProbe).map((f) => ({ ...f, in: "guardian" as const })),
+    ];
+}
+
+/**
+ * Every script the pod renders fits the kernel's limit for one argument. Each
+ * command is bounded on its own; what they add up to in one script is checked
+ * here, and refused at the largest command that script carries.
+ */
+function checkScriptSizes(problems: Problems, spec: PodSpec): void {
+    const at = new Map<ContainerSpec, string>([
+        ...spec.initContainers.map((c, i) => [c, `initContainers[${i}]`] as const),
+        ...spec.containers.map((c, i) => [c, `containers[${i}]`] as const),
+    ]);
+    const refuse = (script: string, what: string, fields: { path: string; bytes: number }[]) => {
+        const bytes = Buffer.byteLength(script);
+        if (bytes < MAX_SCRIPT_BYTES || fields.length === 0) return;
+        const largest = fields.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+        problems.add(
+            largest.path,
+            `makes ${what} ${bytes} bytes, over the kernel's ${MAX_SCRIPT_BYTES}-byte limit for one argument: ` +
+                "shorten the pod's hook and probe commands (this one is the longest)",
+        );
+    };
+    for (const p of podPayloads(spec)) {
+        const fields = scriptedFields(p.container, at.get(p.container)!);
+        refuse(
+            renderStartScript(p),
+            `the start script of ${p.container.dockerName}`,
+            fields.filter((f) => f.in === "start"),
+        );
+        if (p.container.lifecycle.preStop) {
+            refuse(
+                renderStopScript(p),
+                `the stop script of ${p.container.dockerName}`,
+                fields.filter((f) => f.in === "stop"),
+            );
+        }
+    }
+    if (spec.guardianImage !== undefined) {
+        refuse(
+            renderGuardianScript(spec),
+            "the pod's guardian script",
+            [...at].flatMap(([c, path]) => scriptedFields(c, path)),
+        );
+    }
 }
 
 /** Ports live on the sandbox: no two containers may claim one inside the pod, nor one port on the host. */

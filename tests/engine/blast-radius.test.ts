@@ -6,7 +6,7 @@
 import { DockerPod } from "../../sdk";
 import { DockerPodArgs } from "../../sdk/types";
 import { EngineStack, Step } from "../support/engine";
-import { BUSYBOX, HOST, IDLE, PAUSE, Stacks, docker, freePort, podName, requireEngine, upOk } from "./helpers";
+import { BUSYBOX, HOST, IDLE, PARENT, PAUSE, Stacks, docker, freePort, podName, requireEngine, upOk } from "./helpers";
 
 jest.setTimeout(300_000);
 
@@ -230,7 +230,7 @@ const rows: [string, Change, (string | jest.AsymmetricMatcher)[]][] = [
         [
             "foo-app: replace",
             "foo-data: replace(labels,name)",
-            "foo-sandbox: replace(cgroupParent,hostname,labels,name)",
+            "foo-sandbox: replace",
             "foo-sidecar: replace",
             "foo-slice: replace(create,delete,triggers,update)",
             "foo-volumes: replace",
@@ -241,12 +241,14 @@ const rows: [string, Change, (string | jest.AsymmetricMatcher)[]][] = [
         (a) => {
             a.host = { cgroupDriver: "systemd" };
         },
-        [
-            "foo-app: replace",
-            "foo-sandbox: replace(cgroupParent,labels)",
-            "foo-sidecar: replace",
-            "foo-slice: replace(create,delete,triggers,update)",
-        ],
+        ["foo-app: replace", "foo-sandbox: replace", "foo-sidecar: replace", "foo-slice: replace(create,delete,triggers,update)"],
+    ],
+    [
+        "the parent slice",
+        (a) => {
+            a.host = { ...HOST, parentSlice: `${PARENT}/moved` };
+        },
+        ["foo-app: replace", "foo-sandbox: replace", "foo-sidecar: replace", "foo-slice: replace(create,delete,triggers,update)"],
     ],
 ];
 
