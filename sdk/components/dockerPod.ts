@@ -144,9 +144,27 @@ function claimNames(resourceName: string, spec: PodSpec): void {
         );
     }
     const children = podChildren(resourceName, spec);
+    // Within the pod: its own members' names may make one name twice (`api`'s prober and a container `api-probe`).
+    const own = new Map<string, string>();
+    // One mistake, one message: a field whose name collides is reported once, for its first clash.
+    const reported = new Set<string>();
+    for (const child of children) {
+        const key = `${child.type}::${child.name}`;
+        const first = own.get(key);
+        if (first === undefined) own.set(key, child.field);
+        else if (first !== child.field && !reported.has(child.field)) {
+            reported.add(child.field);
+            problems.add(
+                child.field,
+                `makes a ${child.type.split(":").pop()} named "${child.name}", which ${first} makes too (a container's ` +
+                    "prober or image is named after it): rename one of the two containers",
+            );
+        }
+    }
     for (const child of children) {
         const owner = taken.children.get(`${child.type}::${child.name}`);
-        if (owner !== undefined) {
+        if (owner !== undefined && !reported.has(child.field)) {
+            reported.add(child.field);
             problems.add(
                 child.field,
                 `makes a ${child.type.split(":").pop()} named "${child.name}", which DockerPod "${owner.pod}" ` +

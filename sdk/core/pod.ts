@@ -3,7 +3,7 @@
 // A pod is checked as its parts are: the slice's, the sandbox's and each
 // payload's checks are the ones PodSlice, SandboxContainer and
 // PayloadContainer apply on their own; what is left here spans the parts.
-import { DockerPodArgs, SecurityContext } from "../types";
+import { DockerPodArgs, ImagePullPolicy, SecurityContext } from "../types";
 import { Problems } from "./errors";
 import { MAX_SCRIPT_BYTES, checkPodName, imageCheck, intCheck, scriptedBytes } from "./checks";
 import { renderGuardianScript } from "./guardian";
@@ -280,7 +280,7 @@ export function podPayloads(spec: PodSpec): PayloadSpec[] {
     return [...spec.initContainers.map((c) => payload(c, true)), ...spec.containers.map((c) => payload(c, false))];
 }
 
-/** One resource a DockerPod registers directly under itself: its type, its name, and the field it comes from. */
+/** One resource a DockerPod registers (under itself or one of its parts): its type, its name, and the field it comes from. */
 export interface PodChild {
     type: string;
     name: string;
@@ -289,11 +289,13 @@ export interface PodChild {
 }
 
 /**
- * The resources a DockerPod named `resourceName` registers directly under
- * itself. Below them every name is unique once these are: each part owns its
- * own children. Two pods of one program whose lists share a type and a name
- * would register one URN twice (`web` + container `api-x` and `web-api` +
- * `x` both make a PayloadContainer `web-api-x`), so the program is refused.
+ * The resources a DockerPod named `resourceName` registers under itself, and
+ * those its payload parts register under them (a URN names the parent's type,
+ * not its name, so all the parts' children share one space). Two entries of
+ * one type and name would register one URN twice (`web` + container `api-x`
+ * and `web-api` + `x` both make a PayloadContainer `web-api-x`; container
+ * `api-probe` beside `api` with an httpGet probe both make a Container
+ * `web-api-probe`), so such a program is refused, within a pod or across pods.
  */
 export function podChildren(resourceName: string, spec: PodSpec): PodChild[] {
     const remote = spec.slice.host.connection !== undefined;
@@ -331,6 +333,26 @@ export function podChildren(resourceName: string, spec: PodSpec): PodChild[] {
     children.push({ type: "dockerpod:index:PodSlice", name: childName(resourceName, CHILD.slice), field: "name" });
     if (spec.guardianImage !== undefined) {
         children.push({ type: "docker:index/container:Container", name: childName(resourceName, CHILD.guardian), field: "name" });
+    }
+    // The payload parts' own children (components/containers.ts): the container, its image unless `Never`, and
+    // a prober with its image. Their Commands (`-hooks`, `-user-check`) end in suffixes no other child has.
+    const inPart = (type: string) => `dockerpod:index:PayloadContainer$${type}`;
+    for (const [list, key] of [
+        [spec.initContainers, "initContainers"],
+        [spec.containers, "containers"],
+    ] as const) {
+        list.forEach((c, i) => {
+            const part = childName(resourceName, c.name);
+            const field = `${key}[${i}].name`;
+            children.push({ type: inPart("docker:index/container:Container"), name: part, field });
+            if (c.pullPolicy !== ImagePullPolicy.Never) {
+                children.push({ type: inPart("docker:index/remoteImage:RemoteImage"), name: childName(part, "image"), field });
+            }
+            if (c.proberImage !== undefined) {
+                children.push({ type: inPart("docker:index/container:Container"), name: childName(part, "probe"), field });
+                children.push({ type: inPart("docker:index/remoteImage:RemoteImage"), name: childName(part, "probe-image"), field });
+            }
+        });
     }
     return children;
 }

@@ -152,7 +152,7 @@ describe("derived names", () => {
 describe("DockerPods of one program", () => {
     const run = (program: () => unknown) => runProgram(new RecordingMocks(), program);
 
-    test("podChildren is exactly what a pod registers under itself", async () => {
+    test("podChildren is exactly what a pod registers under itself and its payload parts (their Commands aside)", async () => {
         await fc.assert(
             fc.asyncProperty(pod, fc.boolean(), async (p, remote) => {
                 const args = {
@@ -172,8 +172,18 @@ describe("DockerPods of one program", () => {
                 );
                 expect(errors).toEqual([]);
                 const pod = registrations[0].resource;
-                const direct = registrations.filter((r) => r.opts.parent === pod).map((r) => `${r.type} ${r.name}`);
-                expect(direct.sort()).toEqual(
+                const parts = new Set(
+                    registrations
+                        .filter((r) => r.opts.parent === pod && r.type === "dockerpod:index:PayloadContainer")
+                        .map((r) => r.resource),
+                );
+                const registered = [
+                    ...registrations.filter((r) => r.opts.parent === pod).map((r) => `${r.type} ${r.name}`),
+                    ...registrations
+                        .filter((r) => parts.has(r.opts.parent as any) && !/^command:/.test(r.type))
+                        .map((r) => `dockerpod:index:PayloadContainer$${r.type} ${r.name}`),
+                ];
+                expect(registered.sort()).toEqual(
                     podChildren("pod", spec)
                         .map((c) => `${c.type} ${c.name}`)
                         .sort(),
@@ -210,6 +220,26 @@ describe("DockerPods of one program", () => {
             'volumes[0].name: makes a Volume named "web-api-data", which DockerPod "web" (its volumes[0].name) makes too',
         );
         expect(registrations.filter((r) => r.name.startsWith("web-api"))).toEqual([]);
+    });
+
+    test("a container named after another's prober is refused at its name, within a pod and across pods", async () => {
+        const probed = { name: "api", image: "busybox", readinessProbe: { httpGet: { port: 80 } } };
+        const within = await run(() => new DockerPod("web", { containers: [probed, { name: "api-probe", image: "busybox" }] }));
+        expect(within.errors.map((e) => e.message)).toEqual([
+            expect.stringContaining(
+                'containers[1].name: makes a Container named "web-api-probe", which containers[0].name makes too (a container\'s prober or image is named after it)',
+            ),
+        ]);
+        expect(within.registrations.filter((r) => r.type !== "dockerpod:index:DockerPod")).toEqual([]);
+        const across = await run(() => {
+            new DockerPod("web", { containers: [probed] });
+            new DockerPod("web-api", { containers: [{ name: "probe", image: "busybox" }] });
+        });
+        expect(across.errors.map((e) => e.message)).toEqual([
+            expect.stringContaining(
+                'containers[0].name: makes a Container named "web-api-probe", which DockerPod "web" (its containers[0].name) makes too',
+            ),
+        ]);
     });
 
     test("pods whose names only share a prefix, and each program run on its own, are fine", async () => {
