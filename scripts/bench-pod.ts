@@ -208,7 +208,7 @@ async function hooksCommand(run: number): Promise<{ start: number; stop: number 
             },
         ],
     };
-    const key = `command:local:Command::${pod}-app-hooks`;
+    const key = `command:local:Command::${pod}-app.hooks`;
     return withPod(`benchhooks${run}`, pod, args, async (up, stack) => {
         const start = up.steps.find((s) => s.key === key && s.op === "create")?.ms;
         const stop = (await stack.destroy()).find((s) => s.key === key && s.op === "delete")?.ms;

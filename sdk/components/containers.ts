@@ -2,10 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { PayloadSpec, checkPayloadArgs } from "../core/container";
 import { SandboxSpec, checkSandboxArgs } from "../core/sandbox";
 import { PayloadContainerArgs, SandboxContainerArgs } from "../types";
-import { LABEL_POD, childName } from "../core/names";
+import { LABEL_POD, PART_CHILD, PartChildRole, partChildName } from "../core/names";
 import { ImagePullPolicy } from "../types";
 import { buildHooks, buildImage, buildPayload, buildProber, buildSandbox, buildUserCheck } from "./build";
-import { checked, childOptions, fromPod, recordPart } from "./wiring";
+import { FromPod, checked, childOptions, fromPod, partChildOptions, recordPart } from "./wiring";
+
+/** The name and options of one of a part's own resources (`<part>.<role>`). */
+function ownChild(part: pulumi.ComponentResource, name: string, given: FromPod<unknown> | undefined, role: PartChildRole) {
+    return { name: partChildName(name, role), opts: partChildOptions(part, given, name, role) };
+}
 
 /** The sandbox container on its own: it owns a pod's network and IPC namespaces. */
 export class SandboxContainer extends pulumi.ComponentResource {
@@ -23,7 +28,8 @@ export class SandboxContainer extends pulumi.ComponentResource {
         const given = fromPod<SandboxSpec>(args);
         const spec = given?.spec ?? checked(name, (problems) => checkSandboxArgs(problems, args));
         const own = childOptions(this, given);
-        const image = buildImage(childName(name, "image"), spec.image, spec.pullPolicy, own, given?.imageField ?? "image");
+        const ownImage = ownChild(this, name, given, PART_CHILD.image);
+        const image = buildImage(ownImage.name, spec.image, spec.pullPolicy, ownImage.opts, given?.imageField ?? "image");
         const container = buildSandbox(
             name,
             spec,
@@ -55,15 +61,17 @@ export class PayloadContainer extends pulumi.ComponentResource {
         const given = fromPod<PayloadSpec>(args);
         const spec = given?.spec ?? checked(name, (problems) => checkPayloadArgs(problems, args));
         const own = childOptions(this, given);
+        const ownImage = ownChild(this, name, given, PART_CHILD.image);
         const image = buildImage(
-            childName(name, "image"),
+            ownImage.name,
             spec.container.image,
             spec.container.pullPolicy,
-            own,
+            ownImage.opts,
             given?.imageField ?? "container.image",
         );
         // `runAsNonRoot` without a user: the image's user is checked on the Docker host first.
-        const userCheck = buildUserCheck(childName(name, "user-check"), spec.container, image.image, spec.host, own);
+        const ownUserCheck = ownChild(this, name, given, PART_CHILD.userCheck);
+        const userCheck = buildUserCheck(ownUserCheck.name, spec.container, image.image, spec.host, ownUserCheck.opts);
         const waitFor = pulumi.output(given?.dependsOn ?? []).apply((deps) => [...deps, ...(userCheck ? [userCheck] : [])]);
         const container = buildPayload(
             name,
@@ -79,29 +87,32 @@ export class PayloadContainer extends pulumi.ComponentResource {
             { ...own, dependsOn: waitFor },
         );
         // httpGet and tcpSocket probes run from a prober beside the container.
+        const ownProber = ownChild(this, name, given, PART_CHILD.probe);
+        const ownProberImage = ownChild(this, name, given, PART_CHILD.probeImage);
         const prober =
             spec.container.proberImage === undefined
                 ? undefined
                 : buildProber(
-                      childName(name, "probe"),
+                      ownProber.name,
                       spec,
                       {
                           image: buildImage(
-                              childName(name, "probe-image"),
+                              ownProberImage.name,
                               spec.container.proberImage,
                               ImagePullPolicy.IfNotPresent,
-                              own,
+                              ownProberImage.opts,
                               given?.proberImageField ?? "proberImage",
                           ).image,
                           sandboxId: args.sandboxId,
                           cgroupParent: args.cgroupParent,
                           labels: { ...given?.labels, [LABEL_POD]: spec.podName },
                       },
-                      { ...own, dependsOn: [container] },
+                      { ...ownProber.opts, dependsOn: [container] },
                   );
         // postStart, startup probe, readiness wait and preStop: on the host, after the container and its prober.
-        const hooks = buildHooks(childName(name, "hooks"), spec, container, {
-            ...own,
+        const ownHooks = ownChild(this, name, given, PART_CHILD.hooks);
+        const hooks = buildHooks(ownHooks.name, spec, container, {
+            ...ownHooks.opts,
             dependsOn: [container, ...(prober ? [prober] : [])],
         });
         recordPart(this, { image: image.resource, container, userCheck, prober, hooks });

@@ -51,7 +51,8 @@ export class DockerPod extends pulumi.ComponentResource {
     public readonly manifest: pulumi.Output<string>;
 
     constructor(name: string, args: DockerPodArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dockerpod:index:DockerPod", name, {}, opts);
+        // The args are the component's inputs, as the engine records them: what a policy pack checks the pod on.
+        super("dockerpod:index:DockerPod", name, componentInputs(args), opts);
         // The manifest, when given, is read first; the other args override it.
         const fromManifest = args?.manifest !== undefined ? readManifest(args) : undefined;
         args = fromManifest?.args ?? args;
@@ -106,6 +107,17 @@ export class DockerPod extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * The args as the pod's inputs in the engine (and its state): all of them but
+ * `host.connection`, whose private key only the host Commands need.
+ */
+function componentInputs(args: DockerPodArgs | undefined): pulumi.Inputs {
+    if (args === undefined || args === null || typeof args !== "object") return {};
+    if (args.host === undefined || args.host === null || typeof args.host !== "object") return { ...args };
+    const { connection: _connection, ...host } = args.host;
+    return { ...args, host };
+}
+
 function readManifest(args: DockerPodArgs): { args: DockerPodArgs; warnings: string[] } {
     const { manifest, ...overrides } = args;
     if (typeof manifest !== "string") {
@@ -127,7 +139,8 @@ const NO_MONITOR = {};
 /**
  * Refuses a pod whose pod name another DockerPod of this program has (two
  * pods on one host would fight over one slice and its containers), or whose
- * children would take a URN another pod's children take. Both before
+ * children would take a URN another pod's children take (a pod's own
+ * children never share one: `podChildren`). Both before
  * anything is registered.
  */
 function claimNames(resourceName: string, spec: PodSpec): void {
@@ -144,23 +157,8 @@ function claimNames(resourceName: string, spec: PodSpec): void {
         );
     }
     const children = podChildren(resourceName, spec);
-    // Within the pod: its own members' names may make one name twice (`api`'s prober and a container `api-probe`).
-    const own = new Map<string, string>();
     // One mistake, one message: a field whose name collides is reported once, for its first clash.
     const reported = new Set<string>();
-    for (const child of children) {
-        const key = `${child.type}::${child.name}`;
-        const first = own.get(key);
-        if (first === undefined) own.set(key, child.field);
-        else if (first !== child.field && !reported.has(child.field)) {
-            reported.add(child.field);
-            problems.add(
-                child.field,
-                `makes a ${child.type.split(":").pop()} named "${child.name}", which ${first} makes too (a container's ` +
-                    "prober or image is named after it): rename one of the two containers",
-            );
-        }
-    }
     for (const child of children) {
         const owner = taken.children.get(`${child.type}::${child.name}`);
         if (owner !== undefined && !reported.has(child.field)) {

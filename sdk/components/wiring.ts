@@ -5,6 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../core/errors";
+import { PartChildRole, legacyPartChildName } from "../core/names";
 
 /** What a DockerPod gives one of its parts besides the args. */
 export interface FromPod<Spec> {
@@ -42,6 +43,22 @@ export function fromPod<Spec>(args: object | undefined): FromPod<Spec> | undefin
 /** Resource options of a part's own resources: the alias to the pod's old children when a pod made it. */
 export function childOptions(parent: pulumi.Resource, given: FromPod<unknown> | undefined): pulumi.CustomResourceOptions {
     return given ? { parent, aliases: [{ parent: given.pod }] } : { parent };
+}
+
+/**
+ * Resource options of a part's own resource `<part>.<role>`: besides the
+ * part's options, aliases to the name it had until 0.2 (`<part>-<role>`),
+ * under the part and, when a pod made the part, under the pod, so an
+ * existing stack's resource stays.
+ */
+export function partChildOptions(
+    parent: pulumi.Resource,
+    given: FromPod<unknown> | undefined,
+    partName: string,
+    role: PartChildRole,
+): pulumi.CustomResourceOptions {
+    const name = legacyPartChildName(partName, role);
+    return { parent, aliases: [{ name }, ...(given ? [{ name, parent: given.pod }] : [])] };
 }
 
 /** Runs a part's check and throws every problem it found, with field paths, before anything is registered. */

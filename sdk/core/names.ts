@@ -124,8 +124,8 @@ export const LABEL_VOLUME = "dockerpod.volume";
 
 /**
  * Names of a DockerPod's children in the program: `<resource name>-<member>`,
- * as Pulumi names children. Each part's own resources take its name plus a
- * suffix (`foo-app-image`, `foo-app-user-check`).
+ * as Pulumi names children. Each part's own resources take its name, a `.`
+ * and their role (`partChildName`).
  */
 export const CHILD = {
     slice: "slice",
@@ -138,6 +138,36 @@ export const CHILD = {
 /** The name of a child of the pod (or of a part) named `resourceName`. */
 export function childName(resourceName: string, member: string): string {
     return `${resourceName}-${member}`;
+}
+
+/**
+ * What a part makes for itself besides its container, each named
+ * `<part>.<role>` (`foo-app.image`, `foo-app.probe`). A part is named
+ * `<pod resource>-<member>`, and member names are DNS labels, which never hold
+ * `.`: so no container, volume or part of any pod is named like a part's own
+ * resource (with `-`, container `api-probe` beside `api`'s prober made
+ * `foo-api-probe` twice).
+ */
+export const PART_CHILD = {
+    image: "image",
+    userCheck: "user-check",
+    probe: "probe",
+    probeImage: "probe-image",
+    hooks: "hooks",
+} as const;
+export type PartChildRole = (typeof PART_CHILD)[keyof typeof PART_CHILD];
+
+/** The name of a part's own resource. */
+export function partChildName(partName: string, role: PartChildRole): string {
+    return `${partName}.${role}`;
+}
+
+/**
+ * The name a part's own resource had until version 0.2 (`<part>-<role>`): an
+ * alias to it keeps an existing stack's resources where they are.
+ */
+export function legacyPartChildName(partName: string, role: PartChildRole): string {
+    return childName(partName, role);
 }
 
 /** Quotes a string for POSIX sh. Used on top of validation, never instead of it. */

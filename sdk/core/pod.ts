@@ -24,7 +24,7 @@ import {
 } from "./container";
 import { resolveDownward } from "./downward";
 import { SandboxSpec, checkSandbox } from "./sandbox";
-import { CHILD, childName } from "./names";
+import { CHILD, PART_CHILD, childName, partChildName } from "./names";
 import { SliceSpec, checkSlice } from "./slice";
 
 export const DEFAULT_GUARDIAN_IMAGE = "docker:28-cli";
@@ -291,11 +291,11 @@ export interface PodChild {
 /**
  * The resources a DockerPod named `resourceName` registers under itself, and
  * those its payload parts register under them (a URN names the parent's type,
- * not its name, so all the parts' children share one space). Two entries of
- * one type and name would register one URN twice (`web` + container `api-x`
- * and `web-api` + `x` both make a PayloadContainer `web-api-x`; container
- * `api-probe` beside `api` with an httpGet probe both make a Container
- * `web-api-probe`), so such a program is refused, within a pod or across pods.
+ * not its name, so all the parts' children share one space). A part's own
+ * resources are `<part>.<role>`, a name no member can take; but the pod's
+ * direct children are `<resourceName>-<member>`, so two pods can still make
+ * one (`web` + container `api-x` and `web-api` + `x` both make a
+ * PayloadContainer `web-api-x`), and such a program is refused.
  */
 export function podChildren(resourceName: string, spec: PodSpec): PodChild[] {
     const remote = spec.slice.host.connection !== undefined;
@@ -335,7 +335,7 @@ export function podChildren(resourceName: string, spec: PodSpec): PodChild[] {
         children.push({ type: "docker:index/container:Container", name: childName(resourceName, CHILD.guardian), field: "name" });
     }
     // The payload parts' own children (components/containers.ts): the container, its image unless `Never`, and
-    // a prober with its image. Their Commands (`-hooks`, `-user-check`) end in suffixes no other child has.
+    // a prober with its image. Their Commands (`.hooks`, `.user-check`) are named so no other child is.
     const inPart = (type: string) => `dockerpod:index:PayloadContainer$${type}`;
     for (const [list, key] of [
         [spec.initContainers, "initContainers"],
@@ -346,11 +346,15 @@ export function podChildren(resourceName: string, spec: PodSpec): PodChild[] {
             const field = `${key}[${i}].name`;
             children.push({ type: inPart("docker:index/container:Container"), name: part, field });
             if (c.pullPolicy !== ImagePullPolicy.Never) {
-                children.push({ type: inPart("docker:index/remoteImage:RemoteImage"), name: childName(part, "image"), field });
+                children.push({ type: inPart("docker:index/remoteImage:RemoteImage"), name: partChildName(part, PART_CHILD.image), field });
             }
             if (c.proberImage !== undefined) {
-                children.push({ type: inPart("docker:index/container:Container"), name: childName(part, "probe"), field });
-                children.push({ type: inPart("docker:index/remoteImage:RemoteImage"), name: childName(part, "probe-image"), field });
+                children.push({ type: inPart("docker:index/container:Container"), name: partChildName(part, PART_CHILD.probe), field });
+                children.push({
+                    type: inPart("docker:index/remoteImage:RemoteImage"),
+                    name: partChildName(part, PART_CHILD.probeImage),
+                    field,
+                });
             }
         });
     }

@@ -146,7 +146,7 @@ describe("the seed pod", () => {
     test("a second up with the same program changes nothing", async () => {
         const run = await upOk(stack, podProgram(pod, seedPod(port)));
         expect(changes(run.steps)).toEqual([]);
-        expect(stack.state.get(`${T_IMAGE}::${pod}-sandbox-image`)?.inputs.name).toBe(PAUSE);
+        expect(stack.state.get(`${T_IMAGE}::${pod}-sandbox.image`)?.inputs.name).toBe(PAUSE);
     });
 });
 

@@ -80,7 +80,7 @@ const rows: [string, Change, (string | jest.AsymmetricMatcher)[]][] = [
         (a) => {
             a.containers[1].image = SIDECAR_IMAGE_2;
         },
-        ["foo-sidecar-image: replace(name)", "foo-sidecar: replace(image)"],
+        ["foo-sidecar.image: replace(name)", "foo-sidecar: replace(image)"],
     ],
     [
         "one container's command",
@@ -145,7 +145,7 @@ const rows: [string, Change, (string | jest.AsymmetricMatcher)[]][] = [
             a.sandboxImage = SANDBOX_IMAGE_2;
         },
         // The payloads join the new sandbox's id, unknown at preview: replaced with no field named.
-        ["foo-app: replace", "foo-sandbox-image: replace(name)", "foo-sandbox: replace(image)", "foo-sidecar: replace"],
+        ["foo-app: replace", "foo-sandbox.image: replace(name)", "foo-sandbox: replace(image)", "foo-sidecar: replace"],
     ],
     [
         "hostNetwork",
@@ -169,14 +169,14 @@ const rows: [string, Change, (string | jest.AsymmetricMatcher)[]][] = [
         (a) => {
             a.containers.push({ name: "extra", image: BUSYBOX, command: IDLE });
         },
-        ["foo-extra-image: create", "foo-extra: create"],
+        ["foo-extra.image: create", "foo-extra: create"],
     ],
     [
         "removing a container",
         (a) => {
             a.containers.pop();
         },
-        ["foo-sidecar-image: delete", "foo-sidecar: delete"],
+        ["foo-sidecar.image: delete", "foo-sidecar: delete"],
     ],
     [
         "an app container made a native sidecar (restartPolicy Always on an init container)",
@@ -192,7 +192,7 @@ const rows: [string, Change, (string | jest.AsymmetricMatcher)[]][] = [
             a.proberImage = BUSYBOX;
             a.containers[1].readinessProbe = { httpGet: { path: "/", port: 80 }, periodSeconds: 1 };
         },
-        ["foo-sidecar-probe-image: create", "foo-sidecar-probe: create"],
+        ["foo-sidecar.probe-image: create", "foo-sidecar.probe: create"],
     ],
     [
         "a downward env var added to one container",
@@ -206,14 +206,14 @@ const rows: [string, Change, (string | jest.AsymmetricMatcher)[]][] = [
         (a) => {
             a.containers[1].lifecycle = { preStop: { sleep: { seconds: 1 } } };
         },
-        ["foo-sidecar-hooks: create", "foo-sidecar: replace(labels)"],
+        ["foo-sidecar.hooks: create", "foo-sidecar: replace(labels)"],
     ],
     [
         "a startup probe added to one container",
         (a) => {
             a.containers[0].startupProbe = { exec: { command: ["test", "-d", "/data"] }, failureThreshold: 30 };
         },
-        ["foo-app-hooks: create", "foo-app: replace(labels,wait,waitTimeout)"],
+        ["foo-app.hooks: create", "foo-app: replace(labels,wait,waitTimeout)"],
     ],
     [
         "a file's content",

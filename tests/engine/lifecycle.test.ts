@@ -1,6 +1,6 @@
 // Init containers, emptyDir, readiness and convergence of later `up`s on the real engine.
 import { Container, DockerPodArgs } from "../../sdk/types";
-import { T_COMMAND, T_CONTAINER, changes } from "../support/engine";
+import { T_COMMAND, T_CONTAINER, T_POD, changes } from "../support/engine";
 import { exec, existingCgroupDirs, procCgroup, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,
@@ -201,11 +201,12 @@ describe("moving the pod's cgroup parent", () => {
         const stack = stacks.create();
         await upOk(stack, podProgram(pod, args(HOST.parentSlice)));
         const moved = await upOk(stack, podProgram(pod, args(`${HOST.parentSlice}/moved`)));
-        // The containers go before the old slice, the new slice comes before them.
+        // The containers go before the old slice, the new slice comes before them (and the pod's args changed).
         expect(changes(moved.steps)).toEqual([
             `replace ${T_COMMAND}::${pod}-slice`,
             `replace ${T_CONTAINER}::${pod}-sandbox`,
             `replace ${T_CONTAINER}::${pod}-app`,
+            `update ${T_POD}::${pod}`,
         ]);
         expect((await inspect(`${pod}_app`)).HostConfig.CgroupParent).toBe(`${HOST.parentSlice}/moved/${pod}`);
         expect(existingCgroupDirs(`${HOST.parentSlice}/${pod}`)).toEqual([]);
@@ -327,6 +328,6 @@ describe("httpGet and tcpSocket probes, for an image of one static binary", () =
     test("a path that never answers fails the up, naming the prober of that container", async () => {
         const pod = podName("static404");
         const result = await stacks.create().up(podProgram(pod, staticPod("/missing")));
-        expect(result.errors.map((e) => e.message).join("\n")).toMatch(new RegExp(`${pod}_web\\.probe|${pod}-web-probe`));
+        expect(result.errors.map((e) => e.message).join("\n")).toMatch(new RegExp(`${pod}_web\\.probe|${pod}-web\\.probe`));
     });
 });

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as auto from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import { PayloadContainer, SandboxContainer } from "../../sdk";
-import { buildImage, buildPayload, buildSandbox } from "../../sdk/components/build";
+import { buildHooks, buildImage, buildPayload, buildProber, buildSandbox } from "../../sdk/components/build";
 import { LABEL_POD } from "../../sdk/core/names";
 import { handToPart } from "../../sdk/components/wiring";
 import { PayloadSpec } from "../../sdk/core/container";
@@ -194,8 +194,8 @@ describe("a pod of the parts on the real engine", () => {
         };
         stack.workspace.program = partsPod(pod, port, shape);
         expect(await previewSteps(stack)).toEqual([
-            `create ${pod}-sidecar-probe`,
-            `create ${pod}-sidecar-probe-image`,
+            `create ${pod}-sidecar.probe`,
+            `create ${pod}-sidecar.probe-image`,
             `replace ${pod}-app(cpuQuota)`,
         ]);
         await stack.up({ color: "never" });
@@ -261,6 +261,26 @@ class EarlierPod extends pulumi.ComponentResource {
     }
 }
 
+/** A pod's sandbox and its payload `app` as the parts register them now, handed the pod's checked specs, under `owner`. */
+function podParts(pod: string, owner: pulumi.Resource, sandboxSpec: SandboxSpec, payload: PayloadSpec, cgroupParent: string): void {
+    const sandbox = new SandboxContainer(
+        `${pod}-sandbox`,
+        handToPart<SandboxContainerArgs, SandboxSpec>(
+            { podName: pod, cgroupParent },
+            { spec: sandboxSpec, dependsOn: [], labels: {}, pod: owner },
+        ),
+        { parent: owner },
+    );
+    new PayloadContainer(
+        `${pod}-app`,
+        handToPart<PayloadContainerArgs, PayloadSpec>(
+            { podName: pod, container: { name: "app", image: BUSYBOX }, sandboxId: sandbox.containerId, cgroupParent },
+            { spec: payload, dependsOn: [], labels: {}, pod: owner },
+        ),
+        { parent: owner },
+    );
+}
+
 /**
  * The containers of a DockerPod, as the pod registered them before it was made
  * of parts (`flat`), or as it registers them now: through SandboxContainer and
@@ -292,22 +312,7 @@ function podTree(pod: string, tree: "flat" | "parts"): auto.PulumiFn {
             buildPayload(`${pod}-app`, payload, { image: BUSYBOX, sandboxId: sandbox.id, cgroupParent, labels }, { parent: owner });
             return {};
         }
-        const sandbox = new SandboxContainer(
-            `${pod}-sandbox`,
-            handToPart<SandboxContainerArgs, SandboxSpec>(
-                { podName: pod, cgroupParent },
-                { spec: spec.sandbox, dependsOn: [], labels: {}, pod: owner },
-            ),
-            { parent: owner },
-        );
-        new PayloadContainer(
-            `${pod}-app`,
-            handToPart<PayloadContainerArgs, PayloadSpec>(
-                { podName: pod, container: { name: "app", image: BUSYBOX }, sandboxId: sandbox.containerId, cgroupParent },
-                { spec: payload, dependsOn: [], labels: {}, pod: owner },
-            ),
-            { parent: owner },
-        );
+        podParts(pod, owner, spec.sandbox, payload, cgroupParent);
         return {};
     };
 }
@@ -330,6 +335,110 @@ describe("an existing pod moved under its parts on the real engine", () => {
 
         await stack.up({ color: "never" });
         expect({ sandbox: (await inspect(`${pod}_sandbox`)).Id, app: (await inspect(`${pod}_app`)).Id }).toEqual(before);
+        expect(await previewSteps(stack)).toEqual([]);
+        await stack.destroy({ color: "never" });
+        expect(await leftOf(pod)).toEqual([]);
+    });
+});
+
+/** A stand-in for a part of 0.2, whose own resources were named `<part>-<role>`. */
+class EarlierPart extends pulumi.ComponentResource {
+    constructor(type: "SandboxContainer" | "PayloadContainer", name: string, pod: pulumi.Resource) {
+        super(`dockerpod:index:${type}`, name, {}, { parent: pod });
+    }
+}
+
+/**
+ * A pod whose app has an image to pull, an httpGet readiness probe (a prober
+ * and its image) and a postStart hook (a hooks Command): as 0.2 registered it
+ * (`<part>-image`, `-probe`, `-probe-image`, `-hooks`), or through the parts
+ * as they are now (`<part>.image`, ...), under the same pod.
+ */
+function ownResourcesPod(pod: string, version: "0.2" | "now"): auto.PulumiFn {
+    return async () => {
+        const owner = new EarlierPod(pod);
+        const spec = checkPod(pod, {
+            host: HOST,
+            sandboxImage: PAUSE,
+            proberImage: BUSYBOX,
+            terminationGracePeriodSeconds: 1,
+            containers: [
+                {
+                    name: "app",
+                    image: BUSYBOX,
+                    command: ["sh", "-c", "echo ok > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"],
+                    readinessProbe: { httpGet: { path: "/", port: 8080 }, periodSeconds: 1 },
+                    lifecycle: { postStart: { exec: { command: ["true"] } } },
+                },
+            ],
+        });
+        const [payload] = podPayloads(spec);
+        const cgroupParent = spec.slice.cgroupParent;
+        const labels = { [LABEL_POD]: pod };
+        if (version === "0.2") {
+            const sandboxPart = new EarlierPart("SandboxContainer", `${pod}-sandbox`, owner);
+            const sandboxImage = buildImage(
+                `${pod}-sandbox-image`,
+                PAUSE,
+                spec.sandbox.pullPolicy,
+                { parent: sandboxPart },
+                "sandboxImage",
+            );
+            const sandbox = buildSandbox(
+                `${pod}-sandbox`,
+                spec.sandbox,
+                { image: sandboxImage.image, cgroupParent, labels },
+                { parent: sandboxPart },
+            );
+            const part = new EarlierPart("PayloadContainer", `${pod}-app`, owner);
+            const image = buildImage(`${pod}-app-image`, BUSYBOX, payload.container.pullPolicy, { parent: part }, "image");
+            const app = buildPayload(
+                `${pod}-app`,
+                payload,
+                { image: image.image, sandboxId: sandbox.id, cgroupParent, labels },
+                { parent: part },
+            );
+            const proberImage = buildImage(`${pod}-app-probe-image`, BUSYBOX, "IfNotPresent", { parent: part }, "proberImage");
+            const prober = buildProber(
+                `${pod}-app-probe`,
+                payload,
+                { image: proberImage.image, sandboxId: sandbox.id, cgroupParent, labels },
+                { parent: part, dependsOn: [app] },
+            );
+            buildHooks(`${pod}-app-hooks`, payload, app, { parent: part, dependsOn: [app, prober] });
+            return {};
+        }
+        podParts(pod, owner, spec.sandbox, payload, cgroupParent);
+        return {};
+    };
+}
+
+describe("a stack of 0.2 upgraded on the real engine", () => {
+    test("the parts' own resources, renamed <part>.<role>, keep their state through aliases: nothing is replaced", async () => {
+        const pod = podName("renamed");
+        const stack = await stacks.create("dockerpod-real", "renamed", ownResourcesPod(pod, "0.2"));
+        await stack.up({ color: "never" });
+        const names = [`${pod}_sandbox`, `${pod}_app`, `${pod}_app.probe`];
+        const before = await Promise.all(names.map(async (n) => (await inspect(n)).Id));
+        const names02 = [`${pod}-sandbox-image`, `${pod}-app-image`, `${pod}-app-probe`, `${pod}-app-probe-image`, `${pod}-app-hooks`];
+        const namesIn = async () => (await stack.exportStack()).deployment.resources.map((r: { urn: string }) => r.urn.split("::").pop());
+        expect(await namesIn()).toEqual(expect.arrayContaining(names02));
+
+        stack.workspace.program = ownResourcesPod(pod, "now");
+        await stack.preview({ expectNoChanges: true, color: "never" });
+        await stack.up({ color: "never" });
+        const renamed = await namesIn();
+        expect(renamed).toEqual(
+            expect.arrayContaining([
+                `${pod}-sandbox.image`,
+                `${pod}-app.image`,
+                `${pod}-app.probe`,
+                `${pod}-app.probe-image`,
+                `${pod}-app.hooks`,
+            ]),
+        );
+        expect(renamed.filter((n: string) => names02.includes(n))).toEqual([]);
+        expect(await Promise.all(names.map(async (n) => (await inspect(n)).Id))).toEqual(before);
         expect(await previewSteps(stack)).toEqual([]);
         await stack.destroy({ color: "never" });
         expect(await leftOf(pod)).toEqual([]);

@@ -139,7 +139,7 @@ describe("examples/private-registry against a registry with htpasswd auth", () =
         expect(message).not.toContain(registry.password);
         // Nothing half-made: no slice, volume or container; only the sandbox's (local) image is in the state.
         expect(await podObjects("web")).toEqual({ containers: [], volumes: [], cgroups: [] });
-        expect([...stack.state.keys()]).toEqual([`${T_IMAGE}::web-sandbox-image`]);
+        expect([...stack.state.keys()]).toEqual([`${T_IMAGE}::web-sandbox.image`]);
     });
 
     test("IfNotPresent with a wrong password: the pull is refused by the registry, and no container is made, not even the sandbox", async () => {
@@ -167,7 +167,7 @@ describe("examples/private-registry against a registry with htpasswd auth", () =
         expect(message).not.toContain(wrong);
         // Nothing half-made: no slice, volume or container; only the sandbox's (local) image is in the state.
         expect(await podObjects("web")).toEqual({ containers: [], volumes: [], cgroups: [] });
-        expect([...stack.state.keys()]).toEqual([`${T_IMAGE}::web-sandbox-image`]);
+        expect([...stack.state.keys()]).toEqual([`${T_IMAGE}::web-sandbox.image`]);
     });
 });
 
@@ -218,8 +218,8 @@ describe("imagePullPolicy Always against the registry", () => {
         expect(second).not.toBe(first);
         const moved = await up();
         const changed = changes(moved.steps);
-        expect(changed).toEqual([`replace ${T_IMAGE}::web-app-image`, `replace ${T_CONTAINER}::web-app`]);
-        expect(stack.state.get(`${T_IMAGE}::web-app-image`)!.inputs.name).toBe(`${registry.host}/${REPOSITORY}:1@${second}`);
+        expect(changed).toEqual([`replace ${T_IMAGE}::web-app.image`, `replace ${T_CONTAINER}::web-app`]);
+        expect(stack.state.get(`${T_IMAGE}::web-app.image`)!.inputs.name).toBe(`${registry.host}/${REPOSITORY}:1@${second}`);
         expect((await inspect("web_app")).Image).toBe((await engine.getImage(local("v2")).inspect()).Id);
         expect((await inspect("web_sandbox")).Id).toBe(sandboxBefore);
         expect(await httpGet(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, body: "v2\n" });

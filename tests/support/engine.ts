@@ -14,6 +14,8 @@ export const T_IMAGE = "docker:index/remoteImage:RemoteImage";
 export const T_VOLUME = "docker:index/volume:Volume";
 export const T_COMMAND = "command:local:Command";
 export const T_REMOTE_COMMAND = "command:remote:Command";
+/** The pod component: its args are its inputs (a policy pack reads them), so a change to them is an update of it too. */
+export const T_POD = "dockerpod:index:DockerPod";
 
 /** A program as the tests write it: builds resources, may return a value. */
 export type Program<T> = () => T;
@@ -51,9 +53,41 @@ export interface StateEntry {
     outputs: Record<string, any>;
 }
 
+/** A policy pack's report on one resource, as the engine's policy events give it. */
+export interface PolicyFinding {
+    policy: string;
+    /** `advisory` or `mandatory` (the Automation API's type says `warning`, the engine sends `advisory`). */
+    level: string;
+    /** The resource's name (the last part of its URN). */
+    resource: string;
+    urn: string;
+    message: string;
+}
+
+/** Policy packs a preview or up runs with (`--policy-pack`, `--policy-pack-config`). */
+export interface PolicyOptions {
+    policyPacks?: string[];
+    policyPackConfigs?: string[];
+}
+
+function policyFindings(events: auto.EngineEvent[]): PolicyFinding[] {
+    return events
+        .map((e) => e.policyEvent)
+        .filter((p): p is auto.PolicyEvent => p !== undefined)
+        .map((p) => ({
+            policy: p.policyName,
+            level: p.enforcementLevel,
+            resource: (p.resourceUrn ?? "").split("::").pop()!,
+            urn: p.resourceUrn ?? "",
+            message: p.message.trim(),
+        }));
+}
+
 export interface Run<T> {
     /** What the program returned (its Outputs resolved by the end of an `up`). */
     result: T;
+    /** What policy packs reported, when the run had any. */
+    policies: PolicyFinding[];
     /** The program's own errors first (the objects it threw), then the engine's error diagnostics. */
     errors: Error[];
     steps: Step[];
@@ -142,15 +176,15 @@ export class EngineStack {
     }
 
     /** `pulumi up` of `program`. A failed up is returned with its errors, not thrown. */
-    async up<T>(program: Program<T>): Promise<Run<T>> {
+    async up<T>(program: Program<T>, options: PolicyOptions = {}): Promise<Run<T>> {
         const stack = await this.workspaceStack();
         return this.run(program, (events, inline) =>
-            stack.up({ program: inline, color: "never", onEvent: timed(events) }).then((r) => r.stdout),
+            stack.up({ program: inline, color: "never", onEvent: timed(events), ...options }).then((r) => r.stdout),
         );
     }
 
     /** `pulumi preview --diff` of `program`: the planned steps; nothing is changed. */
-    async preview<T>(program: Program<T>, options: { expectNoChanges?: boolean } = {}): Promise<Run<T>> {
+    async preview<T>(program: Program<T>, options: { expectNoChanges?: boolean } & PolicyOptions = {}): Promise<Run<T>> {
         const stack = await this.workspaceStack();
         return this.run(
             program,
@@ -161,6 +195,8 @@ export class EngineStack {
                         diff: true,
                         color: "never",
                         expectNoChanges: options.expectNoChanges,
+                        policyPacks: options.policyPacks,
+                        policyPackConfigs: options.policyPackConfigs,
                         onEvent: timed(events),
                     })
                     .then((r) => r.stdout),
@@ -183,7 +219,7 @@ export class EngineStack {
             errors.push(...diagnosticErrors(events), err as Error);
         }
         await this.readState();
-        return { result: undefined, errors, steps: stepsOf(events, false), output };
+        return { result: undefined, errors, steps: stepsOf(events, false), output, policies: policyFindings(events) };
     }
 
     /** `pulumi destroy`: the steps, dependents first as the engine orders them. Throws when it fails. */
@@ -247,7 +283,13 @@ export class EngineStack {
         // rejection, and comes back again as the engine's diagnostic.
         const own = [...new Set(thrown)];
         const engine = errors.filter((e) => !own.some((o) => e.message.includes(o.message)));
-        return { result: result as T, errors: [...own, ...engine], steps: stepsOf(events, preview), output };
+        return {
+            result: result as T,
+            errors: [...own, ...engine],
+            steps: stepsOf(events, preview),
+            output,
+            policies: policyFindings(events),
+        };
     }
 
     private async readState(): Promise<void> {

@@ -108,7 +108,7 @@ describe("TypeScript examples under mocks", () => {
             engine(example.mocks)
                 .filter((r) => r.custom)
                 .map((r) => r.name),
-        ).toEqual(["foo-app", "foo-app-image", "foo-sandbox", "foo-sandbox-image", "foo-sidecar", "foo-sidecar-image", "foo-slice"]);
+        ).toEqual(["foo-app", "foo-app.image", "foo-sandbox", "foo-sandbox.image", "foo-sidecar", "foo-sidecar.image", "foo-slice"]);
         expect(await valueOf(example.outputs.summary as pulumi.Output<string>)).toMatch(/^### Pod `foo`/);
         await expectManifestRoundTrip(example, example.pods[0], {
             resources: { limits: { memory: "512Mi", cpu: "500m" } },
@@ -146,11 +146,11 @@ describe("TypeScript examples under mocks", () => {
         const docker = created.filter((r) => r.type.startsWith("docker:"));
         expect(docker.map((r) => r.name)).toEqual([
             "web-app",
-            "web-app-image",
+            "web-app.image",
             "web-sandbox",
-            "web-sandbox-image",
+            "web-sandbox.image",
             "web-sidecar",
-            "web-sidecar-image",
+            "web-sidecar.image",
         ]);
         for (const r of docker) expect([r.name, r.provider]).toEqual([r.name, reference]);
         // The slice is a remote Command (the command package's default provider), its connection secret.
@@ -199,10 +199,10 @@ describe("TypeScript examples under mocks", () => {
         const reference = "urn:pulumi:stack::project::pulumi:providers:docker::registry::registry-id";
         const images = example.mocks.created.filter((r) => r.type === "docker:index/remoteImage:RemoteImage");
         expect(images.map((r) => [r.name, r.provider])).toEqual([
-            ["web-sandbox-image", reference],
-            ["web-app-image", reference],
+            ["web-sandbox.image", reference],
+            ["web-app.image", reference],
         ]);
-        expect(example.mocks.inputsOf("web-app-image").name).toBe("registry.example.com:5000/team/web:1@sha256:digest");
+        expect(example.mocks.inputsOf("web-app.image").name).toBe("registry.example.com:5000/team/web:1@sha256:digest");
         expect(example.mocks.calls.map((c) => [c.inputs.name, c.provider])).toEqual([["registry.example.com:5000/team/web:1", reference]]);
         // Nothing the pod registers or exports holds the password.
         const pod = example.mocks.created.filter((r) => r.type !== "pulumi:providers:docker");

@@ -132,7 +132,7 @@ describe("overrides: the Docker host's fields next to the manifest", () => {
         expect(slice.type).toBe("command:remote:Command");
         expect(fromManifest.mocks.inputsOf("foo-slice").create).toMatch(/sudo -n/);
         expect(fromManifest.mocks.inputsOf("foo-app").cgroupParent).toBe("/pods/foo");
-        expect(fromManifest.mocks.inputsOf("foo-sandbox-image").name).toBe("registry.k8s.io/pause:3.10");
+        expect(fromManifest.mocks.inputsOf("foo-sandbox.image").name).toBe("registry.k8s.io/pause:3.10");
         expect(await valueOf(fromManifest.pod!.summary)).toMatch(/pod limits: memory 1024Mi, cpu 2000m/);
     });
 
@@ -160,16 +160,16 @@ describe("warnings and errors", () => {
                 .sort(),
         ).toEqual([
             "web-app",
-            "web-app-image",
+            "web-app.image",
             "web-cache",
             "web-clock",
-            "web-clock-image",
+            "web-clock.image",
             "web-sandbox",
-            "web-sandbox-image",
+            "web-sandbox.image",
             "web-slice",
             "web-volumes",
             "web-warm-cache",
-            "web-warm-cache-image",
+            "web-warm-cache.image",
         ]);
     });
 

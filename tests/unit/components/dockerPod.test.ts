@@ -18,13 +18,13 @@ describe("DockerPod: the seed pod under mocks", () => {
         expect(resourceTree(registrations)).toEqual([
             "dockerpod:index:DockerPod foo",
             "  dockerpod:index:SandboxContainer foo-sandbox",
-            "    docker:index/remoteImage:RemoteImage foo-sandbox-image",
+            "    docker:index/remoteImage:RemoteImage foo-sandbox.image",
             "    docker:index/container:Container foo-sandbox",
             "  dockerpod:index:PayloadContainer foo-app",
-            "    docker:index/remoteImage:RemoteImage foo-app-image",
+            "    docker:index/remoteImage:RemoteImage foo-app.image",
             "    docker:index/container:Container foo-app",
             "  dockerpod:index:PayloadContainer foo-sidecar",
-            "    docker:index/remoteImage:RemoteImage foo-sidecar-image",
+            "    docker:index/remoteImage:RemoteImage foo-sidecar.image",
             "    docker:index/container:Container foo-sidecar",
             "  dockerpod:index:PodSlice foo-slice",
             "    command:local:Command foo-slice",
@@ -32,11 +32,20 @@ describe("DockerPod: the seed pod under mocks", () => {
         expect(registrations.every((r) => r.registered)).toBe(true);
     });
 
-    test("the parts' resources keep the URNs they had as the pod's own children (aliases)", async () => {
+    test("the parts' resources keep the URNs they had as the pod's own children, and before 0.3 (aliases)", async () => {
         const { registrations } = await runPod();
         const pod = registrations[0].resource;
-        for (const r of registrations.filter((r) => r.custom)) {
-            expect([r.name, r.opts.aliases]).toEqual([r.name, [{ parent: pod }]]);
+        const custom = registrations.filter((r) => r.custom);
+        expect(custom.map((r) => r.name).filter((n) => n.includes("."))).toEqual([
+            "foo-sandbox.image",
+            "foo-app.image",
+            "foo-sidecar.image",
+        ]);
+        for (const r of custom) {
+            // A part's own resource `<part>.<role>` was `<part>-<role>`, under the part and, earlier, under the pod.
+            const name = r.name.replace(/\.([a-z-]+)$/, "-$1");
+            const aliases = name === r.name ? [{ parent: pod }] : [{ name }, { name, parent: pod }];
+            expect([r.name, r.opts.aliases]).toEqual([r.name, aliases]);
         }
     });
 
@@ -44,7 +53,7 @@ describe("DockerPod: the seed pod under mocks", () => {
         const { mocks } = await runPod();
         expect(mocks.inputsOf("foo-sandbox")).toEqual({
             name: "foo_sandbox",
-            image: "sha256:foo-sandbox-image",
+            image: "sha256:foo-sandbox.image",
             hostname: "foo",
             networkMode: "bridge",
             ipcMode: "shareable",
@@ -61,14 +70,14 @@ describe("DockerPod: the seed pod under mocks", () => {
             memory: 16,
             memorySwap: 16,
         });
-        expect(mocks.inputsOf("foo-sandbox-image")).toEqual({ name: "registry.k8s.io/pause:3.9", keepLocally: true });
+        expect(mocks.inputsOf("foo-sandbox.image")).toEqual({ name: "registry.k8s.io/pause:3.9", keepLocally: true });
     });
 
     test("payloads join the sandbox by id, under the pod's cgroup, without ports", async () => {
         const { mocks } = await runPod();
         expect(mocks.inputsOf("foo-app")).toEqual({
             name: "foo_app",
-            image: "sha256:foo-app-image",
+            image: "sha256:foo-app.image",
             networkMode: "container:foo-sandbox-id",
             ipcMode: "container:foo-sandbox-id",
             cgroupParent: "dockerpod-foo.slice",
@@ -106,7 +115,7 @@ describe("DockerPod: the seed pod under mocks", () => {
         const byName = Object.fromEntries(registrations.filter((r) => r.custom).map((r) => [r.name, r.opts]));
         const names = async (deps: unknown) => ((await valueOf(deps as any)) as pulumi.Resource[]).map((d) => (d as any).__name);
         // Every image is on the host before anything else: a failed pull leaves no slice or container behind.
-        expect(await names(byName["foo-slice"].dependsOn)).toEqual(["foo-sandbox-image", "foo-app-image", "foo-sidecar-image"]);
+        expect(await names(byName["foo-slice"].dependsOn)).toEqual(["foo-sandbox.image", "foo-app.image", "foo-sidecar.image"]);
         expect(await names(byName["foo-sandbox"].dependsOn)).toEqual(["foo-slice"]);
         expect(await names(byName["foo-app"].dependsOn)).toEqual(["foo-slice", "foo-sandbox"]);
         for (const name of ["foo-slice", "foo-sandbox", "foo-app", "foo-sidecar"]) {
@@ -194,14 +203,14 @@ describe("DockerPod: mapping of every field", () => {
         expect(resourceTree(registrations)).toEqual([
             "dockerpod:index:DockerPod foo",
             "  dockerpod:index:SandboxContainer foo-sandbox",
-            "    docker:index/remoteImage:RemoteImage foo-sandbox-image",
+            "    docker:index/remoteImage:RemoteImage foo-sandbox.image",
             "    docker:index/container:Container foo-sandbox",
             "  dockerpod:index:PayloadContainer foo-setup",
             "    docker:index/container:Container foo-setup",
             "  dockerpod:index:PayloadContainer foo-migrate",
             "    docker:index/container:Container foo-migrate",
             "  dockerpod:index:PayloadContainer foo-app",
-            "    docker:index/remoteImage:RemoteImage foo-app-image",
+            "    docker:index/remoteImage:RemoteImage foo-app.image",
             "    docker:index/container:Container foo-app",
             "  docker:index/volume:Volume foo-data",
             "  command:local:Command foo-volumes",
@@ -254,7 +263,7 @@ describe("DockerPod: mapping of every field", () => {
             destroyGraceSeconds: 5,
         });
         // Always: the image is named by the registry's digest, so a moved tag is a new name, which pulls.
-        expect(mocks.inputsOf("foo-app-image")).toEqual({ name: "nginx@sha256:digest", keepLocally: true });
+        expect(mocks.inputsOf("foo-app.image")).toEqual({ name: "nginx@sha256:digest", keepLocally: true });
         expect(mocks.calls.map((c) => [c.token, c.inputs.name])).toEqual([["docker:index/getRegistryImage:getRegistryImage", "nginx"]]);
         const opts = Object.fromEntries(registrations.filter((r) => r.custom).map((r) => [r.name, r.opts]));
         const deps = async (name: string) =>

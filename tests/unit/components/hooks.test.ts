@@ -54,9 +54,9 @@ describe("hooks and startup probes: registrations", () => {
         const mocks = new RecordingMocks();
         const { registrations, errors } = await runProgram(mocks, (transformations) => new DockerPod("foo", args, { transformations }));
         expect(errors).toEqual([]);
-        const hooks = mocks.created.filter((r) => r.name.endsWith("-hooks")).map((r) => r.name);
-        expect(hooks).toEqual(["foo-proxy-hooks", "foo-app-hooks"]);
-        const app = mocks.inputsOf("foo-app-hooks");
+        const hooks = mocks.created.filter((r) => r.name.endsWith(".hooks")).map((r) => r.name);
+        expect(hooks).toEqual(["foo-proxy.hooks", "foo-app.hooks"]);
+        const app = mocks.inputsOf("foo-app.hooks");
         expect(app.create).toContain("'sh' '-c' 'echo it'\\''s up > /tmp/up'");
         expect(app.create).toContain("exec -- foo_app 'test' '-f' '/tmp/started'");
         // Readiness (the prober's healthcheck) is waited for by the Command, after the startup probe.
@@ -64,11 +64,11 @@ describe("hooks and startup probes: registrations", () => {
         expect(app.delete).toContain("exec -- \"$CONTAINER\" 'app' 'drain'");
         expect(app.update).toMatch(/nothing to run now/);
         expect(app.triggers).toEqual(["foo-app-id"]);
-        expect(await deps(registrations, "foo-app-hooks")).toEqual(["foo-app", "foo-app-probe"]);
+        expect(await deps(registrations, "foo-app.hooks")).toEqual(["foo-app", "foo-app.probe"]);
         // Neither the container nor its prober waits in the provider: the Command does, with the probe's output.
         expect(mocks.inputsOf("foo-app")).not.toHaveProperty("wait");
-        expect(mocks.inputsOf("foo-app-probe")).not.toHaveProperty("wait");
-        expect(mocks.inputsOf("foo-app-probe").healthcheck.tests).toEqual([
+        expect(mocks.inputsOf("foo-app.probe")).not.toHaveProperty("wait");
+        expect(mocks.inputsOf("foo-app.probe").healthcheck.tests).toEqual([
             "CMD",
             "wget",
             "-q",
@@ -78,14 +78,14 @@ describe("hooks and startup probes: registrations", () => {
         ]);
         // A container without hooks keeps the provider's wait.
         expect(mocks.inputsOf("foo-plain")).toMatchObject({ wait: true });
-        expect(mocks.created.map((r) => r.name)).not.toContain("foo-plain-hooks");
+        expect(mocks.created.map((r) => r.name)).not.toContain("foo-plain.hooks");
     });
 
     test("the next init container waits for the sidecar's startup probe; the sidecar's preStop-only Command has a delete", async () => {
         const mocks = new RecordingMocks();
         const { registrations } = await runProgram(mocks, (transformations) => new DockerPod("foo", args, { transformations }));
-        expect(await deps(registrations, "foo-migrate")).toContain("foo-proxy-hooks");
-        const proxy = mocks.inputsOf("foo-proxy-hooks");
+        expect(await deps(registrations, "foo-migrate")).toContain("foo-proxy.hooks");
+        const proxy = mocks.inputsOf("foo-proxy.hooks");
         expect(proxy.create).toContain("exec -- foo_proxy.probe 'sh' '-c' 'nc -w 1 127.0.0.1 9901 </dev/null'");
         expect(proxy.delete).toContain("timeout 20 sleep 5");
     });
@@ -131,8 +131,8 @@ describe("a PayloadContainer on its own", () => {
                 ),
         );
         expect(errors).toEqual([]);
-        expect(resourceTree(registrations)).toContain("  command:remote:Command foo-app-hooks");
-        const hooks = mocks.created.find((r) => r.name === "foo-app-hooks")!;
+        expect(resourceTree(registrations)).toContain("  command:remote:Command foo-app.hooks");
+        const hooks = mocks.created.find((r) => r.name === "foo-app.hooks")!;
         expect(hooks.inputs.delete).toContain("timeout 7 $SUDO docker exec -- \"$CONTAINER\" 'drain'");
         expect(hooks.inputs.delete).toMatch(/sudo -n/);
     });

@@ -84,7 +84,7 @@ describe("SandboxContainer on its own", () => {
         expect(errors).toEqual([]);
         expect(resourceTree(registrations)).toEqual([
             "dockerpod:index:SandboxContainer foo-sandbox",
-            "  docker:index/remoteImage:RemoteImage foo-sandbox-image",
+            "  docker:index/remoteImage:RemoteImage foo-sandbox.image",
             "  docker:index/container:Container foo-sandbox",
         ]);
         expect(mocks.inputsOf("foo-sandbox")).toMatchObject({
@@ -199,12 +199,12 @@ describe("PayloadContainer on its own", () => {
         expect(errors).toEqual([]);
         expect(resourceTree(registrations)).toEqual([
             "dockerpod:index:PayloadContainer foo-app",
-            "  docker:index/remoteImage:RemoteImage foo-app-image",
-            "  command:local:Command foo-app-user-check",
+            "  docker:index/remoteImage:RemoteImage foo-app.image",
+            "  command:local:Command foo-app.user-check",
             "  docker:index/container:Container foo-app",
         ]);
         const deps = (await valueOf(customNamed(registrations, "foo-app").opts.dependsOn as any)) as pulumi.Resource[];
-        expect(deps.map((d) => (d as any).__name)).toEqual(["foo-app-user-check"]);
+        expect(deps.map((d) => (d as any).__name)).toEqual(["foo-app.user-check"]);
     });
 
     test("host: a remote pod's image user check runs on that host, with sudo", async () => {
@@ -219,7 +219,7 @@ describe("PayloadContainer on its own", () => {
                 }),
         );
         expect(errors).toEqual([]);
-        const check = mocks.created.find((r) => r.name === "foo-app-user-check")!;
+        const check = mocks.created.find((r) => r.name === "foo-app.user-check")!;
         expect(check.type).toBe("command:remote:Command");
         expect(check.inputs.create).toMatch(/sudo -n/);
     });

@@ -31,8 +31,8 @@ describe("httpGet and tcpSocket probes", () => {
         expect(errors).toEqual([]);
         expect(mocks.inputsOf("foo-web")).not.toHaveProperty("healthcheck");
         expect(mocks.inputsOf("foo-web")).not.toHaveProperty("wait");
-        expect(mocks.inputsOf("foo-web-probe-image")).toEqual({ name: "busybox:1.37", keepLocally: true });
-        const prober = mocks.inputsOf("foo-web-probe");
+        expect(mocks.inputsOf("foo-web.probe-image")).toEqual({ name: "busybox:1.37", keepLocally: true });
+        const prober = mocks.inputsOf("foo-web.probe");
         expect(prober).toMatchObject({
             name: "foo_web.probe",
             networkMode: "container:foo-sandbox-id",
@@ -48,11 +48,11 @@ describe("httpGet and tcpSocket probes", () => {
         });
         expect(prober).not.toHaveProperty("ipcMode");
         expect(prober.labels).toContainEqual({ label: "dockerpod.role", value: "prober" });
-        const deps = (await valueOf(customNamed(registrations, "foo-web-probe").opts.dependsOn as any)) as any[];
+        const deps = (await valueOf(customNamed(registrations, "foo-web.probe").opts.dependsOn as any)) as any[];
         expect(deps.map((d) => d.__name)).toEqual(["foo-web"]);
         // An exec probe stays the container's own healthcheck, with no prober.
         expect(mocks.inputsOf("foo-plain").healthcheck.tests).toEqual(["CMD", "true"]);
-        expect(mocks.created.map((r) => r.name)).not.toContain("foo-plain-probe");
+        expect(mocks.created.map((r) => r.name)).not.toContain("foo-plain.probe");
     });
 
     test("the guardian runs a tcpSocket liveness probe in the prober", () => {

@@ -140,16 +140,16 @@ describe("security", () => {
 
     test("runAsNonRoot without runAsUser checks the image's user on the host before the container is made", async () => {
         const { mocks, registrations } = await run({ containers: [{ ...app, securityContext: { runAsNonRoot: true } }] });
-        const check = mocks.inputsOf("foo-app-user-check");
+        const check = mocks.inputsOf("foo-app.user-check");
         // The image is in the script, quoted (a remote host's sshd would drop an environment).
         expect(check.environment).toBeUndefined();
         expect(check.create).toContain(`IMAGE='busybox'`);
         expect(check.create).toContain(`docker image inspect --format '{{.Config.User}}' -- "$IMAGE"`);
         const deps = (await valueOf(customNamed(registrations, "foo-app").opts.dependsOn as any)) as pulumi.Resource[];
-        expect(deps.map((d) => (d as any).__name)).toContain("foo-app-user-check");
+        expect(deps.map((d) => (d as any).__name)).toContain("foo-app.user-check");
         // With a user id given, there is nothing to check.
         const plain = await run({ containers: [{ ...app, securityContext: { runAsNonRoot: true, runAsUser: 1000 } }] });
-        expect(plain.mocks.created.map((r) => r.name)).not.toContain("foo-app-user-check");
+        expect(plain.mocks.created.map((r) => r.name)).not.toContain("foo-app.user-check");
     });
 });
 
@@ -199,8 +199,8 @@ describe("computed values are checked when they resolve", () => {
             /dockerpod: containers\[0\]\.image: the computed image "--help" is not an image reference/,
         );
         // Neither its image, nor the host script that inspects it, nor its container was made.
-        expect(mocks.created.map((r) => r.name)).not.toContain("foo-app-image");
-        expect(mocks.created.map((r) => r.name)).not.toContain("foo-app-user-check");
+        expect(mocks.created.map((r) => r.name)).not.toContain("foo-app.image");
+        expect(mocks.created.map((r) => r.name)).not.toContain("foo-app.user-check");
         expect(mocks.created.map((r) => r.name)).not.toContain("foo-app");
     });
 
@@ -209,7 +209,7 @@ describe("computed values are checked when they resolve", () => {
             containers: [{ name: "app", image: pulumi.output("registry.example.com:5000/team/app:1.4") }],
         });
         expect(errors).toEqual([]);
-        expect(mocks.inputsOf("foo-app-image").name).toBe("registry.example.com:5000/team/app:1.4");
+        expect(mocks.inputsOf("foo-app.image").name).toBe("registry.example.com:5000/team/app:1.4");
     });
 });
 

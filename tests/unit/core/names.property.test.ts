@@ -1,5 +1,6 @@
 // Derived names never collide, within a pod or across pods, and stay within
 // their limits, for every pod name and member name the checks accept.
+import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
@@ -222,24 +223,77 @@ describe("DockerPods of one program", () => {
         expect(registrations.filter((r) => r.name.startsWith("web-api"))).toEqual([]);
     });
 
-    test("a container named after another's prober is refused at its name, within a pod and across pods", async () => {
+    test("a container named like another's prober is its own resource, within a pod and across pods: every URN once", async () => {
         const probed = { name: "api", image: "busybox", readinessProbe: { httpGet: { port: 80 } } };
-        const within = await run(() => new DockerPod("web", { containers: [probed, { name: "api-probe", image: "busybox" }] }));
-        expect(within.errors.map((e) => e.message)).toEqual([
-            expect.stringContaining(
-                'containers[1].name: makes a Container named "web-api-probe", which containers[0].name makes too (a container\'s prober or image is named after it)',
-            ),
-        ]);
-        expect(within.registrations.filter((r) => r.type !== "dockerpod:index:DockerPod")).toEqual([]);
-        const across = await run(() => {
-            new DockerPod("web", { containers: [probed] });
-            new DockerPod("web-api", { containers: [{ name: "probe", image: "busybox" }] });
+        const programs = [
+            (transformations: pulumi.ResourceTransformation[]) =>
+                new DockerPod(
+                    "web",
+                    { containers: [probed, { name: "api-probe", image: "busybox" }, { name: "api-image", image: "busybox" }] },
+                    { transformations },
+                ),
+            (transformations: pulumi.ResourceTransformation[]) => {
+                new DockerPod("web", { containers: [probed] }, { transformations });
+                new DockerPod(
+                    "web-api",
+                    {
+                        containers: [
+                            { name: "probe", image: "busybox" },
+                            { name: "probe-image", image: "busybox" },
+                        ],
+                    },
+                    { transformations },
+                );
+            },
+        ];
+        for (const program of programs) {
+            const { errors, registrations } = await runProgram(new RecordingMocks(), program);
+            expect(errors).toEqual([]);
+            // A URN names the type chain of the parents and the resource's own name.
+            const chain = (r: (typeof registrations)[number]): string => {
+                const parent = registrations.find((p) => p.resource === r.opts.parent);
+                return parent ? `${chain(parent)}$${r.type}` : r.type;
+            };
+            const urns = registrations.map((r) => `${chain(r)}::${r.name}`);
+            expect(new Set(urns).size).toBe(urns.length);
+            expect(urns).toEqual(
+                expect.arrayContaining([
+                    "dockerpod:index:DockerPod$dockerpod:index:PayloadContainer$docker:index/container:Container::web-api.probe",
+                    "dockerpod:index:DockerPod$dockerpod:index:PayloadContainer$docker:index/container:Container::web-api-probe",
+                ]),
+            );
+        }
+    });
+
+    test("one pod's children never share a URN: members are DNS labels, a part's own resources end in .<role>", async () => {
+        // Each container pulled or not, probed over HTTP or not: images and probers are the parts' own resources.
+        const members = fc.uniqueArray(fc.record({ name: label, pulled: fc.boolean(), probed: fc.boolean() }), {
+            minLength: 1,
+            maxLength: 5,
+            selector: (c) => c.name,
         });
-        expect(across.errors.map((e) => e.message)).toEqual([
-            expect.stringContaining(
-                'containers[0].name: makes a Container named "web-api-probe", which DockerPod "web" (its containers[0].name) makes too',
-            ),
-        ]);
+        await fc.assert(
+            fc.property(pod, members, (p, containers) => {
+                let spec: PodSpec;
+                try {
+                    spec = checkPod("pod", {
+                        ...argsOf(p),
+                        containers: containers.map((c) => ({
+                            name: c.name,
+                            image: "busybox",
+                            imagePullPolicy: c.pulled ? ("IfNotPresent" as const) : ("Never" as const),
+                            ...(c.probed ? { readinessProbe: { httpGet: { port: 80 } } } : {}),
+                        })),
+                    });
+                } catch (error) {
+                    if (error instanceof PodSpecError) return;
+                    throw error;
+                }
+                const keys = podChildren("pod", spec).map((c) => `${c.type}::${c.name}`);
+                expect(new Set(keys).size).toBe(keys.length);
+            }),
+            { numRuns: 300 },
+        );
     });
 
     test("pods whose names only share a prefix, and each program run on its own, are fine", async () => {

@@ -151,7 +151,7 @@ describe("construct: the same children as the TypeScript class", () => {
             children(actual)
                 .filter((c) => c.custom)
                 .map((c) => c.name),
-        ).toEqual(["foo-app", "foo-app-image", "foo-sandbox", "foo-sandbox-image", "foo-sidecar", "foo-sidecar-image", "foo-slice"]);
+        ).toEqual(["foo-app", "foo-app.image", "foo-sandbox", "foo-sandbox.image", "foo-sidecar", "foo-sidecar.image", "foo-slice"]);
         // The state the host returns: the component's outputs.
         const state = actual.outcome.result!.state as Record<string, pulumi.Output<unknown>>;
         expect(Object.keys(state).sort()).toEqual(["cgroupParent", "containerIds", "manifest", "podName", "sandboxId", "summary"]);
@@ -243,13 +243,13 @@ describe("construct: secret structural inputs", () => {
             expect(await valueOf(app.envs[0])).toBe("TOKEN=s3cr3t");
             expect(await valueOf(app.uploads[0].content)).toBe("-----KEY-----");
             // The image came from the same secret structure: kept secret too. What the engine got:
-            expect(await pulumi.isSecret(pulumi.output(byName(actual, "foo-app-image").inputs.name))).toBe(true);
+            expect(await pulumi.isSecret(pulumi.output(byName(actual, "foo-app.image").inputs.name))).toBe(true);
             expect(secretsAtEngine(actual)).toEqual([
-                "foo-app-image.name",
                 "foo-app.envs",
+                "foo-app.image.name",
                 "foo-app.uploads",
-                "foo-sidecar-image.name",
                 "foo-sidecar.entrypoints",
+                "foo-sidecar.image.name",
             ]);
             expect(secretsAtEngine(expected)).toEqual([]);
             const messages = warn.mock.calls.map((call) => String(call[0]));
@@ -268,7 +268,7 @@ describe("construct: secret structural inputs", () => {
             const app = byName(actual, "foo-app").inputs;
             expect(await pulumi.isSecret(pulumi.output(app.envs[0]))).toBe(true);
             expect(await pulumi.isSecret(pulumi.output(app.envs[1]))).toBe(false);
-            expect(await pulumi.isSecret(pulumi.output(byName(actual, "foo-app-image").inputs.name))).toBe(false);
+            expect(await pulumi.isSecret(pulumi.output(byName(actual, "foo-app.image").inputs.name))).toBe(false);
             expect(secretsAtEngine(actual)).toEqual(["foo-app.envs"]);
             expect(warn).not.toHaveBeenCalled();
         } finally {
@@ -285,7 +285,7 @@ describe("construct: secret structural inputs", () => {
             ),
         );
         expectSameAs(actual, await viaClass((opts) => new DockerPod("foo", plainArgs(), opts)));
-        const image = pulumi.output(byName(actual, "foo-app-image").inputs.name) as any;
+        const image = pulumi.output(byName(actual, "foo-app.image").inputs.name) as any;
         const urns = await Promise.all([...(await image.allResources())].map((r: pulumi.Resource) => valueOf(r.urn)));
         expect(urns).toContain(built);
     });
@@ -336,10 +336,10 @@ describe("construct: secret structural inputs", () => {
         expect(await pulumi.isSecret(pulumi.output(app.envs[0]))).toBe(true);
         expect(await valueOf(app.envs[0])).toBe("TOKEN=s3cr3t");
         expect(secretsAtEngine(actual)).toEqual([
-            "foo-app-image.name",
             "foo-app.envs",
-            "foo-sidecar-image.name",
+            "foo-app.image.name",
             "foo-sidecar.entrypoints",
+            "foo-sidecar.image.name",
         ]);
         // The manifest it writes back is secret too (its image came from the secret text).
         const state = actual.outcome.result!.state as Record<string, pulumi.Output<string>>;
