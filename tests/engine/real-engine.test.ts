@@ -5,8 +5,8 @@
 // place, a cpu change replaces one container, destroy leaves nothing.
 //
 // The pods are wired from the parts (SandboxContainer, PayloadContainer, a
-// docker.Volume) because the slice's `command` plugin cannot be built here
-// (README, "The real engine").
+// docker.Volume) without a slice: these tests are about the containers and
+// about stacks of earlier versions' trees (stand-ins for their components).
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as auto from "@pulumi/pulumi/automation";
