@@ -28,6 +28,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConstructResult } from "@pulumi/pulumi/provider";
 import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/provider/experimental";
 import { podArgsFromManifest } from "../sdk/core/manifest";
+import { packageSchema } from "./schema";
 
 /** A property in the package schema. */
 interface PropertySpec {
@@ -45,7 +46,7 @@ interface TypeSpec {
 }
 
 interface PackageSchema {
-    resources: Record<string, { inputProperties: Record<string, PropertySpec> }>;
+    resources: Record<string, { inputProperties: Record<string, PropertySpec>; properties?: Record<string, PropertySpec> }>;
     types: Record<string, TypeSpec>;
 }
 
@@ -188,16 +189,29 @@ export class InputPreparer {
 
 const DOCKER_POD = "dockerpod:index:DockerPod";
 
-/** Pulumi's ComponentProvider, with the inputs prepared for the TypeScript classes first. */
+/**
+ * Pulumi's ComponentProvider, with the schema served from the build (see
+ * schema.ts) and the inputs prepared for the TypeScript classes first.
+ */
 export class DockerPodProvider extends ComponentProvider {
+    private schemaText?: string;
     private parsedSchema?: PackageSchema;
 
-    constructor(options: ComponentProviderOptions & { version?: string }) {
+    constructor(options: ComponentProviderOptions & { dirname: string; version?: string }) {
         super(options);
     }
 
+    async getSchema(): Promise<string> {
+        this.schemaText ??= await packageSchema(this.options.dirname!, this.options.name, this.options.components);
+        return this.schemaText;
+    }
+
     async construct(name: string, type: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<ConstructResult> {
+        ComponentProvider.validateResourceType(this.options.name, type);
         this.parsedSchema ??= JSON.parse(await this.getSchema()) as PackageSchema;
+        const resource = this.parsedSchema.resources[type];
+        const component = this.options.components.find((c) => `${this.options.name}:index:${c.name}` === type);
+        if (resource === undefined || component === undefined) throw new Error(`dockerpod has no component ${type}`);
         const preparer = new InputPreparer(this.parsedSchema);
         let prepared: Record<string, unknown>;
         const { manifest, ...rest } = inputs as Record<string, unknown>;
@@ -209,7 +223,10 @@ export class DockerPodProvider extends ComponentProvider {
         if (preparer.problems.length > 0) throw inputsError(name, preparer.problems);
         for (const warning of preparer.warnings) pulumi.log.warn(`${name}: ${warning}`);
         // A PodSpecError is an InputPropertiesError already: the engine prints it field by field.
-        return await super.construct(name, type, prepared, options);
+        const instance = new component(name, prepared, options) as pulumi.ComponentResource & Record<string, unknown>;
+        // The component's outputs are the schema's properties of its resource.
+        const state = Object.fromEntries(Object.keys(resource.properties ?? {}).map((key) => [key, instance[key]]));
+        return { urn: instance.urn, state };
     }
 
     /**

@@ -3,6 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 // Enums are `as const` objects with a same-named type: the Pulumi schema
 // turns them into enums, and TypeScript still accepts the plain string.
 
+/**
+ * A whole number: a port, a count, seconds, an id, permission bits. TypeScript
+ * has only `number`; the package schema other languages see types every field
+ * declared `Integer` as an integer (`int` in Python and Go), see
+ * provider/schema.ts. The components refuse a fraction either way.
+ */
+export type Integer = number;
+
 /** How Docker's daemon manages cgroups on the host; it decides the pod cgroup's format. */
 export const CgroupDriver = {
     /** systemd driver: the pod is a `name.slice` unit. */
@@ -116,9 +124,9 @@ export interface EnvVar {
 /** A port of a container, published on the pod's sandbox. */
 export interface ContainerPort {
     /** Port the process listens on inside the pod (1-65535). */
-    containerPort: number;
+    containerPort: Integer;
     /** Port on the host; without it the port is not published (as in Kubernetes). */
-    hostPort?: number;
+    hostPort?: Integer;
     /** Host address to bind the published port to; default all addresses. */
     hostIP?: string;
     /** `TCP` (default) or `UDP`. */
@@ -148,7 +156,7 @@ export interface HTTPGetAction {
     /** Path, e.g. `/healthz` (default `/`). */
     path?: string;
     /** Port the container listens on (a number). */
-    port: number;
+    port: Integer;
     /** `HTTP` (the default) only. */
     scheme?: string;
 }
@@ -156,7 +164,7 @@ export interface HTTPGetAction {
 /** A TCP connection to the pod's localhost; an accepted connection is success. */
 export interface TCPSocketAction {
     /** Port the container listens on (a number). */
-    port: number;
+    port: Integer;
 }
 
 /**
@@ -171,19 +179,19 @@ export interface Probe {
     /** A TCP connection to the pod's localhost. */
     tcpSocket?: TCPSocketAction;
     /** Seconds before the first probe (default 0). */
-    initialDelaySeconds?: number;
+    initialDelaySeconds?: Integer;
     /** Seconds between probes (default 10). */
-    periodSeconds?: number;
+    periodSeconds?: Integer;
     /** Seconds before a probe times out (default 1). */
-    timeoutSeconds?: number;
+    timeoutSeconds?: Integer;
     /** Consecutive failures before the container counts as failed (default 3). */
-    failureThreshold?: number;
+    failureThreshold?: Integer;
 }
 
 /** Wait a number of seconds (on the Docker host, so the image needs no `sleep`). */
 export interface SleepAction {
     /** Seconds to wait. */
-    seconds: number;
+    seconds: Integer;
 }
 
 /** One lifecycle hook: exactly one of `exec` (run inside the container) or `sleep`. */
@@ -225,9 +233,9 @@ export interface Capabilities {
 /** Security settings of a container (the Docker-expressible subset of Kubernetes'). */
 export interface SecurityContext {
     /** Numeric user id the process runs as (Docker `--user`). */
-    runAsUser?: number;
+    runAsUser?: Integer;
     /** Numeric group id the process runs as (needs `runAsUser`). */
-    runAsGroup?: number;
+    runAsGroup?: Integer;
     /** Refuse to run as uid 0: a `runAsUser` of 0 is refused at preview; without `runAsUser`, an image whose user is root is refused at `up`. */
     runAsNonRoot?: boolean;
     /** Run privileged (Docker `--privileged`); refused unless `host.allowPrivileged` is set. */
@@ -300,7 +308,7 @@ export interface ContainerFile {
     /** Contents; may be a secret Input and stays secret in state and in the summary. */
     content: pulumi.Input<string>;
     /** Permission bits, e.g. `0o640` (default `0o644`). */
-    mode?: number;
+    mode?: Integer;
 }
 
 /** A user-defined Docker network the pod's sandbox joins. */
@@ -364,7 +372,7 @@ export interface SshConnection {
     /** Host name or address. */
     host: pulumi.Input<string>;
     /** SSH port (default 22). */
-    port?: pulumi.Input<number>;
+    port?: pulumi.Input<Integer>;
     /** User to log in as (default `root`). */
     user?: pulumi.Input<string>;
     /** Private key (PEM); keep it secret. */
@@ -373,8 +381,11 @@ export interface SshConnection {
     password?: pulumi.Input<string>;
 }
 
-/** Everything about the Docker host the pod runs on. */
-export interface HostArgs {
+/**
+ * Everything about the Docker host the pod runs on. (Named `Host`, not `HostArgs`: the SDKs of
+ * other languages add `Args` to input types themselves, so Python and Go get `HostArgs`.)
+ */
+export interface Host {
     /** Docker's cgroup driver on the host: `systemd` (default) or `cgroupfs`. Checked against the daemon at create. */
     cgroupDriver?: CgroupDriver;
     /** SSH connection for the slice's commands; unset means this machine. Point the docker provider at the same host. */
@@ -402,6 +413,9 @@ export interface HostArgs {
     allowForeignParent?: boolean;
 }
 
+/** @deprecated Renamed `Host` in 0.4 (other languages saw `HostArgsArgs`); this alias stays for TypeScript programs. */
+export type HostArgs = Host;
+
 /** Arguments of a DockerPod: Kubernetes PodSpec names where they exist, plus the Docker host. */
 export interface DockerPodArgs {
     /**
@@ -428,7 +442,7 @@ export interface DockerPodArgs {
     /** `Always` (default), `OnFailure` or `Never`: the Docker restart policy of the app containers. */
     restartPolicy?: RestartPolicy;
     /** Seconds a container gets between SIGTERM and SIGKILL on destroy (default 30). */
-    terminationGracePeriodSeconds?: number;
+    terminationGracePeriodSeconds?: Integer;
     /** Pod-wide limits on the pod's parent cgroup. */
     resources?: PodResources;
     /** Labels put on every Docker object of the pod. */
@@ -459,7 +473,7 @@ export interface DockerPodArgs {
     /** Image of the sandbox container (default `registry.k8s.io/pause:3.9`); it must exit promptly on SIGTERM. */
     sandboxImage?: string;
     /** The Docker host: cgroup driver, SSH connection, sudo, parent slice. */
-    host?: HostArgs;
+    host?: Host;
 }
 
 /** Arguments of a PodSlice: the pod's parent cgroup with pod-wide limits. */
@@ -469,7 +483,7 @@ export interface PodSliceArgs {
     /** Pod-wide limits. */
     resources?: PodResources;
     /** The Docker host. */
-    host?: HostArgs;
+    host?: Host;
 }
 
 /** Arguments of a SandboxContainer: the container that owns the pod's namespaces. */
@@ -530,7 +544,7 @@ export interface PayloadContainerArgs {
     /** Restart policy (default `Always`); init containers never restart. */
     restartPolicy?: RestartPolicy;
     /** Seconds between SIGTERM and SIGKILL on destroy (default 30). */
-    terminationGracePeriodSeconds?: number;
+    terminationGracePeriodSeconds?: Integer;
     /** Run to completion once, as an init container; a non-zero exit fails the `up`. */
     initContainer?: boolean;
     /** Allow `securityContext.privileged` (the container is then root on the host). */
@@ -544,5 +558,5 @@ export interface PayloadContainerArgs {
     /** The host's address on the pod's network, for env `status.hostIP`: a SandboxContainer's `hostIP`. */
     hostIP?: pulumi.Input<string>;
     /** The Docker host, when it is not this machine: the image user check (`runAsNonRoot`) runs there. */
-    host?: HostArgs;
+    host?: Host;
 }

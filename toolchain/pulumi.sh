@@ -23,8 +23,10 @@ if command -v pulumi >/dev/null 2>&1; then
     fi
 fi
 # The examples import "dockerpod", this package, whose entry point is the compiled SDK
-# (bin/sdk): build it when it is missing or older than a source file.
-if [ ! -f "$root/bin/sdk/index.js" ] || [ -n "$(find "$root/sdk" -name '*.ts' -newer "$root/bin/sdk/index.js" -print -quit)" ]; then
+# (bin/sdk), and the YAML, Python and Go ones run the compiled provider (bin/provider,
+# whose schema.json the build writes last): build them when missing or older than a source file.
+stamp=$root/bin/provider/schema.json
+if [ ! -f "$stamp" ] || [ -n "$(find "$root/sdk" "$root/provider" -name '*.ts' -newer "$stamp" -print -quit)" ]; then
     echo "pulumi.sh: building the SDK (npm run build)" >&2
     (cd "$root" && npm run --silent build) >&2
 fi

@@ -35,7 +35,7 @@ pod = dockerpod.DockerPod(
         ),
     ],
     # `pulumi config set cgroupDriver cgroupfs` on a host whose dockerd uses cgroupfs.
-    host=dockerpod.HostArgsArgs(cgroup_driver=config.get("cgroupDriver") or "systemd"),
+    host=dockerpod.HostArgs(cgroup_driver=config.get("cgroupDriver") or "systemd"),
 )
 
 pulumi.export("pod_name", pod.pod_name)

@@ -1,6 +1,6 @@
 // The pod's parent cgroup: the host settings and the slice or cgroupfs path.
 import * as pulumi from "@pulumi/pulumi";
-import { CgroupDriver, HostArgs, PodResources, PodSliceArgs, SshConnection } from "../types";
+import { CgroupDriver, Host, PodResources, PodSliceArgs, SshConnection } from "../types";
 import { Problems } from "./errors";
 import { Limits, MAX_SOCKET_PATH, checkLimits, checkPodName, enumCheck, intCheck, pathCheck, quantityText } from "./checks";
 import {
@@ -46,7 +46,7 @@ export function isForeignParent(driver: CgroupDriver, parent: string): boolean {
 }
 
 /** Checks the host settings (`host.*`, under `path`). */
-export function checkHost(problems: Problems, host: HostArgs | undefined, path = ""): HostSpec {
+export function checkHost(problems: Problems, host: Host | undefined, path = ""): HostSpec {
     const at = (field: string) => (path ? `${path}.${field}` : field);
     const driver = enumCheck(problems, at("host.cgroupDriver"), host?.cgroupDriver, CgroupDriver, CgroupDriver.Systemd);
     let parent = host?.parentSlice ?? (driver === CgroupDriver.Systemd ? DEFAULT_PARENT_SLICE : DEFAULT_PARENT_PATH);
@@ -103,7 +103,7 @@ export function checkSlice(
     problems: Problems,
     podName: string,
     resources: PodResources | undefined,
-    host: HostArgs | undefined,
+    host: Host | undefined,
     path = "",
 ): SliceSpec {
     const at = (field: string) => (path ? `${path}.${field}` : field);

@@ -12,12 +12,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import * as ts from "typescript";
 import { parse } from "yaml";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { DockerPod, DockerPodArgs } from "../../sdk";
 import { components, packageName } from "../../provider/components";
+import { inferSchema } from "../../provider/infer";
 import { seedPod } from "../fixtures/pods";
 import { RecordingMocks } from "../support/mocks";
 import { EXAMPLES, loadExample } from "../support/examples";
@@ -254,8 +254,7 @@ interface Schema {
 
 let schema: Schema;
 beforeAll(async () => {
-    const provider = new ComponentProvider({ name: packageName, dirname: path.join(ROOT, "provider"), components });
-    schema = JSON.parse(await provider.getSchema());
+    schema = (await inferSchema(path.join(ROOT, "provider"), packageName, components)) as unknown as Schema;
 }, 120_000);
 
 const typeOf = (spec: PropertySpec): TypeSpec | undefined => (spec.$ref ? schema.types[spec.$ref.replace(/^#\/types\//, "")] : undefined);
@@ -518,7 +517,7 @@ describe("examples/yaml: a Pulumi YAML program", () => {
                 "resources.foo.properties.containers[1].image: is required",
                 'resources.foo.properties.host.cgroupDriver: "systemdd" is not one of systemd, cgroupfs',
                 'resources.foo.properties.restartPolicy: "always" is not one of Always, Never, OnFailure',
-                "resources.foo.properties.terminationGracePeriodSeconds: expected number, got string",
+                "resources.foo.properties.terminationGracePeriodSeconds: expected integer, got string",
                 expect.stringMatching(/^resources\.foo\.properties\.hostnames: no such property/),
                 "${foo.sandboxID}: dockerpod:index:DockerPod has no output sandboxID",
             ]),
@@ -560,7 +559,7 @@ describe("examples/python: a Python program through the generated SDK", () => {
         const program = pythonCalls(main);
         expect(program.aliases).toEqual(["dockerpod"]);
         expect(program.calls.map((c) => c.name).sort()).toEqual(
-            expect.arrayContaining(["ContainerArgs", "DockerPod", "HostArgsArgs", "PodResourcesArgs"]),
+            expect.arrayContaining(["ContainerArgs", "DockerPod", "HostArgs", "PodResourcesArgs"]),
         );
         expect(checkPythonProgram(main)).toEqual([]);
     });
@@ -569,7 +568,7 @@ describe("examples/python: a Python program through the generated SDK", () => {
         const source = fs
             .readFileSync(main, "utf8")
             .replace("container_port=80", "containerPort=80")
-            .replace("dockerpod.HostArgsArgs(", "dockerpod.HostArgs(")
+            .replace("dockerpod.HostArgs(", "dockerpod.Host(")
             .replace('or "systemd"', 'or "systemdd"')
             .replace('name="sidecar",\n', "")
             .replace("pod.cgroup_parent", "pod.cgroup_path")
@@ -580,8 +579,8 @@ describe("examples/python: a Python program through the generated SDK", () => {
             const problems = checkPythonProgram(file);
             for (const expected of [
                 /ContainerPortArgs\(containerPort=\.\.\.\): no such argument/,
-                /HostArgs: pulumi_dockerpod has no class HostArgs/,
-                /DockerPod\(host=\.\.\.\): takes HostArgsArgs, not HostArgs\(\.\.\.\)/,
+                /Host: pulumi_dockerpod has no class Host/,
+                /DockerPod\(host=\.\.\.\): takes HostArgs, not Host\(\.\.\.\)/,
                 /DockerPod\(resources=\.\.\.\): takes PodResourcesArgs, not ResourceRequirementsArgs/,
                 /ContainerArgs: name is required/,
                 /pod\.cgroup_path: DockerPod has no output cgroup_path/,
@@ -589,10 +588,10 @@ describe("examples/python: a Python program through the generated SDK", () => {
                 expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
             }
             // With the class name right, the enum value is checked too.
-            fs.writeFileSync(file, source.replace("dockerpod.HostArgs(", "dockerpod.HostArgsArgs("));
+            fs.writeFileSync(file, source.replace("dockerpod.Host(", "dockerpod.HostArgs("));
             expect(checkPythonProgram(file)).toEqual(
                 expect.arrayContaining([
-                    expect.stringMatching(/HostArgsArgs\(cgroup_driver=\.\.\.\): "systemdd" is not one of systemd, cgroupfs/),
+                    expect.stringMatching(/HostArgs\(cgroup_driver=\.\.\.\): "systemdd" is not one of systemd, cgroupfs/),
                 ]),
             );
         } finally {

@@ -13,9 +13,9 @@ import {
     sliceIdentity,
 } from "../../../sdk/core/render";
 import { checkSlice } from "../../../sdk/core/slice";
-import { HostArgs, PodResources } from "../../../sdk";
+import { Host, PodResources } from "../../../sdk";
 
-function slice(podName: string, resources?: PodResources, host?: HostArgs) {
+function slice(podName: string, resources?: PodResources, host?: Host) {
     const problems = new Problems();
     const spec = checkSlice(problems, podName, resources, host);
     expect(problems.list).toEqual([]);
