@@ -85,4 +85,3 @@ export async function inferSchema(providerDir: string, name: string, components:
     const typesFile = path.join(providerDir, "..", "sdk", "types.ts");
     return withIntegers(analyzed, integerFields(typesFile, fs.readFileSync(typesFile, "utf8")));
 }
-

@@ -26,7 +26,7 @@ fi
 # (bin/sdk), and the YAML, Python and Go ones run the compiled provider (bin/provider,
 # whose schema.json the build writes last): build them when missing or older than a source file.
 stamp=$root/bin/provider/schema.json
-if [ ! -f "$stamp" ] || [ -n "$(find "$root/sdk" "$root/provider" -name '*.ts' -newer "$stamp" -print -quit)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find "$root/sdk" "$root/provider" \( -name '*.ts' -o -name package.json \) -newer "$stamp" -print -quit)" ]; then
     echo "pulumi.sh: building the SDK (npm run build)" >&2
     (cd "$root" && npm run --silent build) >&2
 fi
