@@ -35,6 +35,25 @@ const HOST_PORTS_CONFIG = {
     },
 } as const;
 
+/**
+ * Every policy is asked about every resource: the findings are computed once
+ * per resource (its URN, props and the options the control reads), and each
+ * policy reports its own share. The pack's process lives for one operation.
+ */
+const findings = new Map<string, Violation[]>();
+export function cachedViolationsOf(
+    resource: { type: string; urn: string; name: string; props: Plain },
+    options: ControlOptions,
+): Violation[] {
+    const key = JSON.stringify([resource.urn, resource.props, options]);
+    let result = findings.get(key);
+    if (result === undefined) {
+        result = violationsOf(resource, options);
+        findings.set(key, result);
+    }
+    return result;
+}
+
 /** The policy of one control. */
 export function controlPolicy(c: Control): ResourceValidationPolicy {
     const enforcementLevel: EnforcementLevel = c.level === "restricted" ? "disabled" : "advisory";
@@ -45,7 +64,7 @@ export function controlPolicy(c: Control): ResourceValidationPolicy {
         ...(c === CONTROLS.hostPorts ? { configSchema: HOST_PORTS_CONFIG } : {}),
         validateResource: (args: ResourceValidationArgs, reportViolation) => {
             const options = c === CONTROLS.hostPorts ? args.getConfig<ControlOptions>() : {};
-            for (const v of violationsOf(args, options)) {
+            for (const v of cachedViolationsOf(args, options)) {
                 if (v.control === c) reportViolation(`${v.path}: ${v.message}`);
             }
         },

@@ -25,12 +25,14 @@
 # boot. A oneshot unit writes "dockerpod-vm: READY <driver> cgroup-v<N> <storage>"
 # to the serial console once dockerd answers.
 #
-# Environment: DOCKERPOD_VM_CACHE, DOCKERPOD_VM_MIRROR (default: the host's
-# bookworm apt mirror), DOCKERPOD_VM_KERNEL (a version in /lib/modules; default
+# Environment: DOCKERPOD_VM_SUITE (default trixie), DOCKERPOD_VM_CACHE, DOCKERPOD_VM_MIRROR
+# (default: the host's apt mirror for that suite, or for the host's own release), DOCKERPOD_VM_KERNEL (a version in /lib/modules; default
 # the newest installed Debian kernel). Installs its host packages with apt-get.
 set -euo pipefail
 
-SUITE=bookworm
+# The guest's Debian release: trixie (Debian 13, docker.io 26.1, API 1.45), a current Docker beside
+# the host's 20.10; DOCKERPOD_VM_SUITE=bookworm builds the older guest.
+SUITE=${DOCKERPOD_VM_SUITE:-trixie}
 CACHE=${DOCKERPOD_VM_CACHE:-/var/cache/dockerpod-vm}
 # Guest packages (debootstrap resolves Depends, never Recommends).
 GUEST_PACKAGES=systemd,systemd-sysv,dbus,udev,kmod,docker.io,iptables,openssh-server,sudo,iproute2,procps,wget
@@ -102,14 +104,21 @@ fi
 # --- mirror ----------------------------------------------------------------------
 mirror=${DOCKERPOD_VM_MIRROR:-}
 if [ -z "$mirror" ]; then
-    # The host's own bookworm mirror: deb822 (.sources) or one-line (.list) format.
-    mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$SUITE" '
-        /^[[:space:]]*$/ { if (u != "" && ok && !found) { print u; found = 1 } u = ""; ok = 0; next }
-        /^URIs:/ { u = $2 }
-        /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == s) ok = 1 }
-        END { if (u != "" && ok && !found) print u }' | head -n 1)
-    [ -n "$mirror" ] || mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-        awk -v s="$SUITE" '$1 == "deb" && $3 == s { print $2; exit }')
+    # The host's own Debian mirror for the suite: deb822 (.sources) or one-line (.list) format.
+    # A host that lists only its own release (bookworm) has the guest's on the same mirror.
+    mirror_of() {
+        local m
+        m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$1" '
+            /^[[:space:]]*$/ { if (u != "" && ok && !found) { print u; found = 1 } u = ""; ok = 0; next }
+            /^URIs:/ { u = $2 }
+            /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == s) ok = 1 }
+            END { if (u != "" && ok && !found) print u }' | head -n 1)
+        [ -n "$m" ] || m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+            awk -v s="$1" '$1 == "deb" && $3 == s { print $2; exit }')
+        echo "$m"
+    }
+    mirror=$(mirror_of "$SUITE")
+    [ -n "$mirror" ] || mirror=$(mirror_of "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")")
     if [ -z "$mirror" ]; then
         echo "build-image.sh: no Debian mirror for suite $SUITE in /etc/apt/sources.list{,.d}: set DOCKERPOD_VM_MIRROR" >&2
         exit 1

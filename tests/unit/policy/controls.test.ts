@@ -5,7 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CONTROLS, Control, containerViolations, podViolations } from "../../../sdk/policy/controls";
-import { violationsOf } from "../../../sdk/policy/pack";
+import * as controlsModule from "../../../sdk/policy/controls";
+import { controlPolicy, violationsOf } from "../../../sdk/policy/pack";
 import { DockerPodArgs } from "../../../sdk/types";
 
 const POLICY_DIR = path.join(__dirname, "../../../policy");
@@ -270,4 +271,29 @@ test("the README's table has a row for every policy of the pack", () => {
             .map((c) => c.name)
             .sort(),
     );
+});
+
+test("every policy reports its own control's findings, computed once per resource for all of them", () => {
+    const spy = jest.spyOn(controlsModule, "podViolations");
+    try {
+        const pod = restrictedPod();
+        pod.containers[0].securityContext = { ...pod.containers[0].securityContext, privileged: true };
+        const resource = {
+            type: "dockerpod:index:DockerPod",
+            urn: "urn:pulumi:s::p::dockerpod:index:DockerPod::once",
+            name: "once",
+            props: pod,
+        };
+        const reported: string[] = [];
+        for (const control of Object.values(CONTROLS)) {
+            const policy = controlPolicy(control);
+            const validate = policy.validateResource as (args: unknown, report: (message: string) => void) => void;
+            validate({ ...resource, getConfig: () => ({}) }, (message) => reported.push(`${control.name} ${message}`));
+        }
+        expect(reported).toEqual([expect.stringMatching(/^privileged-containers containers\[0\]\.securityContext\.privileged: /)]);
+        // One computation for the controls without options, one for host-ports (it reads allowedHostPorts).
+        expect(spy.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+        spy.mockRestore();
+    }
 });
