@@ -395,6 +395,13 @@ export interface Host {
     /** Allow containers with `securityContext.privileged` on this host (they are root on the host). */
     allowPrivileged?: boolean;
     /**
+     * The Docker daemon's Engine API version, as `docker version -f '{{.Server.APIVersion}}'` prints it
+     * (e.g. `1.45` for Docker 26). Unset, dockerpod uses only what API 1.41 (Docker 20.10) has. From
+     * `1.45` on, emptyDir volumes are mounted with `noCopy`, so they start empty, as in Kubernetes,
+     * even over a directory the image fills. Checked against the daemon at create: it must be at least this.
+     */
+    dockerApiVersion?: string;
+    /**
      * Path of the Docker daemon's socket on the host (default `/var/run/docker.sock`): mounted into the
      * guardian, and the daemon the host scripts ask (`docker -H`) when set.
      */

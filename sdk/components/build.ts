@@ -314,10 +314,16 @@ export function buildPayload(
             memoryReservation: c.requests.memoryBytes !== undefined ? Math.ceil(c.requests.memoryBytes / MIB) : undefined,
             ...(c.limits.cpuMillis !== undefined ? cfsQuota(c.limits.cpuMillis) : {}),
             cpuShares: c.requests.cpuMillis !== undefined ? Math.max(2, Math.round((c.requests.cpuMillis * 1024) / 1000)) : undefined,
-            // No `volumeOptions` (emptyDir's noCopy): the docker provider refuses any of them when the
-            // daemon's API is below 1.45 (Docker < 26), so every pod with an emptyDir failed at `up`
-            // there (seen on the real engine with Docker 20.10). The README's field table says what that means.
-            mounts: c.mounts.map((m) => ({ target: m.target, source: m.source, type: m.type, readOnly: m.readOnly })),
+            // emptyDir's noCopy only where host.dockerApiVersion says the daemon has API 1.45+: the docker
+            // provider refuses any `volumeOptions` below that (seen with Docker 20.10), so a pod that
+            // asked for it there would fail at `up`. The README's field table says what each host gets.
+            mounts: c.mounts.map((m) => ({
+                target: m.target,
+                source: m.source,
+                type: m.type,
+                readOnly: m.readOnly,
+                ...(m.type === "volume" && p.host.emptyDirNoCopy ? { volumeOptions: { noCopy: true } } : {}),
+            })),
             labels: dockerLabels({
                 ...p.labels,
                 ...wiring.labels,

@@ -77,6 +77,18 @@ function driverCheck(socket: string | undefined): string {
 [ "$actual" = "$DRIVER" ] || fail "the Docker daemon uses the '$actual' cgroup driver but host.cgroupDriver is '$DRIVER': set host.cgroupDriver to \\"$actual\\""`;
 }
 
+// The daemon must have the API host.dockerApiVersion declares, or the containers would be made
+// with options it does not take (the docker provider refuses volume noCopy below 1.45).
+function apiCheck(host: SliceSpec["host"]): string[] {
+    if (host.dockerApiVersion === undefined) return [];
+    const minor = host.dockerApiVersion.split(".")[1];
+    return [
+        `api=$(${dockerCli(host.dockerSocket)} version --format '{{.Server.APIVersion}}') || fail "could not ask the Docker daemon for its API version (docker version failed)"`,
+        `case "$api" in 1.*) ;; *) fail "the Docker daemon reports API version '$api', not 1.x" ;; esac`,
+        `[ "\${api#1.}" -ge ${minor} ] 2>/dev/null || fail "the Docker daemon's API is $api, older than host.dockerApiVersion ${host.dockerApiVersion}: set host.dockerApiVersion to \\"$api\\" or leave it unset"`,
+    ];
+}
+
 function ownerCheck(file: string, verb: string): string {
     return `if $SUDO test -e ${file} && ! $SUDO grep -qxF "# dockerpod-owner: $OWNER" ${file}; then
   fail "${verb} $CGROUP_PARENT refused: it belongs to '$($SUDO sed -n 's/^# dockerpod-owner: //p' ${file} | head -n 1)', not '$OWNER' (another pod of the same name?)"
@@ -98,6 +110,7 @@ function systemdScripts(slice: SliceSpec, owner: string): SliceScripts {
             prelude(slice, owner),
             `command -v systemctl >/dev/null 2>&1 || fail "systemctl not found: the systemd cgroup driver needs systemd on the host (or set host.cgroupDriver: cgroupfs)"`,
             driverCheck(slice.host.dockerSocket),
+            ...apiCheck(slice.host),
             ownerCheck(file, "taking over"),
             // A slice of that name that is in use (a transient one, logind's user-UID.slice) or defined
             // anywhere else (a unit file or template elsewhere) is not the pod's: never write over it.
@@ -145,6 +158,7 @@ function cgroupfsScripts(slice: SliceSpec, owner: string): SliceScripts {
         [
             common,
             driverCheck(slice.host.dockerSocket),
+            ...apiCheck(slice.host),
             ownerCheck(mark, "taking over"),
             // A cgroup that exists without the pod's mark is someone else's (a kubelet's, another tool's):
             // never write limits into it.

@@ -24,7 +24,15 @@ export interface HostSpec {
     /** SSH connection of a remote host; host scripts run there. */
     connection?: SshConnection;
     allowPrivileged: boolean;
+    /** host.dockerApiVersion as given (checked at create against the daemon). */
+    dockerApiVersion?: string;
+    /** The daemon takes `noCopy` on volume mounts (API 1.45+): emptyDir volumes start empty. */
+    emptyDirNoCopy: boolean;
 }
+
+/** The oldest Engine API dockerpod runs on (Docker 20.10), and the first whose volume mounts take noCopy through the docker provider (Docker 26). */
+export const MIN_DOCKER_API = 41;
+export const NO_COPY_DOCKER_API = 45;
 
 export interface SliceSpec {
     podName: string;
@@ -87,10 +95,29 @@ export function checkHost(problems: Problems, host: Host | undefined, path = "")
             `is longer than ${MAX_SOCKET_PATH} bytes, the most a Unix socket path can be: use a shorter path`,
         );
     }
+    let apiMinor: number | undefined;
+    if (host?.dockerApiVersion !== undefined) {
+        const match = typeof host.dockerApiVersion === "string" ? /^1\.(\d{1,3})$/.exec(host.dockerApiVersion) : null;
+        if (!match) {
+            problems.add(
+                at("host.dockerApiVersion"),
+                `${JSON.stringify(host.dockerApiVersion)} is not an Engine API version: write what \`docker version -f '{{.Server.APIVersion}}'\` prints, e.g. "1.45"`,
+            );
+        } else if (Number(match[1]) < MIN_DOCKER_API) {
+            problems.add(
+                at("host.dockerApiVersion"),
+                `"${host.dockerApiVersion}" is older than dockerpod supports: it needs API 1.${MIN_DOCKER_API} (Docker 20.10) or later`,
+            );
+        } else {
+            apiMinor = Number(match[1]);
+        }
+    }
     return {
         driver,
         parent,
         sudo: host?.sudo === true,
+        ...(apiMinor !== undefined ? { dockerApiVersion: host!.dockerApiVersion } : {}),
+        emptyDirNoCopy: apiMinor !== undefined && apiMinor >= NO_COPY_DOCKER_API,
         remote: host?.connection !== undefined && host.connection !== null,
         ...(typeof host?.dockerSocket === "string" ? { dockerSocket: host.dockerSocket } : {}),
         ...(host?.connection !== undefined && host.connection !== null ? { connection: host.connection } : {}),

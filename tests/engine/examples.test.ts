@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT, npmPulumi, npmPulumiOk } from "../support/examples";
+import { ROOT, npmPulumi, npmPulumiOk, seedPodConfig } from "../support/examples";
 import { existingCgroupDirs } from "../support/inspect";
 import { freePort, httpGet, podObjects, requireEngine } from "./helpers";
 
@@ -30,15 +30,7 @@ describe.each([
     beforeAll(async () => {
         port = await freePort();
         ok(dir, ["stack", "select", "--create", "dev"]);
-        for (const [key, value] of Object.entries({
-            appImage: "dockerpod-test/web:1",
-            sidecarImage: "dockerpod-test/busybox:1",
-            sandboxImage: "registry.k8s.io/pause:3.9",
-            hostPort: String(port),
-            cgroupDriver: "cgroupfs",
-        })) {
-            ok(dir, ["config", "set", key, value]);
-        }
+        for (const [key, value] of Object.entries(seedPodConfig(port))) ok(dir, ["config", "set", key, value]);
     });
     afterAll(() => {
         pulumi(dir, ["destroy", "--yes"]);

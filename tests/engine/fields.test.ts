@@ -248,6 +248,31 @@ describe("files, networks, DNS and /etc/hosts", () => {
     });
 });
 
+describe("emptyDir and the daemon's API (this host: Docker 20.10, API 1.41)", () => {
+    const overEtc = (dockerApiVersion?: string): DockerPodArgs => ({
+        host: { ...HOST, ...(dockerApiVersion ? { dockerApiVersion } : {}) },
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: "conf", emptyDir: {} }],
+        containers: [{ name: "app", image: BUSYBOX, command: IDLE, volumeMounts: [{ name: "conf", mountPath: "/etc" }] }],
+    });
+
+    test("without host.dockerApiVersion an emptyDir starts with the files of the image directory it covers (Docker copies them; no noCopy below API 1.45)", async () => {
+        const pod = podName("copy");
+        await upOk(stacks.create(), podProgram(pod, overEtc()));
+        const listed = (await exec(`${pod}_app`, ["ls", "-A", "/etc"])).stdout.trim().split("\n");
+        expect(listed).toEqual(expect.arrayContaining(["group", "passwd", "hostname", "hosts", "resolv.conf"]));
+    });
+
+    test("host.dockerApiVersion 1.45 on this 1.41 daemon fails the slice at create, naming the field and the daemon's version; no container is made", async () => {
+        const pod = podName("api");
+        const run = await stacks.create().up(podProgram(pod, overEtc("1.45")));
+        expect(run.errors.map((e) => e.message).join("\n")).toMatch(
+            /the Docker daemon's API is 1\.41, older than host\.dockerApiVersion 1\.45: set host\.dockerApiVersion to "1\.41" or leave it unset/,
+        );
+        await expect(engine.getContainer(`${pod}_app`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    });
+});
+
 describe("runAsNonRoot", () => {
     test("an image that runs as root is refused at up; its container is never made", async () => {
         const pod = podName("nonroot");

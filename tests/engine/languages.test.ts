@@ -15,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { checkPod } from "../../sdk/core/pod";
 import { PodSpecError } from "../../sdk/core/errors";
-import { ROOT, npmPulumi, npmPulumiOk } from "../support/examples";
+import { ROOT, npmPulumi, npmPulumiOk, seedPodConfig } from "../support/examples";
 import { existingCgroupDirs } from "../support/inspect";
 import { freePort, httpGet, podObjects, requireEngine } from "./helpers";
 
@@ -155,14 +155,8 @@ describe.each(LANGUAGES)("the seed pod from %s", (_language, lang) => {
     const run = (args: string[]) => npmPulumi(dir, [...args, "--color", "never"], backend);
     const ok = (args: string[]) => npmPulumiOk(dir, [...args, "--color", "never"], backend);
     const config = (stack: string, port: number, cgroupDriver: boolean) => {
-        const values: Record<string, string> = {
-            appImage: "dockerpod-test/web:1",
-            sidecarImage: "dockerpod-test/busybox:1",
-            sandboxImage: "registry.k8s.io/pause:3.9",
-            hostPort: String(port),
-        };
-        if (cgroupDriver) values.cgroupDriver = "cgroupfs";
-        for (const [key, value] of Object.entries(values)) ok(["config", "set", "--stack", stack, key, value]);
+        for (const [key, value] of Object.entries(seedPodConfig(port, { cgroupDriver })))
+            ok(["config", "set", "--stack", stack, key, value]);
     };
 
     beforeAll(() => {

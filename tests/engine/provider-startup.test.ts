@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
-import { ROOT, npmPulumiOk } from "../support/examples";
+import { ROOT, npmPulumiOk, seedPodConfig } from "../support/examples";
 import { freePort, requireEngine } from "./helpers";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -72,15 +72,7 @@ describe("the seed pod's no-change preview: from YAML (through the provider) bes
         for (const [, dir] of projects) {
             npmPulumiOk(dir, ["stack", "init", "startup"], backend);
             const port = await freePort();
-            for (const [key, value] of Object.entries({
-                appImage: "dockerpod-test/web:1",
-                sidecarImage: "dockerpod-test/busybox:1",
-                sandboxImage: "registry.k8s.io/pause:3.9",
-                hostPort: String(port),
-                cgroupDriver: "cgroupfs",
-            })) {
-                npmPulumiOk(dir, ["config", "set", key, value], backend);
-            }
+            for (const [key, value] of Object.entries(seedPodConfig(port))) npmPulumiOk(dir, ["config", "set", key, value], backend);
         }
     });
     afterAll(() => {

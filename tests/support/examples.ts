@@ -18,6 +18,21 @@ export interface NpmPulumiOptions {
 }
 
 /**
+ * The seed pod's config every example takes, for this machine: the local test
+ * images (no Docker Hub), a free host port, and the cgroupfs driver of the
+ * host's dockerd (left out with `cgroupDriver: false`, for the program's own default).
+ */
+export function seedPodConfig(hostPort: number, options: { cgroupDriver?: boolean } = {}): Record<string, string> {
+    return {
+        appImage: "dockerpod-test/web:1",
+        sidecarImage: "dockerpod-test/busybox:1",
+        sandboxImage: "registry.k8s.io/pause:3.9",
+        hostPort: String(hostPort),
+        ...(options.cgroupDriver === false ? {} : { cgroupDriver: "cgroupfs" }),
+    };
+}
+
+/**
  * `npm run pulumi -- <args>` run from `dir`, as npm runs it (INIT_CWD says
  * where it was called), with stacks in the file backend `backend`.
  */

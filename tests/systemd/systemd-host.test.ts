@@ -12,6 +12,7 @@ import * as docker from "@pulumi/docker";
 import { DockerPod, DockerPodArgs } from "../../sdk";
 import { EngineStack, EngineStacks, Program, Run, T_POD, T_REMOTE_COMMAND, changes } from "../support/engine";
 import { EXAMPLES, npmPulumi, npmPulumiOk } from "../support/examples";
+import { expectInReadme } from "../support/matrix";
 import { useVm } from "../support/vm";
 
 const BUSYBOX = "dockerpod-test/busybox:1";
@@ -183,6 +184,51 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         await r.destroy();
     });
 
+    test("a current Docker: the README's matrix row; with host.dockerApiVersion 1.45 an emptyDir starts empty (noCopy); a newer declared API is refused", async () => {
+        const [dockerVersion, api, cgroupVersion, driver, osName] = (
+            await root(
+                "docker version -f '{{.Server.Version}}'; docker version -f '{{.Server.APIVersion}}'; " +
+                    "docker info -f '{{.CgroupVersion}}'; docker info -f '{{.CgroupDriver}}'; . /etc/os-release; echo \"$PRETTY_NAME\"",
+            )
+        ).split("\n");
+        process.stderr.write(`systemd guest: ${osName}, Docker ${dockerVersion} (API ${api}), cgroup v${cgroupVersion}, ${driver}\n`);
+        expectInReadme({
+            os: osName,
+            docker: dockerVersion,
+            api,
+            cgroupVersion,
+            drivers: `${driver}; cgroupfs (test 7)`,
+            reached: "forwarded socket and ssh://; slice by command:remote over SSH, sudo",
+            suite: "tests/systemd",
+        });
+        const overEtc = (dockerApiVersion: string): DockerPodArgs => ({
+            host: { ...remoteHost(), dockerApiVersion },
+            terminationGracePeriodSeconds: 1,
+            volumes: [{ name: "conf", emptyDir: {} }],
+            containers: [
+                {
+                    name: "app",
+                    image: BUSYBOX,
+                    imagePullPolicy: "Never",
+                    command: IDLE,
+                    volumeMounts: [{ name: "conf", mountPath: "/etc" }],
+                },
+            ],
+        });
+        const r = stack("nocopy");
+        await upOk(r, program("nocopy", overEtc("1.45")));
+        // Only what Docker itself mounts into /etc: nothing of the image's /etc was copied in.
+        expect((await root("docker exec nocopy_app ls -A /etc")).split("\n").sort()).toEqual(["hostname", "hosts", "resolv.conf"]);
+        await r.destroy();
+        const newer = await stack("newer").up(program("newer", overEtc("1.99")));
+        expect(newer.errors.map((e) => e.message).join("\n")).toMatch(
+            new RegExp(
+                `the Docker daemon's API is ${api.replace(".", "\\.")}, older than host\\.dockerApiVersion 1\\.99: set host\\.dockerApiVersion to "${api.replace(".", "\\.")}" or leave it unset`,
+            ),
+        );
+        expect(await root("docker ps -aq --filter label=dockerpod.pod=newer | wc -l")).toBe("0");
+    });
+
     test("heal: a killed sandbox comes back with its containers rejoined, under the slice (guardian as a container)", async () => {
         const r = stack("heal");
         await upOk(
@@ -305,6 +351,11 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         beforeAll(async () => {
             await root(
                 `sed -i 's/native.cgroupdriver=systemd/native.cgroupdriver=cgroupfs/' /etc/docker/daemon.json && systemctl restart docker && docker info -f '{{.CgroupDriver}}'`,
+            );
+            // Docker 26 answers `docker info` before it can start containers again: one start failed with
+            // "cannot start a stopped process" right after the restart. Wait until a throwaway one runs.
+            await root(
+                `for i in $(seq 30); do docker run --rm ${BUSYBOX} true && exit 0; sleep 1; done; echo "dockerd starts no container after its restart" >&2; exit 1`,
             );
         });
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (or finds in its cache) the guest image of the systemd test VM: a Debian
-# bookworm root filesystem with systemd as PID 1, dockerd (systemd cgroup driver),
+# trixie root filesystem with systemd as PID 1, dockerd (systemd cgroup driver),
 # sshd and sudo, plus the host's Debian kernel, initrd and modules.
 #
 #   tests/vm/build-image.sh [--force]
@@ -36,6 +36,8 @@ SUITE=${DOCKERPOD_VM_SUITE:-trixie}
 CACHE=${DOCKERPOD_VM_CACHE:-/var/cache/dockerpod-vm}
 # Guest packages (debootstrap resolves Depends, never Recommends).
 GUEST_PACKAGES=systemd,systemd-sysv,dbus,udev,kmod,docker.io,iptables,openssh-server,sudo,iproute2,procps,wget
+# From trixie on, the docker CLI is a package of its own (docker.io only recommends it).
+[ "$SUITE" = bookworm ] || GUEST_PACKAGES+=,docker-cli
 # Host packages this script and boot.sh need, as command-or-file:package.
 HOST_NEEDS="qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils debootstrap:debootstrap
 mkfs.ext4:e2fsprogs ssh:openssh-client ssh-keygen:openssh-client depmod:kmod flock:util-linux"

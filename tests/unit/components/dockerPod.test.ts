@@ -386,3 +386,49 @@ describe("PayloadContainer on its own", () => {
         expect(errors[0].message).toMatch(/container.ports: .*put them on the SandboxContainer/);
     });
 });
+
+describe("emptyDir noCopy follows host.dockerApiVersion", () => {
+    /** The app's mounts of a pod with an emptyDir and a hostPath, on a host of that API version. */
+    async function appMounts(dockerApiVersion?: string) {
+        const mocks = new RecordingMocks();
+        const args = {
+            ...seedPod(),
+            volumes: [
+                { name: "data", emptyDir: {} },
+                { name: "conf", hostPath: { path: "/etc/app" } },
+            ],
+            containers: [
+                {
+                    name: "app",
+                    image: "nginx",
+                    volumeMounts: [
+                        { name: "data", mountPath: "/data" },
+                        { name: "conf", mountPath: "/conf" },
+                    ],
+                },
+            ],
+            host: { ...cgroupfs, ...(dockerApiVersion ? { dockerApiVersion } : {}) },
+        };
+        const { errors } = await runProgram(mocks, (transformations) => new DockerPod("foo", args, { transformations }));
+        expect(errors).toEqual([]);
+        return mocks.inputsOf("foo-app").mounts;
+    }
+    const bind = { target: "/conf", source: "/etc/app", type: "bind", readOnly: false };
+
+    test.each(["1.45", "1.47"])(
+        "API %s: the emptyDir mount starts empty (noCopy); a hostPath bind takes no volume options",
+        async (version) => {
+            expect(await appMounts(version)).toEqual([
+                { target: "/data", source: "foo_data", type: "volume", readOnly: false, volumeOptions: { noCopy: true } },
+                bind,
+            ]);
+        },
+    );
+
+    test.each([undefined, "1.41", "1.44"])(
+        "API %s: no volume options at all (the docker provider refuses them below 1.45)",
+        async (version) => {
+            expect(await appMounts(version)).toEqual([{ target: "/data", source: "foo_data", type: "volume", readOnly: false }, bind]);
+        },
+    );
+});

@@ -23,7 +23,14 @@ describe("checkPod: the seed pod", () => {
         expect(spec.sandbox.hostname).toBe("foo");
         expect(spec.slice).toEqual({
             podName: "foo",
-            host: { driver: "systemd", parent: "dockerpod.slice", sudo: false, remote: false, allowPrivileged: false },
+            host: {
+                driver: "systemd",
+                parent: "dockerpod.slice",
+                sudo: false,
+                remote: false,
+                allowPrivileged: false,
+                emptyDirNoCopy: false,
+            },
             cgroupParent: "dockerpod-foo.slice",
             limits: { memoryBytes: 512 * 2 ** 20, cpuMillis: 500 },
             limitsText: { memory: "512Mi", cpu: "500m" },

@@ -203,3 +203,64 @@ describe("the systemd slice script never takes over a slice that is not the pod'
         expect(run.wrote).toBe(true);
     });
 });
+
+describe("host.dockerApiVersion: checked against the daemon before anything is made", () => {
+    // Stand-ins: docker answers `info` with the driver and `version` with the API version; the rest logs and succeeds.
+    function applyWith(declared: string | undefined, daemonApi: string) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-api-"));
+        const stub = (name: string, body: string) =>
+            fs.writeFileSync(path.join(dir, name), `#!/bin/sh\necho "${name} $*" >> ${dir}/log\n${body}\n`, { mode: 0o755 });
+        stub("id", `echo 0`);
+        stub("docker", `case "$1" in info) echo systemd ;; version) echo '${daemonApi}' ;; esac`);
+        stub("systemctl", `case " $* " in *" ActiveState "*) echo inactive ;; *" FragmentPath "*) echo ;; esac`);
+        stub("tee", `while read -r _; do :; done`);
+        const host = { cgroupDriver: "systemd" as const, ...(declared ? { dockerApiVersion: declared } : {}) };
+        const result = spawnSync("/bin/sh", ["-c", renderSliceScripts(slice("api", seedLimits, host), owner).apply], {
+            encoding: "utf8",
+            env: { PATH: dir },
+        });
+        const log = fs.readFileSync(path.join(dir, "log"), "utf8");
+        fs.rmSync(dir, { recursive: true });
+        return { status: result.status, stderr: result.stderr, asked: log.includes("docker version"), wrote: log.includes("tee ") };
+    }
+
+    test.each([
+        ["1.45", "1.45"],
+        ["1.45", "1.47"],
+        ["1.41", "1.45"],
+    ])("declared %s, daemon %s: made", (declared, daemon) => {
+        expect(applyWith(declared, daemon)).toEqual({ status: 0, stderr: expect.any(String), asked: true, wrote: true });
+    });
+
+    test("a daemon older than declared is refused, naming the field and the daemon's version; nothing is written", () => {
+        const run = applyWith("1.45", "1.41");
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain(
+            `dockerpod: the Docker daemon's API is 1.41, older than host.dockerApiVersion 1.45: set host.dockerApiVersion to "1.41" or leave it unset`,
+        );
+        expect(run.wrote).toBe(false);
+    });
+
+    test("unset, the daemon is not asked (scripts of existing pods do not change)", () => {
+        expect(applyWith(undefined, "1.41")).toMatchObject({ status: 0, asked: false });
+    });
+
+    test.each([
+        ["1.45", true],
+        ["1.44", false],
+        ["1.41", false],
+        [undefined, false],
+    ])("declared %s: emptyDir noCopy %s", (declared, noCopy) => {
+        expect(slice("nc", undefined, declared ? { dockerApiVersion: declared } : {}).host.emptyDirNoCopy).toBe(noCopy);
+    });
+
+    test.each([
+        ["26.1", /is not an Engine API version: write what `docker version -f '\{\{.Server.APIVersion\}\}'` prints, e.g. "1.45"/],
+        ["1.45; reboot", /is not an Engine API version/],
+        ["1.40", /is older than dockerpod supports: it needs API 1.41 \(Docker 20.10\) or later/],
+    ])("%j is refused at host.dockerApiVersion", (given, message) => {
+        const problems = new Problems();
+        checkSlice(problems, "nc", undefined, { dockerApiVersion: given });
+        expect(problems.list).toEqual([{ path: "host.dockerApiVersion", message: expect.stringMatching(message) }]);
+    });
+});
