@@ -37,15 +37,19 @@ const HOST_PORTS_CONFIG = {
 
 /**
  * Every policy is asked about every resource: the findings are computed once
- * per resource (its URN, props and the options the control reads), and each
- * policy reports its own share. The pack's process lives for one operation.
+ * per resource and options (only host-ports reads any), and each policy
+ * reports its own share. Keyed by URN, not props: the engine hands each
+ * policy a proxy that throws on a value unknown in preview, so props cannot
+ * be read whole. A finding depends only on values it read, which were known
+ * (else computing it threw, and nothing was kept), and those do not change
+ * within one operation. The pack's process lives for one operation.
  */
 const findings = new Map<string, Violation[]>();
 export function cachedViolationsOf(
     resource: { type: string; urn: string; name: string; props: Plain },
     options: ControlOptions,
 ): Violation[] {
-    const key = JSON.stringify([resource.urn, resource.props, options]);
+    const key = JSON.stringify([resource.urn, options]);
     let result = findings.get(key);
     if (result === undefined) {
         result = violationsOf(resource, options);

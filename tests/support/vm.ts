@@ -1,4 +1,4 @@
-// The systemd test host: a Debian trixie VM booted under QEMU (TCG) with
+// The systemd test host: a Debian VM (bookworm; trixie with DOCKERPOD_VM_SUITE) booted under QEMU (TCG) with
 // systemd as PID 1, cgroup v2, dockerd on the systemd cgroup driver, sshd and
 // sudo. tests/vm/build-image.sh builds (and caches) its image, tests/vm/boot.sh
 // boots it, tests/vm/stop.sh powers it off. See tests/vm/README.md.

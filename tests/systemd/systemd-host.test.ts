@@ -184,7 +184,7 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         await r.destroy();
     });
 
-    test("a current Docker: the README's matrix row; with host.dockerApiVersion 1.45 an emptyDir starts empty (noCopy); a newer declared API is refused", async () => {
+    test("the guest's Docker: the README's matrix row; an emptyDir starts empty (noCopy) where the API has it; a newer declared API is refused", async () => {
         const [dockerVersion, api, cgroupVersion, driver, osName] = (
             await root(
                 "docker version -f '{{.Server.Version}}'; docker version -f '{{.Server.APIVersion}}'; " +
@@ -216,17 +216,31 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             ],
         });
         const r = stack("nocopy");
-        await upOk(r, program("nocopy", overEtc("1.45")));
-        // Only what Docker itself mounts into /etc: nothing of the image's /etc was copied in.
-        expect((await root("docker exec nocopy_app ls -A /etc")).split("\n").sort()).toEqual(["hostname", "hosts", "resolv.conf"]);
+        const apiMinor = Number(api.split(".")[1]);
+        if (apiMinor >= 45) {
+            // Docker 26+ (DOCKERPOD_VM_SUITE=trixie): only what Docker itself mounts into /etc, nothing of the image's.
+            await upOk(r, program("nocopy", overEtc("1.45")));
+            expect((await root("docker exec nocopy_app ls -A /etc")).split("\n").sort()).toEqual(["hostname", "hosts", "resolv.conf"]);
+        } else {
+            // Docker 20.10 (bookworm): the image's /etc is copied in, as without the field.
+            await upOk(r, program("nocopy", overEtc(api)));
+            expect((await root("docker exec nocopy_app ls -A /etc")).split("\n")).toEqual(
+                expect.arrayContaining(["group", "passwd", "hosts"]),
+            );
+        }
         await r.destroy();
-        const newer = await stack("newer").up(program("newer", overEtc("1.99")));
+        const refused = stack("newer");
+        const newer = await refused.up(program("newer", overEtc("1.99")));
         expect(newer.errors.map((e) => e.message).join("\n")).toMatch(
             new RegExp(
                 `the Docker daemon's API is ${api.replace(".", "\\.")}, older than host\\.dockerApiVersion 1\\.99: set host\\.dockerApiVersion to "${api.replace(".", "\\.")}" or leave it unset`,
             ),
         );
         expect(await root("docker ps -aq --filter label=dockerpod.pod=newer | wc -l")).toBe("0");
+        // Destroyed here, not at the suite's end: on Docker 26 what the refused `up` left (its image and
+        // volume) made the cgroupfs test's first start after its daemon restart fail ("cannot start a
+        // stopped process"), which is not what that test is about.
+        await refused.destroy();
     });
 
     test("heal: a killed sandbox comes back with its containers rejoined, under the slice (guardian as a container)", async () => {
@@ -311,7 +325,7 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
 
     test("examples/remote-host as a user runs it: npm run pulumi in its folder, docker over ssh://, the slice over SSH with sudo", async () => {
         // The docker provider's ssh:// transport runs `ssh`: this run's wrapper (the guest's key and host key) comes first on PATH.
-        // The example uses one login for both; root's Docker access stands in for a deploy user in the docker group.
+        // The example uses one login for both: its default user, deploy (the docker group for the docker CLI, sudo for the slice).
         const dir = path.join(EXAMPLES, "remote-host");
         const backend = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-remote-example-"));
         const env = { PATH: vm().dockerEnv.PATH! };
@@ -320,7 +334,6 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             ok(["stack", "select", "--create", "dev"]);
             for (const [key, v] of Object.entries({
                 sshHost: "127.0.0.1",
-                sshUser: "root",
                 sshPort: String(vm().sshPort),
                 appImage: "dockerpod-test/web:1",
                 sidecarImage: BUSYBOX,
@@ -351,11 +364,6 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         beforeAll(async () => {
             await root(
                 `sed -i 's/native.cgroupdriver=systemd/native.cgroupdriver=cgroupfs/' /etc/docker/daemon.json && systemctl restart docker && docker info -f '{{.CgroupDriver}}'`,
-            );
-            // Docker 26 answers `docker info` before it can start containers again: one start failed with
-            // "cannot start a stopped process" right after the restart. Wait until a throwaway one runs.
-            await root(
-                `for i in $(seq 30); do docker run --rm ${BUSYBOX} true && exit 0; sleep 1; done; echo "dockerd starts no container after its restart" >&2; exit 1`,
             );
         });
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (or finds in its cache) the guest image of the systemd test VM: a Debian
-# trixie root filesystem with systemd as PID 1, dockerd (systemd cgroup driver),
+# root filesystem (bookworm, or trixie with DOCKERPOD_VM_SUITE) with systemd as PID 1, dockerd (systemd cgroup driver),
 # sshd and sudo, plus the host's Debian kernel, initrd and modules.
 #
 #   tests/vm/build-image.sh [--force]
@@ -9,7 +9,7 @@
 # stderr). That directory holds:
 #   image.ext4                 the root filesystem (never written: boot.sh boots a qcow2 overlay)
 #   vmlinuz, initrd.img        the kernel and initrd it boots with (copied from the host's /boot)
-#   id_ed25519(.pub)           the client key authorized for root, pod and nosudo (0600, root only)
+#   id_ed25519(.pub)           the client key authorized for root, pod, deploy and nosudo (0600, root only)
 #   ssh_host_ed25519_key.pub   the guest's host key, for a strict known_hosts
 #   build.env                  kernel version, key, timings
 #
@@ -18,21 +18,22 @@
 # kernel version and its package version. A key change rebuilds and drops the
 # old image. Downloaded .debs are kept in <cache>/debs (debootstrap --cache-dir).
 #
-# Guest: users root (key only), pod (password-less sudo, NOT in group docker)
-# and nosudo (no sudo, no docker); systemd-networkd with QEMU's user-mode
+# Guest: users root (key only), pod (password-less sudo, NOT in group docker),
+# deploy (password-less sudo and group docker) and nosudo (no sudo, no docker); systemd-networkd with QEMU's user-mode
 # address 10.0.2.15; dockerd with native.cgroupdriver=systemd, the default
 # bridge and iptables; modules overlay, bridge, br_netfilter, veth loaded at
 # boot. A oneshot unit writes "dockerpod-vm: READY <driver> cgroup-v<N> <storage>"
 # to the serial console once dockerd answers.
 #
-# Environment: DOCKERPOD_VM_SUITE (default trixie), DOCKERPOD_VM_CACHE, DOCKERPOD_VM_MIRROR
+# Environment: DOCKERPOD_VM_SUITE (default bookworm), DOCKERPOD_VM_CACHE, DOCKERPOD_VM_MIRROR
 # (default: the host's apt mirror for that suite, or for the host's own release), DOCKERPOD_VM_KERNEL (a version in /lib/modules; default
 # the newest installed Debian kernel). Installs its host packages with apt-get.
 set -euo pipefail
 
-# The guest's Debian release: trixie (Debian 13, docker.io 26.1, API 1.45), a current Docker beside
-# the host's 20.10; DOCKERPOD_VM_SUITE=bookworm builds the older guest.
-SUITE=${DOCKERPOD_VM_SUITE:-trixie}
+# The guest's Debian release: bookworm (Debian 12, docker.io 20.10), what CI boots.
+# DOCKERPOD_VM_SUITE=trixie builds Debian 13 (docker.io 26.1, API 1.45): the suite passes there,
+# but its sandbox starts fail now and then in this emulated guest (README, Tested Docker versions).
+SUITE=${DOCKERPOD_VM_SUITE:-bookworm}
 CACHE=${DOCKERPOD_VM_CACHE:-/var/cache/dockerpod-vm}
 # Guest packages (debootstrap resolves Depends, never Recommends).
 GUEST_PACKAGES=systemd,systemd-sysv,dbus,udev,kmod,docker.io,iptables,openssh-server,sudo,iproute2,procps,wget
@@ -237,11 +238,16 @@ RemainAfterExit=yes
 WantedBy=multi-user.target
 EOF
 
-# Users: pod has password-less sudo but no docker group; nosudo has neither.
+# Users: pod has password-less sudo but no docker group (the host scripts' docker calls must go
+# through sudo); deploy has both, as a user who runs `pulumi up` against this host is set up
+# (the docker provider's ssh:// transport runs the docker CLI as them); nosudo has neither.
 chroot "$root" useradd -m -s /bin/bash -U pod
+chroot "$root" useradd -m -s /bin/bash -U -G docker deploy
 chroot "$root" useradd -m -s /bin/bash -U nosudo
-echo 'pod ALL=(ALL:ALL) NOPASSWD: ALL' >"$root/etc/sudoers.d/dockerpod-pod"
-chmod 0440 "$root/etc/sudoers.d/dockerpod-pod"
+for u in pod deploy; do
+    echo "$u ALL=(ALL:ALL) NOPASSWD: ALL" >"$root/etc/sudoers.d/dockerpod-$u"
+    chmod 0440 "$root/etc/sudoers.d/dockerpod-$u"
+done
 chroot "$root" passwd -l root >/dev/null
 
 # SSH: our own host key (known to the host) and one client key for every user.
@@ -259,7 +265,7 @@ UseDNS no
 MaxStartups 64:30:128
 MaxSessions 64
 EOF
-for u in root pod nosudo; do
+for u in root pod deploy nosudo; do
     home=$(chroot "$root" getent passwd "$u" | cut -d: -f6)
     install -d -m 700 "$root$home/.ssh"
     install -m 600 "$work/id_ed25519.pub" "$root$home/.ssh/authorized_keys"
