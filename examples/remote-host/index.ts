@@ -32,7 +32,8 @@ const pod = new DockerPod(
                 name: "app",
                 image: config.get("appImage") ?? "nginx:alpine",
                 ports: [{ containerPort: 80, hostPort: config.getNumber("hostPort") ?? 8080 }],
-                resources: { limits: { memory: "256Mi", cpu: "500m" } },
+                // pulumi config set appMemory 128Mi: changes the running container's limit in place.
+                resources: { limits: { memory: config.get("appMemory") ?? "256Mi", cpu: "500m" } },
                 readinessProbe: { exec: { command: ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"] }, periodSeconds: 5 },
             },
             {

@@ -11,6 +11,7 @@ import { SliceSpec } from "../core/slice";
 import { DockerPodArgs, ImagePullPolicy, PayloadContainerArgs, PodSliceArgs, SandboxContainerArgs } from "../types";
 import { CHILD, LABEL_POD, LABEL_SLICE, LABEL_VOLUME, childName } from "../core/names";
 import { buildGuardian, buildImage, buildVolumeModes, initSucceeded } from "./build";
+import { hostReady } from "./hostPreflight";
 import { PayloadContainer, SandboxContainer } from "./containers";
 import { PodSlice } from "./podSlice";
 import { handToPart, resourcesOf } from "./wiring";
@@ -202,6 +203,8 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
     // may change must be replaced, which it must, so the containers leave the old slice before it is removed.
     // (A dependsOn edge, or the label, is not enough: the engine does not replace a dependent for those.)
     const cgroupParent = pulumi.output(sliceCommand).apply((c) => c.urn.apply(() => spec.slice.cgroupParent));
+    // The images, the user checks and the slice wait on the remote host's pre-flight; all else waits on them.
+    const ready = hostReady(spec.slice.host, name, pod);
     try {
         const sandbox = new SandboxContainer(
             childName(name, CHILD.sandbox),
@@ -210,7 +213,14 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
                     podName: spec.podName,
                     cgroupParent,
                 },
-                { spec: spec.sandbox, dependsOn: sliceCommand.then((c) => [c]), labels: podLabels, imageField: "sandboxImage", pod },
+                {
+                    spec: spec.sandbox,
+                    dependsOn: sliceCommand.then((c) => [c]),
+                    hostReady: ready,
+                    labels: podLabels,
+                    imageField: "sandboxImage",
+                    pod,
+                },
             ),
             { parent: pod },
         );
@@ -218,7 +228,7 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
 
         // Init containers run in order; each waits for the one before it to exit 0.
         const base = later.then((made) => made.base);
-        let ready: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = base;
+        let previous: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = base;
         const fields = new Map([
             ...spec.initContainers.map((c, i) => [c, `initContainers[${i}]`] as const),
             ...spec.containers.map((c, i) => [c, `containers[${i}]`] as const),
@@ -236,7 +246,14 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
                             ? { podIP: sandbox.podIP, hostIP: sandbox.hostIP }
                             : {}),
                     },
-                    { spec: payload, dependsOn: ready, labels: podLabels, imageField: `${fields.get(payload.container)}.image`, pod },
+                    {
+                        spec: payload,
+                        dependsOn: previous,
+                        hostReady: ready,
+                        labels: podLabels,
+                        imageField: `${fields.get(payload.container)}.image`,
+                        pod,
+                    },
                 ),
                 { parent: pod },
             );
@@ -244,10 +261,10 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
                 // The next one waits for the sidecar's create: started, and healthy when it has a readiness probe,
                 // after its postStart hook and startup probe.
                 const { container, prober, hooks } = resourcesOf(part);
-                ready = base.then((b) => [...b, container!, ...(prober ? [prober] : []), ...(hooks ? [hooks] : [])]);
+                previous = base.then((b) => [...b, container!, ...(prober ? [prober] : []), ...(hooks ? [hooks] : [])]);
             } else if (payload.initContainer) {
                 const container = resourcesOf(part).container!;
-                ready = initSucceeded(container, payload.container.name).apply((done) => base.then((b) => [...b, ...done]));
+                previous = initSucceeded(container, payload.container.name).apply((done) => base.then((b) => [...b, ...done]));
             }
             return { payload, part };
         });
@@ -259,7 +276,7 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
                       childName(name, CHILD.guardianImage),
                       spec.guardianImage,
                       ImagePullPolicy.IfNotPresent,
-                      { parent: pod },
+                      { parent: pod, ...(ready !== undefined ? { dependsOn: ready } : {}) },
                       "guardianImage",
                   );
         if (guardianImage?.resource) images.push(guardianImage.resource);
@@ -292,7 +309,10 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
 
         const slice = new PodSlice(
             childName(name, CHILD.slice),
-            handToPart<PodSliceArgs, SliceSpec>({ podName: spec.podName }, { spec: spec.slice, dependsOn: images, labels: {}, pod }),
+            handToPart<PodSliceArgs, SliceSpec>(
+                { podName: spec.podName },
+                { spec: spec.slice, dependsOn: ready !== undefined ? ready.apply(() => images) : images, labels: {}, pod },
+            ),
             { parent: pod },
         );
         const command = resourcesOf(slice).command!;

@@ -4,6 +4,7 @@ import { ownerMark, renderSliceScripts, sliceIdentity } from "../core/render";
 import { SliceSpec, checkPodSliceArgs } from "../core/slice";
 import { PodSliceArgs } from "../types";
 import { hostCommand } from "./hostCommand";
+import { hostReady } from "./hostPreflight";
 import { checked, childOptions, fromPod, recordPart } from "./wiring";
 
 /**
@@ -23,7 +24,9 @@ export class PodSlice extends pulumi.ComponentResource {
         super("dockerpod:index:PodSlice", name, {}, opts);
         const given = fromPod<SliceSpec>(args);
         const spec = given?.spec ?? checked(name, (problems) => checkPodSliceArgs(problems, args));
-        const sliceCommand = buildSliceCommand(name, spec, { ...childOptions(this, given), dependsOn: given?.dependsOn });
+        // On its own, the slice waits on its host's pre-flight; a DockerPod's waits on it through dependsOn.
+        const dependsOn = given !== undefined ? given.dependsOn : hostReady(spec.host, name, this);
+        const sliceCommand = buildSliceCommand(name, spec, { ...childOptions(this, given), dependsOn });
         recordPart(this, { command: sliceCommand });
         // The URN is known at preview (an id is not on create), so the value stays known.
         this.cgroupParent = sliceCommand.urn.apply(() => spec.cgroupParent);

@@ -15,6 +15,12 @@ export interface FromPod<Spec> {
     dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
     /** The pod's labels for the part's container (`dockerpod.pod`, `dockerpod.slice`). */
     labels: Record<string, pulumi.Input<string>>;
+    /**
+     * What the part's first resources (its image, its user check) wait on: the
+     * pre-flight of a remote host (hostPreflight.ts), so a host that cannot be
+     * used fails the pod before anything of it is made.
+     */
+    hostReady?: pulumi.Output<pulumi.Resource[]>;
     /** The field path of the part's image in the pod's args, for errors about a computed image. */
     imageField?: string;
     /** The field path of the prober's image in the pod's args. */
@@ -58,7 +64,11 @@ export function partChildOptions(
     role: PartChildRole,
 ): pulumi.CustomResourceOptions {
     const name = legacyPartChildName(partName, role);
-    return { parent, aliases: [{ name }, ...(given ? [{ name, parent: given.pod }] : [])] };
+    return {
+        parent,
+        aliases: [{ name }, ...(given ? [{ name, parent: given.pod }] : [])],
+        ...(given?.hostReady !== undefined ? { dependsOn: given.hostReady } : {}),
+    };
 }
 
 /** Runs a part's check and throws every problem it found, with field paths, before anything is registered. */

@@ -45,11 +45,12 @@ export async function runProgram<T>(
 ): Promise<ProgramRun<T>> {
     const registrations: Registration[] = [];
     const errors: Error[] = [];
-    // Like Pulumi's language host, turn unhandled rejections into program errors.
+    // Like Pulumi's language host, turn unhandled rejections into program errors, each error object once.
     const host: NodeJS.Process = (globalThis as any).__hostProcess ?? process;
     const saved = host.listeners("unhandledRejection");
     host.removeAllListeners("unhandledRejection");
     const onRejection = (reason: unknown) => {
+        if (reason instanceof Error && errors.includes(reason)) return;
         errors.push(reason instanceof Error ? reason : new Error(String(reason)));
     };
     host.on("unhandledRejection", onRejection);

@@ -53,7 +53,7 @@ export interface VmTimings {
 export interface Vm {
     /** Host port forwarded (on 127.0.0.1 only) to the guest's sshd. */
     sshPort: number;
-    /** Private key accepted for root, pod and nosudo (mode 0600, in the image cache). */
+    /** Private key accepted for root, pod, deploy and nosudo (mode 0600, in the image cache). */
     keyFile: string;
     /** The guest's host key, "ssh-ed25519 AAAA...". */
     hostKey: string;
@@ -74,7 +74,7 @@ export interface Vm {
     consoleLog: string;
     pid: number;
     timings: VmTimings;
-    /** Runs `cmd` through the login shell of `user` (root, pod or nosudo); never rejects on a non-zero exit. */
+    /** Runs `cmd` through the login shell of `user` (root, pod, deploy or nosudo); never rejects on a non-zero exit. */
     ssh(user: string, cmd: string, opts?: SshOptions): Promise<SshResult>;
     /** Runs the host's docker CLI against the guest's daemon, through dockerSocket (default) or dockerHost (`via: "ssh"`). */
     docker(args: string[], opts?: SshOptions & { via?: DockerVia }): Promise<SshResult>;

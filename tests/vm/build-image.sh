@@ -19,7 +19,7 @@
 # old image. Downloaded .debs are kept in <cache>/debs (debootstrap --cache-dir).
 #
 # Guest: users root (key only), pod (password-less sudo, NOT in group docker),
-# deploy (password-less sudo and group docker) and nosudo (no sudo, no docker); systemd-networkd with QEMU's user-mode
+# deploy (password-less sudo and group docker) and nosudo (group docker, no sudo); systemd-networkd with QEMU's user-mode
 # address 10.0.2.15; dockerd with native.cgroupdriver=systemd, the default
 # bridge and iptables; modules overlay, bridge, br_netfilter, veth loaded at
 # boot. A oneshot unit writes "dockerpod-vm: READY <driver> cgroup-v<N> <storage>"
@@ -240,10 +240,11 @@ EOF
 
 # Users: pod has password-less sudo but no docker group (the host scripts' docker calls must go
 # through sudo); deploy has both, as a user who runs `pulumi up` against this host is set up
-# (the docker provider's ssh:// transport runs the docker CLI as them); nosudo has neither.
+# (the docker provider's ssh:// transport runs the docker CLI as them); nosudo has the docker
+# group but no sudo (a deploy user whose sudo was forgotten: Docker works, the slice's commands cannot).
 chroot "$root" useradd -m -s /bin/bash -U pod
 chroot "$root" useradd -m -s /bin/bash -U -G docker deploy
-chroot "$root" useradd -m -s /bin/bash -U nosudo
+chroot "$root" useradd -m -s /bin/bash -U -G docker nosudo
 for u in pod deploy; do
     echo "$u ALL=(ALL:ALL) NOPASSWD: ALL" >"$root/etc/sudoers.d/dockerpod-$u"
     chmod 0440 "$root/etc/sudoers.d/dockerpod-$u"
