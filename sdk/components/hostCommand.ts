@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { MAX_SCRIPT_BYTES } from "../core/checks";
 import { HostSpec } from "../core/slice";
+import { SshConnection } from "../types";
 
 export interface HostCommandArgs {
     create: pulumi.Input<string>;
@@ -30,6 +31,17 @@ function boundedScript(name: string, script: pulumi.Input<string> | undefined): 
     });
 }
 
+/** The connection a remote Command gets, its defaults filled in: the pre-flight logs in with the same. */
+export function commandConnection(connection: SshConnection) {
+    return {
+        host: connection.host,
+        port: connection.port ?? 22,
+        user: connection.user ?? "root",
+        privateKey: connection.privateKey,
+        password: connection.password,
+    };
+}
+
 /** A Command on the Docker host: local, or over SSH when the host has a connection. */
 export function hostCommand(
     name: string,
@@ -48,13 +60,7 @@ export function hostCommand(
             name,
             {
                 ...args,
-                connection: pulumi.secret({
-                    host: host.connection.host,
-                    port: host.connection.port ?? 22,
-                    user: host.connection.user ?? "root",
-                    privateKey: host.connection.privateKey,
-                    password: host.connection.password,
-                }),
+                connection: pulumi.secret(commandConnection(host.connection)),
             },
             opts,
         );

@@ -18,13 +18,14 @@ import {
     privilegeProblem,
 } from "../core/hostAccess";
 import { HostSpec } from "../core/slice";
+import { commandConnection } from "./hostCommand";
 
 /** How long one login may take, and how long `up` keeps trying a host that does not answer (a machine still booting). */
 const LOGIN_TIMEOUT_MS = 10_000;
 const UP_RETRY_WINDOW_MS = 30_000;
 const RETRY_PAUSE_MS = 2_000;
 
-/** The resolved connection, as the Commands get it (hostCommand.ts). */
+/** The resolved connection, as the Commands get it (commandConnection). */
 export interface SshLogin extends SshTarget {
     privateKey?: string;
     password?: string;
@@ -42,9 +43,7 @@ let check: HostCheck = sshCheck;
  */
 export function setHostCheckForTests(replacement: HostCheck | undefined): void {
     check = replacement ?? sshCheck;
-    checkedByTests = replacement !== undefined;
 }
-let checkedByTests = false;
 
 function underMocks(): boolean {
     const monitor = pulumi.runtime.getMonitor() as { mocks?: unknown } | undefined;
@@ -63,23 +62,21 @@ const NO_MONITOR = {};
  * unknown at preview when the connection is computed (checked at `up`).
  */
 export function hostReady(host: HostSpec, resourceName: string, resource: pulumi.Resource): pulumi.Output<pulumi.Resource[]> | undefined {
-    const c = host.connection;
-    if (c === undefined || (underMocks() && !checkedByTests)) return undefined;
-    return pulumi
-        .all([c.host, c.port ?? 22, c.user ?? "root", c.privateKey, c.password])
-        .apply(async ([hostName, port, user, privateKey, password]) => {
-            const login: SshLogin = {
-                host: hostName,
-                port,
-                user,
-                sudo: host.sudo,
-                privateKey: privateKey || undefined,
-                password: password || undefined,
-                auth: privateKey ? "privateKey" : password ? "password" : process.env.SSH_AUTH_SOCK ? "agent" : "none",
-            };
-            await memoized(login, resourceName, resource);
-            return [] as pulumi.Resource[];
-        });
+    if (host.connection === undefined || (underMocks() && check === sshCheck)) return undefined;
+    const c = commandConnection(host.connection);
+    return pulumi.all([c.host, c.port, c.user, c.privateKey, c.password]).apply(async ([hostName, port, user, privateKey, password]) => {
+        const login: SshLogin = {
+            host: hostName,
+            port,
+            user,
+            sudo: host.sudo,
+            privateKey: privateKey || undefined,
+            password: password || undefined,
+            auth: privateKey ? "privateKey" : password ? "password" : process.env.SSH_AUTH_SOCK ? "agent" : "none",
+        };
+        await memoized(login, resourceName, resource);
+        return [] as pulumi.Resource[];
+    });
 }
 
 /**
@@ -115,9 +112,6 @@ export class HostUnfitError extends pulumi.ResourceError {
         super(text, resource, true);
         this.name = "HostUnfitError";
         Object.defineProperty(this, "message", { get: () => text, set: () => undefined, enumerable: false, configurable: true });
-        // The runtime also renders the error with util.inspect (for its trace): with the pod, and through it the
-        // whole program's resources, as an enumerable property that took 20 s and 3 GiB of heap. Kept, but hidden.
-        Object.defineProperty(this, "resource", { value: resource, enumerable: false, writable: false, configurable: true });
     }
 }
 

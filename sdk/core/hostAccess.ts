@@ -21,7 +21,7 @@ export interface SshFailure {
     message: string;
 }
 
-/** What the login's one command printed (see PRIVILEGE_PROBE). */
+/** What the login's one command printed (see privilegeProbe). */
 export interface PrivilegeReport {
     uid?: string;
     /** "ok", "no" (sudo -n refused; `sudoSays` has its words) or "missing" (no sudo command). */
