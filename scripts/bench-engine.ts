@@ -20,13 +20,15 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerPod } from "../sdk";
 import { DockerPodArgs } from "../sdk/types";
-import { EngineStack, Program } from "../tests/support/engine";
+import { EngineStack, Program, Step } from "../tests/support/engine";
 import { freePort } from "../tests/support/net";
 
 const BUSYBOX = "dockerpod-test/busybox:1";
 const PAUSE = "registry.k8s.io/pause:3.9";
 const PARENT = "/dockerpod-bench";
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Pod counts of the scale figures: that many seed pods in one program, once each. */
+const SCALE = (process.env.BENCH_SCALE ?? "1,10,30").split(",").map(Number);
 /** Kubernetes' default, which a DockerPod takes when terminationGracePeriodSeconds is not set. */
 const GRACE = 30;
 const APP = "mkdir -p /www && echo hello > /www/index.html; trap 'kill $!; exit 0' TERM; httpd -f -p 80 -h /www & wait $!";
@@ -137,31 +139,50 @@ interface Sample {
     destroy: number;
     /** Resources in the stack after `up` (providers left out). */
     resources?: number;
+    /** The up's steps by resource type. */
+    stepMs?: Record<string, { steps: number; ms: number }>;
 }
 
-async function viaEngine(kind: string, program: (pod: string, port: number) => Program<unknown>, run: number): Promise<Sample> {
-    const pod = `${kind}-${process.pid.toString(36)}${run}`;
-    const port = await freePort();
-    const stack = new EngineStack(`${kind}${run}`, { project: "dockerpod-bench" });
+/** `count` pods in one program, each `program(pod, port)`: up until every page is served, a no-change preview, destroy. */
+async function viaEngine(kind: string, program: (pod: string, port: number) => Program<unknown>, run: number, count = 1): Promise<Sample> {
+    const pods: { pod: string; port: number }[] = [];
+    for (let i = 0; i < count; i++)
+        pods.push({ pod: `${kind}-${process.pid.toString(36)}${run}${count > 1 ? `-${i}` : ""}`, port: await freePort() });
+    const all: Program<unknown> = () => pods.map(({ pod, port }) => program(pod, port)());
+    const stack = new EngineStack(`${kind}${run}${count > 1 ? `x${count}` : ""}`, { project: "dockerpod-bench" });
     await stack.workspaceStack();
     try {
         let t = Date.now();
-        const up = await stack.up(program(pod, port));
+        const up = await stack.up(all);
         if (up.errors.length) throw new Error(`${kind}: up failed:\n${up.errors.map((e) => e.message).join("\n")}`);
-        await untilServed(port);
+        await Promise.all(pods.map(({ port }) => untilServed(port)));
         const upMs = Date.now() - t;
         const resources = stack.state.size;
         t = Date.now();
-        const preview = await stack.preview(program(pod, port), { expectNoChanges: true });
+        const preview = await stack.preview(all, { expectNoChanges: true });
         if (preview.errors.length)
             throw new Error(`${kind}: the no-change preview failed:\n${preview.errors.map((e) => e.message).join("\n")}`);
         const previewMs = Date.now() - t;
         t = Date.now();
         await stack.destroy();
-        return { up: upMs, preview: previewMs, destroy: Date.now() - t, resources };
+        return { up: upMs, preview: previewMs, destroy: Date.now() - t, resources, stepMs: stepTimes(up.steps) };
     } finally {
         await stack.dispose();
     }
+}
+
+/** Where an up's time went: each provider resource type's steps, their count and summed time (steps run side by side, so the sum exceeds the wall time). */
+function stepTimes(steps: Step[]): Record<string, { steps: number; ms: number }> {
+    const byType: Record<string, { steps: number; ms: number }> = {};
+    for (const step of steps) {
+        // A component's step lasts as long as its children's: only the resources the providers make count.
+        if (step.op === "same" || step.ms === undefined || step.key.startsWith("dockerpod:")) continue;
+        const type = step.key.split("::")[0];
+        byType[type] ??= { steps: 0, ms: 0 };
+        byType[type].steps++;
+        byType[type].ms += step.ms;
+    }
+    return byType;
 }
 
 function sh(args: string[]): string {
@@ -243,6 +264,31 @@ async function main(): Promise<void> {
             `  ${"DockerPod / raw".padEnd(46)} ${ratio((x) => x.up)}   ${ratio((x) => x.preview)}   ${ratio((x) => x.destroy)}`,
         ].join("\n"),
     );
+    // Scale: n seed pods in one program, one run each; per pod is the figure over n.
+    const lines = [`n seed pods in one program, real engine, one run each:   up-to-served   no-change preview   destroy   (per pod)`];
+    let largest: Sample | undefined;
+    for (const n of SCALE) {
+        for (const [kind, program] of [
+            ["pod", podProgram],
+            ["raw", rawProgram],
+        ] as const) {
+            const s = await viaEngine(kind, program, 0, n);
+            const per = (ms: number) => `${Math.round(ms / n)}`;
+            const name = `${kind === "pod" ? "DockerPod" : "raw pulumi-docker"} x${n} (${s.resources} resources)`;
+            lines.push(
+                `  ${name.padEnd(46)} ${`${s.up} ms`.padStart(9)}   ${`${s.preview} ms`.padStart(9)}   ${`${s.destroy} ms`.padStart(9)}   ` +
+                    `(${per(s.up)} / ${per(s.preview!)} / ${per(s.destroy)} ms)`,
+            );
+            if (kind === "pod") largest = s;
+        }
+    }
+    const n = SCALE[SCALE.length - 1];
+    const where = Object.entries(largest!.stepMs!)
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .map(([type, t]) => `${type} ${(t.ms / 1000).toFixed(1)} s in ${t.steps}`)
+        .join(", ");
+    lines.push(`  where the up of ${n} DockerPods went (summed step times, side by side): ${where}`);
+    console.log(lines.join("\n"));
 }
 
 main().catch((err) => {

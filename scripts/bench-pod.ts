@@ -80,6 +80,21 @@ async function memoryOf(container: string): Promise<number> {
     return Number(readCgroup("memory", procCgroup(await hostPid(container), "memory"), "memory.usage_in_bytes"));
 }
 
+/** A container's memory as `docker stats` counts it: the cgroup's usage less its inactive page cache. */
+async function statsMemoryOf(container: string): Promise<number> {
+    const cgroup = procCgroup(await hostPid(container), "memory");
+    const stat = readCgroup("memory", cgroup, "memory.stat");
+    const inactive = Number(/^total_inactive_file (\d+)$/m.exec(stat)?.[1] ?? 0);
+    return Number(readCgroup("memory", cgroup, "memory.usage_in_bytes")) - inactive;
+}
+
+/** The host's guardian agent (the one container that runs every healing pod's guardian). */
+async function guardianAgent(): Promise<string> {
+    const agents = await docker.listContainers({ filters: JSON.stringify({ label: ["dockerpod.role=guardian-agent"] }) });
+    if (agents.length !== 1) throw new Error(`expected one running guardian agent, found ${agents.length}`);
+    return agents[0].Id;
+}
+
 /** Ups one pod in a stack of its own, hands the run to `measure`, then destroys the stack. */
 async function withPod<T>(
     stackName: string,
@@ -97,33 +112,121 @@ async function withPod<T>(
     }
 }
 
-/** Kills the sandbox of a healing pod several times; returns kill-to-served times and the guardian's memory. */
-async function healRecovery(kills: number): Promise<{ recovery: number[]; guardianBytes: number }> {
-    const pod = `heal-${process.pid}`;
-    const port = await freePort();
-    const args = { ...seedPod(port), heal: true, guardianImage: "docker:28-cli", terminationGracePeriodSeconds: 2 };
-    return withPod("benchheal", pod, args, async () => {
-        await untilServed(port, Date.now());
+/** Milliseconds from killing the pod's sandbox until its page is served again (after it first stopped being served). */
+async function killToServed(pod: string, port: number): Promise<number> {
+    const killed = Date.now();
+    await docker.getContainer(`${pod}_sandbox`).kill();
+    // The old namespace dies with the sandbox: wait for the page to fail first, then to come back.
+    while (
+        await get(`http://127.0.0.1:${port}/`).then(
+            () => Date.now() - killed < 2000,
+            () => false,
+        )
+    ) {
+        await new Promise((r) => setTimeout(r, 20));
+    }
+    return untilServed(port, killed);
+}
+
+interface Healing {
+    pods: number;
+    /** The agent's memory, `docker stats`' way, median of samples with every pod up and idle. */
+    agentBytes: number;
+    /** The same, cgroup usage with page cache. */
+    agentUsageBytes: number;
+    recovery: number[];
+    /** An app that ignores SIGTERM as PID 1 (`httpd -f`). */
+    stubborn: number[];
+    /** From the liveness probe's first failure possible (the file removed) to the container's new start. */
+    liveness: number[];
+}
+
+/**
+ * Ten healing seed pods in one program: the guardian agent's memory, then the
+ * sandbox of one of them killed `kills` times. A second stack, on the same
+ * agent, has a pod whose app ignores SIGTERM and one with a liveness probe.
+ */
+async function healing(kills: number): Promise<Healing> {
+    const count = 10;
+    const pods: { pod: string; port: number }[] = [];
+    for (let i = 0; i < count; i++) pods.push({ pod: `heal-${process.pid}-${i}`, port: await freePort() });
+    const healingArgs = (port: number): DockerPodArgs => ({
+        ...seedPod(port),
+        heal: true,
+        guardianImage: "docker:28-cli",
+        terminationGracePeriodSeconds: 2,
+    });
+    const many = new EngineStack("benchheal", { project: "dockerpod-bench" });
+    const more = new EngineStack("benchheal2", { project: "dockerpod-bench" });
+    try {
+        const up = await many.up(() => pods.map(({ pod, port }) => new DockerPod(pod, healingArgs(port))));
+        if (up.errors.length) throw new Error(`up of ${count} healing pods failed:\n${up.errors.map((e) => e.message).join("\n")}`);
+        for (const { port } of pods) await untilServed(port, Date.now());
+        // Idle: every guardian has reconciled once and sleeps.
+        await new Promise((r) => setTimeout(r, 3000));
+        const agent = await guardianAgent();
+        const stats: number[] = [];
+        const usage: number[] = [];
+        for (let i = 0; i < 5; i++) {
+            stats.push(await statsMemoryOf(agent));
+            usage.push(await memoryOf(agent));
+            await new Promise((r) => setTimeout(r, 500));
+        }
         const recovery: number[] = [];
-        let guardianBytes = 0;
         for (let i = 0; i < kills; i++) {
-            const killed = Date.now();
-            await docker.getContainer(`${pod}_sandbox`).kill();
-            // The old namespace dies with the sandbox: wait for the page to fail first, then to come back.
-            while (
-                await get(`http://127.0.0.1:${port}/`).then(
-                    () => Date.now() - killed < 2000,
-                    () => false,
-                )
-            ) {
-                await new Promise((r) => setTimeout(r, 20));
-            }
-            recovery.push(await untilServed(port, killed));
-            guardianBytes = Math.max(guardianBytes, await memoryOf(`${pod}_guardian`));
+            recovery.push(await killToServed(pods[0].pod, pods[0].port));
             await new Promise((r) => setTimeout(r, 1000));
         }
-        return { recovery, guardianBytes };
-    });
+
+        const stubbornPod = `stubborn-${process.pid}`;
+        const livePod = `live-${process.pid}`;
+        const stubbornPort = await freePort();
+        const seed = healingArgs(stubbornPort);
+        // busybox httpd as PID 1: the kernel drops the SIGTERM it has no handler for; only SIGKILL stops it.
+        const stubbornArgs: DockerPodArgs = {
+            ...seed,
+            containers: (seed.containers ?? []).map((c) =>
+                c.name === "app" ? { ...c, command: ["sh", "-c", "echo hello > /www/index.html && exec httpd -f -p 80 -h /www"] } : c,
+            ),
+        };
+        const liveArgs: DockerPodArgs = {
+            ...healingArgs(await freePort()),
+            containers: [
+                {
+                    name: "app",
+                    image: BUSYBOX,
+                    imagePullPolicy: "IfNotPresent",
+                    command: ["sh", "-c", `touch /tmp/ok; ${SIDECAR}`],
+                    livenessProbe: { exec: { command: ["test", "-f", "/tmp/ok"] }, periodSeconds: 1, failureThreshold: 1 },
+                },
+            ],
+        };
+        const up2 = await more.up(() => [new DockerPod(stubbornPod, stubbornArgs), new DockerPod(livePod, liveArgs)]);
+        if (up2.errors.length) throw new Error(`up of the second healing stack failed:\n${up2.errors.map((e) => e.message).join("\n")}`);
+        await untilServed(stubbornPort, Date.now());
+        if ((await guardianAgent()) !== agent) throw new Error("the second stack's pods got another agent");
+        const stubborn: number[] = [];
+        const liveness: number[] = [];
+        for (let i = 0; i < Math.min(kills, 3); i++) {
+            stubborn.push(await killToServed(stubbornPod, stubbornPort));
+            const app = docker.getContainer(`${livePod}_app`);
+            const before = (await app.inspect()).State.StartedAt;
+            const exec = await app.exec({ Cmd: ["rm", "/tmp/ok"] });
+            await exec.start({});
+            const removed = Date.now();
+            while ((await app.inspect()).State.StartedAt === before) {
+                if (Date.now() - removed > 30000)
+                    throw new Error(`${livePod}_app was not restarted within 30 s of its liveness probe failing`);
+                await new Promise((r) => setTimeout(r, 20));
+            }
+            liveness.push(Date.now() - removed);
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+        return { pods: count, agentBytes: median(stats), agentUsageBytes: median(usage), recovery, stubborn, liveness };
+    } finally {
+        await more.dispose();
+        await many.dispose();
+    }
 }
 
 /**
@@ -223,7 +326,7 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 async function main(): Promise<void> {
     await docker.ping();
     for (const image of [BUSYBOX, "docker:28-cli", "dockerpod-test/static-httpd:1"]) await docker.getImage(image).inspect();
-    const heal = await healRecovery(Math.max(RUNS, 5));
+    const heal = await healing(Math.max(RUNS, 5));
     const sidecar: number[] = [];
     for (let i = 0; i < RUNS; i++) sidecar.push(await sidecarReadyToApp(i));
     const probe = await httpProbe();
@@ -233,9 +336,11 @@ async function main(): Promise<void> {
     const stops = hooks.map((h) => h.stop);
     console.log(
         [
-            `heal: true, sandbox killed ${heal.recovery.length} times (raw docker run never recovers: the app keeps a dead namespace)`,
-            `  kill-to-served    ${median(heal.recovery)} ms median (min ${Math.min(...heal.recovery)}, max ${Math.max(...heal.recovery)})`,
-            `  guardian memory   ${mib(heal.guardianBytes)} at most (cgroup memory.usage_in_bytes)`,
+            `heal: true, ${heal.pods} seed pods in one program, one guardian agent for the host`,
+            `  guardian memory   ${mib(heal.agentBytes / heal.pods)} per pod (the agent's ${mib(heal.agentBytes)}, as docker stats counts it; ${mib(heal.agentUsageBytes)} with page cache)`,
+            `  kill-to-served    ${median(heal.recovery)} ms median of ${heal.recovery.length} sandbox kills (min ${Math.min(...heal.recovery)}, max ${Math.max(...heal.recovery)}; raw docker run never recovers: the app keeps a dead namespace)`,
+            `  SIGTERM ignored   ${median(heal.stubborn)} ms median kill-to-served of ${heal.stubborn.length} (an app that ignores SIGTERM as PID 1: SIGKILL after 1 s)`,
+            `  liveness restart  ${median(heal.liveness)} ms median of ${heal.liveness.length} (probe file removed to the container's new start; periodSeconds 1, failureThreshold 1)`,
             `native sidecar with a readiness probe (periodSeconds 1), ${RUNS} run(s)`,
             `  sidecar-ready-to-app-start ${median(sidecar)} ms median (min ${Math.min(...sidecar)}, max ${Math.max(...sidecar)})`,
             `httpGet readiness probe from the prober (image of one static binary), ${probe.latency.length} probes`,

@@ -11,6 +11,7 @@ import { LABEL_CONTAINER, LABEL_HOOKS, LABEL_NAMESPACES, LABEL_ROLE, guardianNam
 import { NOTHING_TO_RUN_SCRIPT, hasHooks, hasStartHooks, readinessBudgetSeconds, renderStartScript, renderStopScript } from "../core/hooks";
 import { EnvSpec } from "../core/downward";
 import { renderGuardianScript } from "../core/guardian";
+import { AgentHost, CLAIM_ROLE, LABEL_AGENT, agentName, renderAgentRelease, renderAgentStart } from "../core/agent";
 import { compact } from "../core/manifest/common";
 import { lifecycleManifest, probeManifest } from "../core/manifest/write";
 import { ContainerSpec, PROBER_STOP_SECONDS, PayloadSpec, ProbeSpec, dockerCapabilities } from "../core/container";
@@ -416,36 +417,46 @@ export function buildVolumeModes(
 }
 
 /**
- * The guardian container: outside the pod's namespaces (no network at all),
- * under the pod's cgroup parent, with the Docker socket. It is created after
- * the pod's containers and, depending on them, destroyed before them, so a
- * destroy never races it.
+ * The pod's guardian: its claim, a container that is created and never
+ * started (`<pod>_guardian`, the pod's guardian script as its command, no
+ * socket, no network), and the host Command that has the host's guardian
+ * agent run it (agent.ts). The claim comes after the pod's containers and the
+ * Command after the claim, so a destroy stops the guardian (the Command's
+ * delete) before anything of the pod is removed.
  */
 export function buildGuardian(
     name: string,
     spec: PodSpec,
-    image: pulumi.Input<string>,
+    image: { image: pulumi.Input<string>; reference: string; resource?: pulumi.Resource },
     labels: Record<string, pulumi.Input<string>>,
     opts: pulumi.CustomResourceOptions,
-): docker.Container {
-    return new docker.Container(
+): { claim: docker.Container; agent: pulumi.CustomResource } {
+    const agent = agentName(image.reference);
+    const claim = new docker.Container(
         name,
         {
             name: guardianName(spec.podName),
-            image,
+            image: image.image,
             entrypoints: ["/bin/sh", "-c", renderGuardianScript(spec)],
             networkMode: "none",
-            cgroupParent: spec.slice.cgroupParent,
-            mounts: [{ target: "/var/run/docker.sock", source: spec.dockerSocket, type: "bind" }],
-            labels: dockerLabels({ ...labels, [LABEL_ROLE]: "guardian" }),
-            restart: "always",
-            memory: GUARDIAN_MEMORY_MIB,
-            memorySwap: GUARDIAN_MEMORY_MIB,
-            destroyGraceSeconds: 5,
+            labels: dockerLabels({ ...labels, [LABEL_ROLE]: CLAIM_ROLE, [LABEL_AGENT]: agent }),
+            start: false,
+            mustRun: false,
+            restart: "no",
         },
         { ...opts, deleteBeforeReplace: true, replaceOnChanges: STATE_ONLY_FIELDS },
     );
+    const host: AgentHost = { sudo: spec.slice.host.sudo, dockerSocket: spec.dockerSocket, cliSocket: spec.slice.host.dockerSocket };
+    const command = hostCommand(
+        `${name}-agent`,
+        {
+            create: renderAgentStart(agent, image.reference, spec.podName, host),
+            delete: renderAgentRelease(agent, spec.podName, host),
+            // A new claim is found by the running agent; only another agent (a new version or image) needs a new start.
+            triggers: [agent],
+        },
+        spec.slice.host,
+        { parent: opts.parent, dependsOn: [claim, ...(image.resource ? [image.resource] : [])], deleteBeforeReplace: true },
+    );
+    return { claim, agent: command };
 }
-
-/** The guardian's memory limit: its shell loop plus one Docker CLI call at a time. */
-export const GUARDIAN_MEMORY_MIB = 64;

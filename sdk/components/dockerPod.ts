@@ -26,8 +26,8 @@ export interface DockerPodChildren {
     volumes: docker.Volume[];
     /** The host Command that opens the emptyDir volumes to every user, when there are any. */
     volumeModes?: pulumi.CustomResource;
-    /** The guardian, with `heal: true`. */
-    guardian?: docker.Container;
+    /** With `heal: true`: the guardian's claim (a created, never started container) and the host Command that has the host's guardian agent run it. */
+    guardian?: { claim: docker.Container; agent: pulumi.CustomResource };
     /** The pod's parts, as its preview shows them. */
     parts: { slice: PodSlice; sandbox: SandboxContainer; payloads: PayloadContainer[] };
 }
@@ -328,7 +328,7 @@ export function buildPod(name: string, spec: PodSpec, pod: pulumi.Resource): Doc
                 : buildGuardian(
                       childName(name, CHILD.guardian),
                       spec,
-                      guardianImage.image,
+                      { ...guardianImage, reference: spec.guardianImage! },
                       { ...podLabels, [LABEL_POD]: spec.podName },
                       { parent: pod, dependsOn: [command, sandboxContainer, ...initContainers, ...containers, ...hooks] },
                   );

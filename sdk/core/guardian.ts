@@ -14,15 +14,30 @@
 // argument is quoted.
 import { hookLine, preStopLines, probeLine } from "./hooks";
 import { PROBER_STOP_SECONDS } from "./container";
-import { LABEL_POD, proberName, sandboxName, shellQuote } from "./names";
+import { proberName, sandboxName, shellQuote } from "./names";
 import { PodSpec } from "./pod";
 
 /** The kubelet's back-off before starting a container again: first delay and cap, in seconds. */
 export const BACKOFF_FIRST_SECONDS = 10;
 export const BACKOFF_MAX_SECONDS = 300;
 
-/** Seconds between reconciles when no Docker event wakes the guardian first. */
-export const GUARDIAN_PERIOD_SECONDS = 2;
+/**
+ * Seconds between reconciles when nothing wakes the guardian first. The host's
+ * guardian agent wakes it on every start, stop and restart of the pod's
+ * containers (Docker's events), and a probe or a back-off wakes it on time, so
+ * this only bounds how long a missed event goes unnoticed.
+ */
+export const GUARDIAN_RESYNC_SECONDS = 10;
+
+/**
+ * Seconds a container whose sandbox died gets between SIGTERM and SIGKILL
+ * (at most the pod's grace), with no preStop hook. Its network namespace is
+ * gone: nothing reaches it and it reaches nothing, so a hook could do nothing
+ * useful and a longer wait only lengthens the outage. The kubelet gives the
+ * full grace and runs preStop here; an app that ignores SIGTERM (a shell or
+ * `httpd -f` as PID 1) would keep the pod down for all of it.
+ */
+export const ORPHAN_GRACE_SECONDS = 1;
 
 export function renderGuardianScript(spec: PodSpec): string {
     const names = (list: PodSpec["containers"]) => list.map((c) => c.dockerName).join(" ");
@@ -74,12 +89,14 @@ export function renderGuardianScript(spec: PodSpec): string {
                 fn: [
                     `probe_${n}() { # ${c.dockerName}`,
                     `  now=$(date +%s); [ "$now" -ge "$NEXT_${n}" ] || return 0`,
-                    `  [ "$(docker inspect --format '{{.State.Running}}' -- ${quoted} 2>/dev/null)" = true ] || return 0`,
+                    // Not running: its start (an event) wakes the guardian, which probes it then.
+                    `  [ "$(docker inspect --format '{{.State.Running}}' -- ${quoted} 2>/dev/null)" = true ] || { NEXT_${n}=$((now + RESYNC)); return 0; }`,
                     ...startupGate,
                     ...liveness,
                     `}`,
                 ].join("\n"),
                 call: `probe_${n}`,
+                n,
             },
         ];
     });
@@ -107,6 +124,12 @@ export function renderGuardianScript(spec: PodSpec): string {
             `      docker stop -t "$GRACE" -- "$1" >/dev/null; return 1`,
     );
     const holds = hookCases("postStart", (_c, n) => `[ "$(date +%s)" -lt "\${HOLD_${n}:-0}" ]; return`);
+    // What the loop's wait must not sleep past: each probe's next run, each back-off's end.
+    const deadlines = [
+        ...probes.map((p) => `$NEXT_${p.n}`),
+        ...running.flatMap((c, i) => (c.lifecycle.postStart !== undefined ? [`\${HOLD_${i + 1}:-0}`] : [])),
+    ];
+    const members = [sandboxName(spec.podName), ...running.flatMap((c) => (c.proberImage !== undefined ? [proberName(c.dockerName)] : []))];
     return `#!/bin/sh
 # dockerpod guardian for pod ${spec.podName}: heals the pod as the kubelet would.
 POD=${shellQuote(spec.podName)}
@@ -114,19 +137,32 @@ SANDBOX=${shellQuote(sandboxName(spec.podName))}
 INITS=${shellQuote(names(spec.initContainers))}
 SIDECARS=${shellQuote(names(spec.initContainers.filter((c) => c.sidecar)))}
 APPS=${shellQuote(names(spec.containers))}
-PROBERS=${shellQuote(running.flatMap((c) => (c.proberImage !== undefined ? [proberName(c.dockerName)] : [])).join(" "))}
+PROBERS=${shellQuote(members.slice(1).join(" "))}
+HOOKED=${shellQuote(
+        running
+            .filter((c) => c.lifecycle.postStart !== undefined)
+            .map((c) => c.dockerName)
+            .join(" "),
+    )}
 RESTART=${shellQuote(spec.sandbox.restartPolicy)}
 GRACE=${spec.graceSeconds}
-PERIOD=${GUARDIAN_PERIOD_SECONDS}
+ORPHAN_GRACE=${Math.min(ORPHAN_GRACE_SECONDS, spec.graceSeconds)}
+RESYNC=${GUARDIAN_RESYNC_SECONDS}
 
 log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) guardian[$POD]: $*"; }
 
-# "running startedAt exitCode" of a container; startedAt padded to nanoseconds so it sorts as text.
-state() {
-  docker inspect --format '{{.State.Running}} {{.State.StartedAt}} {{.State.ExitCode}}' -- "$1" 2>/dev/null |
-    sed -e 's/Z / /' -e 's/\\(T[0-9:]*\\) /\\1. /' -e 's/\\.\\([0-9]*\\) /.\\1000000000 /' -e 's/\\(\\.[0-9]\\{9\\}\\)[0-9]* /\\1Z /'
+# One inspect call for the whole pod: "/name running startedAt exitCode" per container, startedAt padded to
+# nanoseconds so it sorts as text.
+snapshot() {
+  STATES=$(docker inspect --format '{{.Name}} {{.State.Running}} {{.State.StartedAt}} {{.State.ExitCode}}' -- $SANDBOX $PROBERS $INITS $APPS 2>/dev/null |
+    sed -e 's/Z / /' -e 's/\\(T[0-9:]*\\) /\\1. /' -e 's/\\.\\([0-9]*\\) /.\\1000000000 /' -e 's/\\(\\.[0-9]\\{9\\}\\)[0-9]* /\\1Z /')
 }
+# "running startedAt exitCode" of a container, from the last snapshot; nothing when it does not exist.
+state() { printf '%s\\n' "$STATES" | while read -r n rest; do [ "$n" != "/$1" ] || echo "$rest"; done; }
 before() { expr "$1" \\< "$2" >/dev/null; }
+is_in() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
+# Waits for a background job even when a wake-up signal interrupts the wait.
+wait_for() { while :; do wait "$1"; [ $? -gt 128 ] && kill -0 "$1" 2>/dev/null && continue; return 0; done; }
 
 # The container's preStop hook, cut off at the grace, before the guardian stops it; sets what is left of the grace.
 pre_stop() {
@@ -153,57 +189,94 @@ restart_container() {
   docker restart -t "$left" -- "$1" >/dev/null && post_start "$1"
 }
 
+# Containers still running in a dead sandbox's network namespace (all of them while the sandbox is down, else those
+# started before it): stopped in the background with ORPHAN_GRACE and no preStop hook while the sandbox starts and
+# the init containers rerun; each is started again below, once the stop is over. Apps stay as they are with
+# restartPolicy Never.
+ORPHANS=; STOPPING=
+stop_orphans() {
+  [ -z "$STOPPING" ] || wait_for "$STOPPING"
+  STOPPING=
+  stopping=
+  for c in $PROBERS $SIDECARS $APPS; do
+    set -- $(state "$c")
+    [ "$1" = true ] || continue
+    [ -z "$SINCE" ] || before "$2" "$SINCE" || continue
+    [ "$RESTART" = Never ] && is_in "$c" "$APPS" && continue
+    stopping="$stopping $c"
+  done
+  [ -n "$stopping" ] || return 0
+  # Remembered until started again: one that exited 0 on SIGTERM still comes back under restartPolicy OnFailure.
+  ORPHANS="$ORPHANS$stopping"
+  log "stopping$stopping: they joined a sandbox that is gone (SIGKILL after $ORPHAN_GRACE s)"
+  docker stop -t "$ORPHAN_GRACE" -- $stopping >/dev/null 2>&1 &
+  STOPPING=$!
+}
+# Before the guardian acts on an orphan: its stop is over, and the snapshot says so.
+settle() {
+  [ -n "$STOPPING" ] && is_in "$1" "$ORPHANS" || return 0
+  wait_for "$STOPPING"; STOPPING=; snapshot
+}
+
 DOWN=
 down() { [ "$DOWN" = "$1" ] || log "pod down: $1"; DOWN=$1; }
 
 reconcile() {
+  snapshot
   s=$(state "$SANDBOX")
   [ -n "$s" ] || { down "sandbox $SANDBOX does not exist (pulumi up recreates it)"; return; }
   set -- $s
   if [ "$1" != true ]; then
     if [ "$RESTART" = Never ]; then down "sandbox $SANDBOX is not running and restartPolicy is Never"; return; fi
+    SINCE=; stop_orphans
     log "starting sandbox $SANDBOX: it is not running"
     docker start -- "$SANDBOX" >/dev/null || { log "could not start $SANDBOX"; return; }
-    set -- $(state "$SANDBOX")
+    snapshot; set -- $(state "$SANDBOX")
+  else
+    SINCE=$2; stop_orphans
   fi
   sandbox_started=$2
   # Probers hold the sandbox's network namespace too: one that joined an older sandbox probes a dead one.
   for c in $PROBERS; do
-    set -- $(state "$c")
+    settle "$c"; set -- $(state "$c")
     [ -n "$1" ] || continue
-    if [ "$1" != true ] || before "$2" "$sandbox_started"; then
-      log "restarting prober $c: it is not running or started before the sandbox did"
+    if [ "$1" != true ]; then
+      log "starting prober $c: it is not running"
+      docker start -- "$c" >/dev/null || log "could not start prober $c"
+    elif before "$2" "$sandbox_started"; then
+      log "restarting prober $c: it started before the sandbox did"
       docker restart -t ${PROBER_STOP_SECONDS} -- "$c" >/dev/null || log "could not restart prober $c"
     fi
   done
   # Init containers rerun, in order, whenever the sandbox started after their last run.
   for c in $INITS; do
-    set -- $(state "$c")
+    settle "$c"; set -- $(state "$c")
     [ -n "$1" ] || continue
-    case " $SIDECARS " in
-      *" $c "*)
-        # A sidecar: brought back whenever it is down or holds an older sandbox's namespaces, whatever restartPolicy says.
-        if [ "$1" != true ]; then
-          held "$c" && return
-          log "starting sidecar $c: it is not running (exit code $3)"
-          start_container "$c" || { log "could not start sidecar $c; the containers after it wait"; return; }
-        elif before "$2" "$sandbox_started"; then
-          log "restarting sidecar $c: it started before the sandbox did ($2 < $sandbox_started)"
-          restart_container "$c" || { log "could not restart sidecar $c; the containers after it wait"; return; }
-        fi
-        continue ;;
-    esac
+    if is_in "$c" "$SIDECARS"; then
+      # A sidecar: brought back whenever it is down or holds an older sandbox's namespaces, whatever restartPolicy says.
+      if [ "$1" != true ]; then
+        held "$c" && return
+        log "starting sidecar $c: it is not running (exit code $3)"
+        start_container "$c" || { log "could not start sidecar $c; the containers after it wait"; return; }
+      elif before "$2" "$sandbox_started"; then
+        log "restarting sidecar $c: it started before the sandbox did ($2 < $sandbox_started)"
+        restart_container "$c" || { log "could not restart sidecar $c; the containers after it wait"; return; }
+      fi
+      continue
+    fi
     if [ "$1" != true ] && { before "$2" "$sandbox_started" || [ "$3" != 0 ]; }; then
       [ "$RESTART" = Never ] && { down "init container $c must rerun and restartPolicy is Never"; return; }
       log "rerunning init container $c: the sandbox started at $sandbox_started"
-      docker start -a -- "$c" >/dev/null 2>&1
-      set -- $(state "$c")
-      [ "$3" = 0 ] || { log "init container $c exited $3; app containers wait"; return; }
+      # Its exit code is the command's.
+      docker start -a -- "$c" >/dev/null 2>&1; code=$?
+      [ "$code" = 0 ] || { log "init container $c exited $code; app containers wait"; return; }
     fi
   done
-  # App containers that joined an older sandbox hold a dead network namespace: restart them.
+  # App containers that joined an older sandbox hold a dead network namespace; those without a postStart hook
+  # start side by side.
+  starting=
   for c in $APPS; do
-    set -- $(state "$c")
+    settle "$c"; set -- $(state "$c")
     [ -n "$1" ] || continue
     if [ "$1" = true ]; then
       if before "$2" "$sandbox_started"; then
@@ -211,29 +284,49 @@ reconcile() {
         log "restarting $c: it started before the sandbox did ($2 < $sandbox_started)"
         restart_container "$c" || log "could not restart $c"
       fi
-    else
+      continue
+    fi
+    if ! is_in "$c" "$ORPHANS"; then
       case "$RESTART" in
         Never) down "$c exited ($3) and restartPolicy is Never"; continue ;;
         OnFailure) [ "$3" = 0 ] && continue ;;
       esac
-      held "$c" && continue
-      log "starting $c: it is not running (exit code $3)"
+    fi
+    held "$c" && continue
+    log "starting $c: it is not running (exit code $3)"
+    if is_in "$c" "$HOOKED"; then
       start_container "$c" || log "could not start $c"
+    else
+      { docker start -- "$c" >/dev/null || log "could not start $c"; } &
+      starting="$starting $!"
     fi
   done
-  DOWN=
+  for job in $starting; do wait_for "$job"; done
+  ORPHANS=; DOWN=
 }
 ${probes.map((p) => p.fn).join("\n")}
 ${probes.map((p) => p.init).join("\n")}
+# The seconds until the next probe or back-off is due, at most RESYNC.
+next_wake() {
+  now=$(date +%s); wake=$((now + RESYNC))
+  # One already due (a probe whose container just started again) is run in a second.
+  for t in ${deadlines.join(" ")}; do [ "$t" -gt "$now" ] || t=$((now + 1)); [ "$t" -ge "$wake" ] || wake=$t; done
+  echo $((wake - now))
+}
 log "watching pod $POD (sandbox $SANDBOX, init: \${INITS:-none}, apps: $APPS, restartPolicy $RESTART)"
 trap 'log "stopping"; exit 0' TERM INT
+# The agent sends USR1 when one of the pod's containers starts, dies or restarts: the wait ends at once.
+WOKEN=; SLEEPER=
+trap 'WOKEN=1; [ -z "$SLEEPER" ] || kill "$SLEEPER" 2>/dev/null' USR1
 while :; do
+  WOKEN=
   reconcile
 ${probes.map((p) => `  ${p.call}`).join("\n")}
-  # Wake on the pod's container events, or after PERIOD seconds: nothing is missed while either was down.
-  timeout "$PERIOD" docker events --filter "label=${LABEL_POD}=$POD" --filter type=container \\
-    --filter event=die --filter event=start --filter event=restart --format '{{.Action}}' 2>/dev/null | head -n 1 >/dev/null &
-  wait $!
+  sleep "$(next_wake)" &
+  SLEEPER=$!
+  [ -z "$WOKEN" ] || kill "$SLEEPER" 2>/dev/null
+  wait "$SLEEPER" 2>/dev/null
+  SLEEPER=
 done
 `;
 }

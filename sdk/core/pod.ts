@@ -333,6 +333,11 @@ export function podChildren(resourceName: string, spec: PodSpec): PodChild[] {
     children.push({ type: "dockerpod:index:PodSlice", name: childName(resourceName, CHILD.slice), field: "name" });
     if (spec.guardianImage !== undefined) {
         children.push({ type: "docker:index/container:Container", name: childName(resourceName, CHILD.guardian), field: "name" });
+        children.push({
+            type: remote ? "command:remote:Command" : "command:local:Command",
+            name: childName(childName(resourceName, CHILD.guardian), "agent"),
+            field: "name",
+        });
     }
     // The payload parts' own children (components/containers.ts): the container, its image unless `Never`, and
     // a prober with its image. Their Commands (`.hooks`, `.user-check`) are named so no other child is.

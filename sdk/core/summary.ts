@@ -3,6 +3,7 @@ import { Limits } from "./checks";
 import { ContainerSpec } from "./container";
 import { PodSpec } from "./pod";
 import { guardianName } from "./names";
+import { agentName } from "./agent";
 
 function showLimits(limits: Limits): [string, string] {
     const memory = limits.memoryBytes !== undefined ? `${+(limits.memoryBytes / 2 ** 20).toFixed(1)}Mi` : "-";
@@ -50,7 +51,9 @@ export function renderSummary(spec: PodSpec): pulumi.Output<string> {
                 `- sandbox: \`${sandbox.image}\`, hostname \`${sandbox.hostname ?? "(host)"}\`, shared namespaces: ${shared.join(", ")}` +
                     (hostNs.length ? `; host namespaces: ${hostNs.join(", ")}` : ""),
                 `- restart policy: ${sandbox.restartPolicy}, termination grace: ${spec.graceSeconds}s` +
-                    (spec.guardianImage ? `; heals itself: guardian \`${guardianName(spec.podName)}\` (\`${spec.guardianImage}\`)` : ""),
+                    (spec.guardianImage
+                        ? `; heals itself: guardian \`${guardianName(spec.podName)}\`, run by the host's agent \`${agentName(spec.guardianImage)}\` (\`${spec.guardianImage}\`)`
+                        : ""),
                 "",
                 "| container | kind | image | memory | cpu | ports | env |",
                 "|---|---|---|---|---|---|---|",

@@ -112,7 +112,7 @@ export const CONTROLS = {
         "dockerpod-guardian-docker-socket",
         "dockerpod guardian (not a Kubernetes control)",
         "baseline",
-        "dockerpod (not a Kubernetes control): a healing pod's guardian mounts the Docker socket, which is root on the host.",
+        "dockerpod (not a Kubernetes control): a healing pod's guardian runs in the host's guardian agent, which holds the Docker socket (root on the host).",
     ),
 } as const;
 
@@ -193,7 +193,7 @@ export function podViolations(resourceName: string, args: DockerPodArgs, options
         add(
             CONTROLS.guardian,
             "heal",
-            `the guardian ${JSON.stringify(guardianName(args.podName ?? resourceName))} mounts the Docker socket (root on the host) to heal the pod: allow this policy for pods that heal, or set heal to false`,
+            `the guardian ${JSON.stringify(guardianName(args.podName ?? resourceName))} runs in the host's guardian agent, which holds the Docker socket (root on the host): allow this policy for pods that heal, or set heal to false`,
         );
     }
     const pod = args.securityContext ?? {};

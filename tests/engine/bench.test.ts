@@ -12,7 +12,7 @@ const ROOT = path.resolve(__dirname, "../..");
 
 beforeAll(requireEngine);
 
-test("npm run bench prints the seed pod's three ways and the features' figures, and cleans up", async () => {
+test("npm run bench prints the seed pod's three ways, the scale figures and the features' figures, and cleans up", async () => {
     const before = (await docker.listContainers({ all: true })).length;
     const r = spawnSync("npm", ["run", "--silent", "bench"], {
         cwd: ROOT,
@@ -22,14 +22,26 @@ test("npm run bench prints the seed pod's three ways and the features' figures, 
     });
     const out = `${r.stdout}${r.stderr}`;
     if (r.status !== 0) throw new Error(`npm run bench failed (exit ${r.status}):\n${out}`);
+    console.log(out);
     const ms = "(\\d+) ms";
     expect(out).toMatch(new RegExp(`DockerPod \\(7 resources\\) +${ms} +${ms} +${ms}`));
     expect(out).toMatch(new RegExp(`raw pulumi-docker \\+ command \\(6 resources\\) +${ms} +${ms} +${ms}`));
     expect(out).toMatch(new RegExp(`the tutorial's docker run commands +${ms} +n/a +${ms}`));
     expect(out).toMatch(/DockerPod \/ raw +\d+\.\d\dx +\d+\.\d\dx +\d+\.\d\dx/);
+    // The scale figures: 1, 10 and 30 seed pods in one program, both ways, and where the largest up went.
+    for (const n of [1, 10, 30]) {
+        expect(out).toMatch(new RegExp(`DockerPod x${n} \\(${7 * n} resources\\) +${ms} +${ms} +${ms} +\\(\\d+ / \\d+ / \\d+ ms\\)`));
+        expect(out).toMatch(new RegExp(`raw pulumi-docker x${n} \\(${6 * n} resources\\) +${ms} +${ms} +${ms}`));
+    }
+    // A no-change preview of 30 pods costs less per pod than of one (the CLI's and plugins' start is paid once).
+    const previewPerPod = (n: number) => Number(new RegExp(`DockerPod x${n} .*\\(\\d+ / (\\d+) / \\d+ ms\\)`).exec(out)![1]);
+    expect(previewPerPod(30)).toBeLessThanOrEqual(previewPerPod(1));
+    expect(out).toMatch(/where the up of 30 DockerPods went .*docker:index\/container:Container \d+\.\d s in 90/);
     for (const line of [
         "kill-to-served",
         "guardian memory",
+        "SIGTERM ignored",
+        "liveness restart",
         "sidecar-ready-to-app-start",
         "probe latency",
         "prober memory",

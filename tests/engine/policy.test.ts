@@ -101,7 +101,7 @@ describe("the policy pack on the real engine", () => {
             "capabilities-baseline mandatory loose: containers[0].securityContext.capabilities.add[0]: adds SYS_ADMIN",
             'hostpath-volumes mandatory loose: volumes[0].hostPath: mounts the host\'s "/etc"',
             "host-ports mandatory loose: containers[0].ports[0].hostPort: publishes host port 8081",
-            'dockerpod-guardian-docker-socket mandatory loose: heal: the guardian "loose_guardian" mounts the Docker socket',
+            'dockerpod-guardian-docker-socket mandatory loose: heal: the guardian "loose_guardian" runs in the host\'s guardian agent, which holds the Docker socket',
             'volume-types mandatory loose: volumes[0].hostPath: mounts the host\'s "/etc"',
             "privilege-escalation mandatory loose: containers[0].securityContext.allowPrivilegeEscalation: is not false",
             "running-as-non-root mandatory loose: containers[0].securityContext.runAsNonRoot: is not true",

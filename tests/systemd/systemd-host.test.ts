@@ -245,7 +245,7 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         await refused.destroy();
     });
 
-    test("heal: a killed sandbox comes back with its containers rejoined, under the slice (guardian as a container)", async () => {
+    test("heal: a killed sandbox comes back with its containers rejoined; the host's guardian agent, started over SSH with sudo, goes with the destroy", async () => {
         const r = stack("heal");
         await upOk(
             r,
@@ -256,7 +256,11 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
                 terminationGracePeriodSeconds: 2,
             }),
         );
-        expect(await scope("heal_guardian")).toMatch(/^0::\/dockerpod.slice\/dockerpod-heal.slice\/docker-[0-9a-f]{64}\.scope$/);
+        // The claim is made and never started; the agent (its Command ran `sudo flock` over SSH) runs its guardian.
+        expect(await root("docker inspect -f '{{.State.Status}}' heal_guardian")).toBe("created");
+        const agent = "docker ps -q --filter label=dockerpod.role=guardian-agent";
+        expect(await root(`${agent} | wc -l`)).toBe("1");
+        expect(await root("ls /var/lib/dockerpod/guardian-agent/*/")).toBe("heal");
         await root("docker kill heal_sandbox");
         // Healed: the app shares the (new) sandbox's network namespace and the published port answers.
         // Containers start slowly in this emulated guest (seconds each): allow a minute.
@@ -270,8 +274,10 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
             served = (await vm().ssh("root", healed)).stdout.trim();
         }
         expect(served).toBe("heal");
-        expect(await root("docker logs heal_guardian 2>&1 | grep -c 'restarting heal_app' || true")).not.toBe("0");
+        expect(await root(`docker logs $(${agent}) 2>&1 | grep -c 'guardian\\[heal\\]: starting heal_app' || true`)).not.toBe("0");
         await r.destroy();
+        expect(await root("docker ps -aq --filter label=dockerpod.role=guardian-agent | wc -l")).toBe("0");
+        expect(await root("ls -A /var/lib/dockerpod/guardian-agent/ | wc -l")).toBe("0");
     });
 
     test("security: privileged behind host.allowPrivileged gets every capability; an emptyDir is writable by runAsUser (opened over SSH with sudo)", async () => {

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerPod, DockerPodArgs, PodSpecError } from "../../../sdk";
 import { checkPod } from "../../../sdk/core/pod";
+import { agentName, renderAgentRelease, renderAgentStart } from "../../../sdk/core/agent";
 import { RecordingMocks } from "../../support/mocks";
 import { customNamed, runProgram, valueOf } from "../../support/program";
 
@@ -154,40 +155,59 @@ describe("security", () => {
 });
 
 describe("heal", () => {
-    test("adds a guardian outside the pod's namespaces, created after every container", async () => {
+    test("claims a guardian from the host's agent, after every container: a created, never started container and a host Command", async () => {
         const { mocks, registrations, errors } = await run({
             heal: true,
             guardianImage: "docker:28-cli",
             containers: [{ ...app, livenessProbe: { exec: { command: ["true"] } } }],
         });
         expect(errors).toEqual([]);
-        const guardian = mocks.inputsOf("foo-guardian");
-        expect(guardian).toMatchObject({
+        const agent = agentName("docker:28-cli");
+        const claim = mocks.inputsOf("foo-guardian");
+        expect(claim).toMatchObject({
             name: "foo_guardian",
             image: "sha256:foo-guardian-image",
             networkMode: "none",
-            cgroupParent: "/dockerpod/foo",
-            mounts: [{ target: "/var/run/docker.sock", source: "/var/run/docker.sock", type: "bind" }],
-            restart: "always",
-            memory: 64,
-            memorySwap: 64,
+            start: false,
+            mustRun: false,
+            restart: "no",
         });
-        expect(guardian).not.toHaveProperty("ports");
-        expect(guardian.entrypoints[2]).toContain("guardian for pod foo");
+        // The claim holds neither the socket nor a port: only the agent mounts the socket.
+        expect(claim).not.toHaveProperty("mounts");
+        expect(claim).not.toHaveProperty("ports");
+        expect(claim.labels).toEqual(
+            expect.arrayContaining([
+                { label: "dockerpod.role", value: "guardian" },
+                { label: "dockerpod.agent", value: agent },
+                { label: "dockerpod.pod", value: "foo" },
+            ]),
+        );
+        expect(claim.entrypoints[2]).toContain("guardian for pod foo");
         const deps = (customNamed(registrations, "foo-guardian").opts.dependsOn as any[]).map((d) => d.__name);
         expect(deps).toEqual(["foo-slice", "foo-sandbox", "foo-app"]);
-        expect(registrations.map((r) => r.name).pop()).toBe("foo-guardian");
+        const command = mocks.inputsOf("foo-guardian-agent");
+        // The scripts themselves are tested in tests/unit/core/agent.test.ts: here, that the pod wires in its own.
+        const host = { sudo: false, dockerSocket: "/var/run/docker.sock" };
+        expect(command.create).toBe(renderAgentStart(agent, "docker:28-cli", "foo", host));
+        expect(command.delete).toBe(renderAgentRelease(agent, "foo", host));
+        expect(command.triggers).toEqual([agent]);
+        const commandDeps = (customNamed(registrations, "foo-guardian-agent").opts.dependsOn as any[]).map((d) => d.__name);
+        expect(commandDeps).toContain("foo-guardian");
+        expect(registrations.map((r) => r.name).pop()).toBe("foo-guardian-agent");
     });
 
     test("no guardian without heal", async () => {
         const { mocks } = await run({ containers: [app] });
         expect(mocks.created.map((r) => r.name)).not.toContain("foo-guardian");
+        expect(mocks.created.map((r) => r.name)).not.toContain("foo-guardian-agent");
     });
 });
 
 test("the summary says when a pod heals itself", async () => {
     const { result } = await run({ heal: true, containers: [app] });
-    expect(await valueOf(result.summary)).toContain("heals itself: guardian `foo_guardian` (`docker:28-cli`)");
+    expect(await valueOf(result.summary)).toContain(
+        `heals itself: guardian \`foo_guardian\`, run by the host's agent \`${agentName("docker:28-cli")}\` (\`docker:28-cli\`)`,
+    );
 });
 
 describe("computed values are checked when they resolve", () => {

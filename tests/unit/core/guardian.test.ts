@@ -44,7 +44,10 @@ function runGuardianFunctions(
     keep = /^(docker (exec|start|stop|restart)|sleep|start failed|log )/,
 ): string[] {
     const functions = script.slice(0, script.indexOf('log "watching pod'));
-    const stub = `docker() { echo "docker $*" >>"$LOG"; ${docker}; }\ntimeout() { echo "timeout $1" >>"$LOG"; shift; "$@"; }\nsleep() { echo "sleep $*" >>"$LOG"; }\n`;
+    // A clock that stands still, so what is left of a grace never depends on a second boundary.
+    const stub =
+        `docker() { echo "docker $*" >>"$LOG"; ${docker}; }\ntimeout() { echo "timeout $1" >>"$LOG"; shift; "$@"; }\n` +
+        `sleep() { echo "sleep $*" >>"$LOG"; }\ndate() { case "$1" in +%s) echo 1000 ;; *) command date "$@" ;; esac; }\n`;
     const log = execFileSync("sh", ["-c", `LOG=$(mktemp); ${stub}${functions}\n${calls}\ncat "$LOG"; rm -f "$LOG"`], {
         encoding: "utf8",
     });
@@ -84,8 +87,9 @@ describe("guardian script", () => {
     });
 
     test("after a new sandbox, the probers are restarted first: they held the old network namespace too", () => {
-        const olderThanSandbox =
-            'case "$1" in inspect) case "$*" in *foo_sandbox*) echo "true 2026-01-01T00:00:02.5Z 0" ;; *) echo "true 2026-01-01T00:00:01.5Z 0" ;; esac ;; esac';
+        // The pod's one inspect call answers for every container it names: the sandbox started after the rest.
+        const olderThanSandbox = `case "$1" in inspect) for n; do case "$n" in
+            foo_sandbox) echo "/$n true 2026-01-01T00:00:02.5Z 0" ;; foo_*) echo "/$n true 2026-01-01T00:00:01.5Z 0" ;; esac; done ;; esac`;
         expect(runGuardianFunctions(renderGuardianScript(hooked), "reconcile", olderThanSandbox, /^docker restart/)).toEqual([
             "docker restart -t 2 -- foo_app.probe",
             "docker restart -t 5 -- foo_proxy",
@@ -93,6 +97,86 @@ describe("guardian script", () => {
         ]);
         // A pod without httpGet or tcpSocket probes has none.
         expect(renderGuardianScript(healing)).toContain("PROBERS=''");
+    });
+
+    /**
+     * A stand-in daemon with state: a file per container ("running startedAt
+     * exitCode"); start and stop change it, each start one second later than
+     * the last; a stop leaves `exit` as the exit code.
+     */
+    const statefulDocker = (exit: number) => `
+        case "$1" in
+          inspect) for n; do [ ! -f "$ST/$n" ] || echo "/$n $(cat "$ST/$n")"; done ;;
+          start) shift; [ "$1" != -a ] || shift; shift
+            t=$(cat "$ST/.clock"); echo $((t + 1)) >"$ST/.clock"; echo "true 2026-01-01T00:00:$t.5Z 0" >"$ST/$1" ;;
+          stop) shift 3; for n; do echo "false 2026-01-01T00:00:01.5Z ${exit}" >"$ST/$n"; done ;;
+        esac`;
+    const deadSandbox = [
+        'ST=$(mktemp -d); echo 20 >"$ST/.clock"',
+        'echo "false 2026-01-01T00:00:01.5Z 137" >"$ST/foo_sandbox"',
+        'echo "false 2026-01-01T00:00:01.5Z 0" >"$ST/foo_setup"',
+        'for n in foo_app foo_sidecar; do echo "true 2026-01-01T00:00:01.6Z 0" >"$ST/$n"; done',
+        "reconcile",
+        'for n in foo_app foo_sidecar; do echo "after $n $(cut -d" " -f1 "$ST/$n")" >>"$LOG"; done; rm -rf "$ST"',
+    ].join("\n");
+
+    test("a dead sandbox: its containers get SIGTERM and 1 s (no preStop) while it starts; the init reruns; the apps start side by side", () => {
+        const log = runGuardianFunctions(
+            renderGuardianScript(healing),
+            deadSandbox,
+            statefulDocker(143),
+            /^(docker (start|stop|restart)|after)/,
+        );
+        // The stop runs in the background, beside the sandbox's start.
+        const stop = log.indexOf("docker stop -t 1 -- foo_app foo_sidecar");
+        expect(stop).toBeGreaterThanOrEqual(0);
+        expect(log.filter((line) => line !== log[stop]).slice(0, 2)).toEqual([
+            "docker start -- foo_sandbox",
+            "docker start -a -- foo_setup",
+        ]);
+        // The apps start only once their stop is over, in either order.
+        expect(log.slice(-4, -2).sort()).toEqual(["docker start -- foo_app", "docker start -- foo_sidecar"]);
+        expect(stop).toBeLessThan(log.length - 4);
+        expect(log.slice(-2)).toEqual(["after foo_app true", "after foo_sidecar true"]);
+        expect(log.filter((line) => line.startsWith("docker restart"))).toEqual([]);
+    });
+
+    test("under restartPolicy OnFailure, an app that exited 0 on the guardian's SIGTERM still comes back", () => {
+        const onFailure = checkPod("foo", {
+            heal: true,
+            restartPolicy: "OnFailure",
+            terminationGracePeriodSeconds: 3,
+            host: { cgroupDriver: "cgroupfs" },
+            initContainers: [{ name: "setup", image: "busybox" }],
+            containers: [
+                { name: "app", image: "busybox" },
+                { name: "sidecar", image: "busybox" },
+            ],
+        });
+        const log = runGuardianFunctions(renderGuardianScript(onFailure), deadSandbox, statefulDocker(0), /^after/);
+        expect(log).toEqual(["after foo_app true", "after foo_sidecar true"]);
+    });
+
+    test("an app that exited 0 by itself stays down under OnFailure; a failed one is started", () => {
+        const onFailure = checkPod("foo", {
+            heal: true,
+            restartPolicy: "OnFailure",
+            host: { cgroupDriver: "cgroupfs" },
+            containers: [
+                { name: "done", image: "busybox" },
+                { name: "failed", image: "busybox" },
+            ],
+        });
+        const calls = [
+            'ST=$(mktemp -d); echo 20 >"$ST/.clock"',
+            'echo "true 2026-01-01T00:00:01.5Z 0" >"$ST/foo_sandbox"',
+            'echo "false 2026-01-01T00:00:02.5Z 0" >"$ST/foo_done"',
+            'echo "false 2026-01-01T00:00:02.5Z 3" >"$ST/foo_failed"',
+            'reconcile; rm -rf "$ST"',
+        ].join("\n");
+        expect(runGuardianFunctions(renderGuardianScript(onFailure), calls, statefulDocker(0), /^docker (start|stop|restart)/)).toEqual([
+            "docker start -- foo_failed",
+        ]);
     });
 
     test("a preStop hook is cut off at the grace; the restart after it still gets 2 s (the kubelet's minimum)", () => {
@@ -208,10 +292,10 @@ describe("guardian script", () => {
     });
 
     test("start times sort as text once padded to nanoseconds", () => {
-        const normalize = renderGuardianScript(healing).match(/state\(\) \{\n[^\n]*\n\s*sed ([^\n]*)/)![1];
+        const normalize = renderGuardianScript(healing).match(/snapshot\(\) \{\n[^\n]*\n\s*sed ([^\n]*)\)/)![1];
         const run = (line: string) => execFileSync("sh", ["-c", `echo '${line}' | sed ${normalize}`], { encoding: "utf8" }).trim();
-        expect(run("true 2026-11-27T04:51:32.1Z 0")).toBe("true 2026-11-27T04:51:32.100000000Z 0");
-        expect(run("true 2026-11-27T04:51:32.123456789Z 0")).toBe("true 2026-11-27T04:51:32.123456789Z 0");
-        expect(run("false 0001-01-01T00:00:00Z 137")).toBe("false 0001-01-01T00:00:00.000000000Z 137");
+        expect(run("/foo_app true 2026-11-27T04:51:32.1Z 0")).toBe("/foo_app true 2026-11-27T04:51:32.100000000Z 0");
+        expect(run("/foo_app true 2026-11-27T04:51:32.123456789Z 0")).toBe("/foo_app true 2026-11-27T04:51:32.123456789Z 0");
+        expect(run("/foo_app false 0001-01-01T00:00:00Z 137")).toBe("/foo_app false 0001-01-01T00:00:00.000000000Z 137");
     });
 });
