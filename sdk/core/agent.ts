@@ -69,7 +69,9 @@ export function agentName(image: string): string {
  * loop and any Docker CLI call it is making), then its files. `$RUN` is set.
  */
 function stopGuardianFunction(): string {
-    return `stop_guardian() { # claim id
+    return `# Whether a process runs (a zombie, not yet reaped by the agent's shell, does not).
+alive() { s=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) && [ "$s" != Z ]; }
+stop_guardian() { # claim id
   pid=$(cat "$RUN/$1.pid" 2>/dev/null) && kill -TERM -- "-$pid" 2>/dev/null
   pod=$(cat "$RUN/$1.pod" 2>/dev/null) && rm -f "$RUN/pod.$pod"
   rm -f "$RUN/$1.pid" "$RUN/$1.sh" "$RUN/$1.pod"
@@ -92,6 +94,7 @@ sync_claims() {
     [ -e "$f" ] || continue
     id=\${f##*/}; id=\${id%.pid}
     grep -q "^$id " "$RUN/claims" || { stop_guardian "$id"; log "stopped the guardian of claim $id: the claim is gone"; continue; }
+    alive "$(cat "$f")" || { stop_guardian "$id"; log "the guardian of claim $id ended; starting it again"; continue; }
     [ -e "${LEASES}/$(cat "$RUN/$id.pod")" ] || { stop_guardian "$id"; log "stopped the guardian of claim $id: its pod's lease is gone"; }
   done
   while read -r id name pod; do
@@ -128,7 +131,8 @@ while :; do
       --format 'event role={{index .Actor.Attributes "${LABEL_ROLE}"}} pod={{index .Actor.Attributes "${LABEL_POD}"}}' 2>/dev/null
     echo "ended"; } >&3 &
   # At once, not at the first event: after a daemon restart every pod waits for this.
-  sync_claims; next_sync=$(($(date +%s) + ${AGENT_RESYNC_SECONDS}))
+  # The next time is set first: a USR1 during the sync asks for another.
+  next_sync=$(($(date +%s) + ${AGENT_RESYNC_SECONDS})); sync_claims
   while :; do
     if read -r -t ${AGENT_RESYNC_SECONDS} what role pod <&3; then
       # A read cut short by USR1 may leave half a line: only the stream's own last line ends it.
@@ -139,7 +143,7 @@ while :; do
       esac
     fi
     # Claims made or removed while the stream was (re)connecting are found by the next sync.
-    [ "$(date +%s)" -lt "$next_sync" ] || { sync_claims; next_sync=$(($(date +%s) + ${AGENT_RESYNC_SECONDS})); }
+    [ "$(date +%s)" -lt "$next_sync" ] || { next_sync=$(($(date +%s) + ${AGENT_RESYNC_SECONDS})); sync_claims; }
   done
   # The stream ends when the daemon goes away: every guardian reconciles on its own time meanwhile.
   log "the Docker event stream ended; listening again"
@@ -213,7 +217,7 @@ export function renderAgentRelease(agent: string, podName: string, host: AgentHo
         `pid=$(cat "$RUN/$id.pid" 2>/dev/null)`,
         `stop_guardian "$id"`,
         // Until the loop is gone: a guardian in the middle of a heal finishes its Docker call first.
-        `[ -z "$pid" ] || for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done`,
+        `[ -z "$pid" ] || for i in $(seq 50); do alive "$pid" || exit 0; sleep 0.1; done`,
     ].join("\n");
     return underLock(
         host,
@@ -225,8 +229,9 @@ export function renderAgentRelease(agent: string, podName: string, host: AgentHo
             `  ${docker} exec ${shellQuote(agent)} sh -c ${shellQuote(stopInAgent)} sh ${shellQuote(podName)} || echo "dockerpod: could not reach the guardian agent; it stops this pod's guardian when it sees the claim gone" >&2`,
             `fi`,
             `if [ -z "$(ls -A ${shellQuote(leases)} 2>/dev/null)" ]; then`,
-            `  ${docker} rm -f -- ${shellQuote(agent)} >/dev/null 2>&1 || true`,
-            `  rmdir ${shellQuote(leases)} 2>/dev/null || true`,
+            // The directory only with the agent: a running agent keeps it mounted and would never see a new lease.
+            `  if ${docker} rm -f -- ${shellQuote(agent)} >/dev/null 2>&1; then rmdir ${shellQuote(leases)} 2>/dev/null || true; fi`,
+            `  ${docker} inspect -- ${shellQuote(agent)} >/dev/null 2>&1 || rmdir ${shellQuote(leases)} 2>/dev/null || true`,
             `fi`,
         ].join("\n"),
     );

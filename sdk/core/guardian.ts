@@ -132,6 +132,10 @@ export function renderGuardianScript(spec: PodSpec): string {
     const members = [sandboxName(spec.podName), ...running.flatMap((c) => (c.proberImage !== undefined ? [proberName(c.dockerName)] : []))];
     return `#!/bin/sh
 # dockerpod guardian for pod ${spec.podName}: heals the pod as the kubelet would.
+# The agent sends USR1 when one of the pod's containers starts, dies or restarts: the wait ends at once. Set first:
+# a USR1 before the trap would end the guardian.
+WOKEN=; SLEEPER=
+trap 'WOKEN=1; [ -z "$SLEEPER" ] || kill "$SLEEPER" 2>/dev/null' USR1
 POD=${shellQuote(spec.podName)}
 SANDBOX=${shellQuote(sandboxName(spec.podName))}
 INITS=${shellQuote(names(spec.initContainers))}
@@ -286,6 +290,8 @@ reconcile() {
       fi
       continue
     fi
+    # Never started: Pulumi is creating it (a replacement), and starts it with its hooks.
+    case "$2" in 0001-01-01T*) continue ;; esac
     if ! is_in "$c" "$ORPHANS"; then
       case "$RESTART" in
         Never) down "$c exited ($3) and restartPolicy is Never"; continue ;;
@@ -315,9 +321,6 @@ next_wake() {
 }
 log "watching pod $POD (sandbox $SANDBOX, init: \${INITS:-none}, apps: $APPS, restartPolicy $RESTART)"
 trap 'log "stopping"; exit 0' TERM INT
-# The agent sends USR1 when one of the pod's containers starts, dies or restarts: the wait ends at once.
-WOKEN=; SLEEPER=
-trap 'WOKEN=1; [ -z "$SLEEPER" ] || kill "$SLEEPER" 2>/dev/null' USR1
 while :; do
   WOKEN=
   reconcile

@@ -118,7 +118,7 @@ describe("the agent's host scripts", () => {
         expect(last.log[1]).toBe(`docker inspect --format {{.State.Running}} -- ${AGENT}`);
         expect(last.log[2]).toMatch(new RegExp(`^docker exec ${AGENT} sh -c RUN=/run/dockerpod-guardian`));
         expect(last.log.join("\n")).toContain("; done sh foo\n");
-        expect(last.log[last.log.length - 1]).toBe(`docker rm -f -- ${AGENT}`);
+        expect(last.log).toContain(`docker rm -f -- ${AGENT}`);
         const shared = runHostScript(renderAgentRelease(AGENT, "foo", HOST), running, ["bar", "foo"]);
         expect(shared.leases).toEqual(["bar"]);
         expect(shared.log.join("\n")).not.toContain("docker rm");
@@ -131,7 +131,7 @@ describe("the agent's host scripts", () => {
             ["foo"],
         );
         expect(leases).toEqual([]);
-        expect(log[log.length - 1]).toBe(`docker rm -f -- ${AGENT}`);
+        expect(log).toContain(`docker rm -f -- ${AGENT}`);
     });
 
     test("sudo and a socket of its own: the lock is taken through sudo; the CLI and the agent use that socket", () => {
