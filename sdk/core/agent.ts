@@ -34,8 +34,12 @@ export const CLAIM_ROLE = "guardian";
  */
 export const AGENT_MEMORY_MIB = 512;
 
-/** Seconds between the agent's look at the claims when no claim's create or destroy event comes. */
-export const AGENT_RESYNC_SECONDS = 10;
+/**
+ * Seconds between the agent's look at the claims when no claim's create or
+ * destroy event comes and no lease's Command signals it: a fallback, like the
+ * guardians' own resync (each look is a Docker CLI call).
+ */
+export const AGENT_RESYNC_SECONDS = 30;
 
 /** Where the agent keeps its guardians' pid files and scripts, inside its container. */
 const RUN = "/run/dockerpod-guardian";
@@ -117,9 +121,14 @@ wake() {
   id=$(cat "$RUN/pod.$1" 2>/dev/null) && pid=$(cat "$RUN/$id.pid" 2>/dev/null) && kill -USR1 "$pid" 2>/dev/null
   return 0
 }
+# Wakes every guardian: the event stream was down, and what it missed meanwhile is theirs to find.
+wake_all() {
+  for f in "$RUN"/*.pid; do [ -e "$f" ] && kill -USR1 "$(cat "$f")" 2>/dev/null; done
+  return 0
+}
 trap 'log "stopping"; for f in "$RUN"/*.pid; do [ -e "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null; done; exit 0' TERM INT
 # A new lease: its Command sends USR1, and the claims are looked at now.
-next_sync=0
+next_sync=0; listened=
 trap 'next_sync=0' USR1
 rm -rf "$RUN"; mkdir -p "$RUN"; mkfifo "$RUN/events"
 # Open both ways: the stream's writer never blocks, and the reader learns of its end from the line it leaves.
@@ -133,6 +142,8 @@ while :; do
   # At once, not at the first event: after a daemon restart every pod waits for this.
   # The next time is set first: a USR1 during the sync asks for another.
   next_sync=$(($(date +%s) + ${AGENT_RESYNC_SECONDS})); sync_claims
+  [ -z "$listened" ] || wake_all
+  listened=1
   while :; do
     if read -r -t ${AGENT_RESYNC_SECONDS} what role pod <&3; then
       # A read cut short by USR1 may leave half a line: only the stream's own last line ends it.

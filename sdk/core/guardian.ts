@@ -24,10 +24,16 @@ export const BACKOFF_MAX_SECONDS = 300;
 /**
  * Seconds between reconciles when nothing wakes the guardian first. The host's
  * guardian agent wakes it on every start, stop and restart of the pod's
- * containers (Docker's events), and a probe or a back-off wakes it on time, so
- * this only bounds how long a missed event goes unnoticed.
+ * containers (Docker's events, and all guardians when its event stream comes
+ * back), and a probe or a back-off wakes it on time, so this only bounds how
+ * long a missed event goes unnoticed, as the kubelet's evented PLEG relists
+ * now and then. Each look is a Docker CLI call, the largest memory a guardian
+ * costs its agent while it lasts: with ten pods, one every 3 s.
  */
-export const GUARDIAN_RESYNC_SECONDS = 10;
+export const GUARDIAN_RESYNC_SECONDS = 30;
+
+/** Seconds before the guardian looks again after a reconcile that left something undone (a start that failed, a pod down). */
+export const GUARDIAN_RETRY_SECONDS = 10;
 
 /**
  * Seconds a container whose sandbox died gets between SIGTERM and SIGKILL
@@ -81,16 +87,20 @@ export function renderGuardianScript(spec: PodSpec): string {
         return [
             {
                 init: [
-                    `NEXT_${n}=$(( $(date +%s) + ${live?.initialDelaySeconds ?? 0} )); FAIL_${n}=0`,
+                    `NEXT_${n}=$(( $(date +%s) + ${live?.initialDelaySeconds ?? 0} )); FAIL_${n}=0; IDLE_${n}=`,
                     // The start the guardian finds is probed too: after a reboot or the guardian's own restart, it
                     // cannot know that start passed (right after `up`, one passing try).
                     ...(startup ? [`STARTED_${n}=; SEEN_${n}=; SFAIL_${n}=0`] : []),
                 ].join("\n"),
                 fn: [
                     `probe_${n}() { # ${c.dockerName}`,
-                    `  now=$(date +%s); [ "$now" -ge "$NEXT_${n}" ] || return 0`,
-                    // Not running: its start (an event) wakes the guardian, which probes it then.
-                    `  [ "$(docker inspect --format '{{.State.Running}}' -- ${quoted} 2>/dev/null)" = true ] || { NEXT_${n}=$((now + RESYNC)); return 0; }`,
+                    // Not running (IDLE): its start (an event) wakes the guardian, which probes it then, else RESYNC.
+                    `  now=$(date +%s); [ "$now" -ge "$NEXT_${n}" ] || { [ -n "$IDLE_${n}" ] && [ -n "$EVENT" ]; } || return 0`,
+                    `  [ "$(docker inspect --format '{{.State.Running}}' -- ${quoted} 2>/dev/null)" = true ] || { IDLE_${n}=1; NEXT_${n}=$((now + RESYNC)); return 0; }`,
+                    // Back from not running: a liveness probe waits its delay and period from now, as after its own restart.
+                    startup || !live
+                        ? `  IDLE_${n}=`
+                        : `  [ -z "$IDLE_${n}" ] || { IDLE_${n}=; FAIL_${n}=0; NEXT_${n}=$((now + ${live.initialDelaySeconds} + ${live.periodSeconds})); return 0; }`,
                     ...startupGate,
                     ...liveness,
                     `}`,
@@ -133,9 +143,13 @@ export function renderGuardianScript(spec: PodSpec): string {
     return `#!/bin/sh
 # dockerpod guardian for pod ${spec.podName}: heals the pod as the kubelet would.
 # The agent sends USR1 when one of the pod's containers starts, dies or restarts: the wait ends at once. Set first:
-# a USR1 before the trap would end the guardian.
-WOKEN=; SLEEPER=
-trap 'WOKEN=1; [ -z "$SLEEPER" ] || kill "$SLEEPER" 2>/dev/null' USR1
+# a USR1 before the trap would end the guardian. The line it writes ends a wait that begins after it.
+WOKEN=
+trap 'WOKEN=1; { echo >&9; } 2>/dev/null' USR1
+# The guardian waits in a read of its own pipe, not in a sleep: no process per pod while it waits.
+WAKE_PIPE=/tmp/dockerpod-guardian.$$
+{ mkfifo "$WAKE_PIPE" && exec 9<>"$WAKE_PIPE"; } || { echo "guardian: cannot make $WAKE_PIPE" >&2; exit 1; }
+rm -f "$WAKE_PIPE"
 POD=${shellQuote(spec.podName)}
 SANDBOX=${shellQuote(sandboxName(spec.podName))}
 INITS=${shellQuote(names(spec.initContainers))}
@@ -152,6 +166,7 @@ RESTART=${shellQuote(spec.sandbox.restartPolicy)}
 GRACE=${spec.graceSeconds}
 ORPHAN_GRACE=${Math.min(ORPHAN_GRACE_SECONDS, spec.graceSeconds)}
 RESYNC=${GUARDIAN_RESYNC_SECONDS}
+RETRY=${GUARDIAN_RETRY_SECONDS}
 
 log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) guardian[$POD]: $*"; }
 
@@ -165,8 +180,10 @@ snapshot() {
 state() { printf '%s\\n' "$STATES" | while read -r n rest; do [ "$n" != "/$1" ] || echo "$rest"; done; }
 before() { expr "$1" \\< "$2" >/dev/null; }
 is_in() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
-# Waits for a background job even when a wake-up signal interrupts the wait.
-wait_for() { while :; do wait "$1"; [ $? -gt 128 ] && kill -0 "$1" 2>/dev/null && continue; return 0; done; }
+# Waits for a background job even when a wake-up signal interrupts the wait; its status is the job's.
+wait_for() { while :; do wait "$1"; job_status=$?; [ $job_status -gt 128 ] && kill -0 "$1" 2>/dev/null && continue; return $job_status; done; }
+# A step that failed without ending the reconcile: the guardian looks again in RETRY seconds, not RESYNC.
+failed() { log "$*"; FAILED=1; }
 
 # The container's preStop hook, cut off at the grace, before the guardian stops it; sets what is left of the grace.
 pre_stop() {
@@ -225,7 +242,9 @@ settle() {
 DOWN=
 down() { [ "$DOWN" = "$1" ] || log "pod down: $1"; DOWN=$1; }
 
+# UNSETTLED stays set when the reconcile ends early or a step failed.
 reconcile() {
+  UNSETTLED=1; FAILED=
   snapshot
   s=$(state "$SANDBOX")
   [ -n "$s" ] || { down "sandbox $SANDBOX does not exist (pulumi up recreates it)"; return; }
@@ -246,10 +265,10 @@ reconcile() {
     [ -n "$1" ] || continue
     if [ "$1" != true ]; then
       log "starting prober $c: it is not running"
-      docker start -- "$c" >/dev/null || log "could not start prober $c"
+      docker start -- "$c" >/dev/null || failed "could not start prober $c"
     elif before "$2" "$sandbox_started"; then
       log "restarting prober $c: it started before the sandbox did"
-      docker restart -t ${PROBER_STOP_SECONDS} -- "$c" >/dev/null || log "could not restart prober $c"
+      docker restart -t ${PROBER_STOP_SECONDS} -- "$c" >/dev/null || failed "could not restart prober $c"
     fi
   done
   # Init containers rerun, in order, whenever the sandbox started after their last run.
@@ -286,7 +305,7 @@ reconcile() {
       if before "$2" "$sandbox_started"; then
         [ "$RESTART" = Never ] && { down "$c joined an older sandbox and restartPolicy is Never"; continue; }
         log "restarting $c: it started before the sandbox did ($2 < $sandbox_started)"
-        restart_container "$c" || log "could not restart $c"
+        restart_container "$c" || failed "could not restart $c"
       fi
       continue
     fi
@@ -301,35 +320,36 @@ reconcile() {
     held "$c" && continue
     log "starting $c: it is not running (exit code $3)"
     if is_in "$c" "$HOOKED"; then
-      start_container "$c" || log "could not start $c"
+      start_container "$c" || failed "could not start $c"
     else
-      { docker start -- "$c" >/dev/null || log "could not start $c"; } &
+      { docker start -- "$c" >/dev/null || { log "could not start $c"; exit 1; }; } &
       starting="$starting $!"
     fi
   done
-  for job in $starting; do wait_for "$job"; done
-  ORPHANS=; DOWN=
+  for job in $starting; do wait_for "$job" || FAILED=1; done
+  ORPHANS=; DOWN=; UNSETTLED=$FAILED
 }
 ${probes.map((p) => p.fn).join("\n")}
 ${probes.map((p) => p.init).join("\n")}
-# The seconds until the next probe or back-off is due, at most RESYNC.
+# WAIT: the seconds until the next probe or back-off is due, at most RESYNC (RETRY after an unsettled reconcile).
 next_wake() {
   now=$(date +%s); wake=$((now + RESYNC))
+  [ -z "$UNSETTLED" ] || wake=$((now + RETRY))
   # One already due (a probe whose container just started again) is run in a second.
   for t in ${deadlines.join(" ")}; do [ "$t" -gt "$now" ] || t=$((now + 1)); [ "$t" -ge "$wake" ] || wake=$t; done
-  echo $((wake - now))
+  WAIT=$((wake - now))
 }
 log "watching pod $POD (sandbox $SANDBOX, init: \${INITS:-none}, apps: $APPS, restartPolicy $RESTART)"
 trap 'log "stopping"; exit 0' TERM INT
 while :; do
-  WOKEN=
+  # EVENT: this round was woken by the agent (a container of the pod started, died or restarted).
+  EVENT=$WOKEN; WOKEN=
   reconcile
 ${probes.map((p) => `  ${p.call}`).join("\n")}
-  sleep "$(next_wake)" &
-  SLEEPER=$!
-  [ -z "$WOKEN" ] || kill "$SLEEPER" 2>/dev/null
-  wait "$SLEEPER" 2>/dev/null
-  SLEEPER=
+  next_wake
+  [ -n "$WOKEN" ] || read -r -t "$WAIT" _ <&9
+  # The lines of wakes this round already answers.
+  while read -r -t 0.01 _ <&9; do :; done
 done
 `;
 }

@@ -225,6 +225,13 @@ describe("the agent's script", () => {
             "ran pod.good-pod",
         ]);
     });
+
+    test("when its event stream comes back, every guardian it runs is woken: what the stream missed is theirs to find", () => {
+        const calls = ['kill() { echo "kill $*" >>"$LOG"; }', 'echo 4242 >"$RUN/c1.pid"; echo 4343 >"$RUN/c2.pid"', "wake_all"].join("\n");
+        expect(runAgentFunctions(calls, "true", [])).toEqual(["kill -USR1 4242", "kill -USR1 4343"]);
+        // Once the first stream is up (the guardians were just started), after each reconnect.
+        expect(renderAgentScript(AGENT)).toMatch(/sync_claims\n {2}\[ -z "\$listened" \] \|\| wake_all\n {2}listened=1\n/);
+    });
 });
 
 test("every valid pod name passes the agent's own check of a pod label ([a-z0-9-])", () => {

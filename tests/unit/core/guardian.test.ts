@@ -179,6 +179,56 @@ describe("guardian script", () => {
         ]);
     });
 
+    test("after a settled reconcile the guardian looks again in 30 s (events wake it first); after a failed start, in 10 s", () => {
+        const plain = checkPod("foo", {
+            heal: true,
+            host: { cgroupDriver: "cgroupfs" },
+            containers: [{ name: "app", image: "busybox" }],
+        });
+        const script = renderGuardianScript(plain);
+        const pod = (app: string) =>
+            [
+                'ST=$(mktemp -d); echo 20 >"$ST/.clock"',
+                'echo "true 2026-01-01T00:00:01.5Z 0" >"$ST/foo_sandbox"',
+                `echo "${app}" >"$ST/foo_app"`,
+                'reconcile; next_wake; echo "next $WAIT" >>"$LOG"; rm -rf "$ST"',
+            ].join("\n");
+        // Running in the live sandbox: nothing to do.
+        expect(runGuardianFunctions(script, pod("true 2026-01-01T00:00:02.5Z 0"), statefulDocker(0), /^(docker start|next)/)).toEqual([
+            "next 30",
+        ]);
+        // Exited: started, and settled.
+        expect(runGuardianFunctions(script, pod("false 2026-01-01T00:00:02.5Z 1"), statefulDocker(0), /^(docker start|next)/)).toEqual([
+            "docker start -- foo_app",
+            "next 30",
+        ]);
+        // Its start fails: the guardian tries again sooner.
+        const failingStart = `case "$1" in start) return 1 ;; *) ${statefulDocker(0)} ;; esac`;
+        expect(runGuardianFunctions(script, pod("false 2026-01-01T00:00:02.5Z 1"), failingStart, /^(docker start|next)/)).toEqual([
+            "docker start -- foo_app",
+            "next 10",
+        ]);
+    });
+
+    test("a liveness probe of a container that was down waits its period from the start that woke the guardian, not the next resync", () => {
+        const script = renderGuardianScript(healing);
+        const calls = [
+            'log() { echo "log $*" >>"$LOG"; }; ST=$(mktemp -d); echo false >"$ST/running"',
+            'EVENT=; probe_1; echo "next $NEXT_1" >>"$LOG"', // down: looked at again at the resync, or when an event comes
+            'echo true >"$ST/running"; EVENT=; probe_1', // no event: not looked at before then
+            'EVENT=1; probe_1; echo "next $NEXT_1" >>"$LOG"', // its start woke the guardian: period 2 s from now
+            "EVENT=; probe_1", // not due yet
+            'rm -rf "$ST"',
+        ].join("\n");
+        const docker = 'case "$1" in inspect) cat "$ST/running" ;; exec) return 1 ;; esac';
+        expect(runGuardianFunctions(script, calls, docker, /^(docker (inspect|exec)|next|log)/)).toEqual([
+            "docker inspect --format {{.State.Running}} -- foo_app",
+            "next 1030",
+            "docker inspect --format {{.State.Running}} -- foo_app",
+            "next 1002",
+        ]);
+    });
+
     test("a preStop hook is cut off at the grace; the restart after it still gets 2 s (the kubelet's minimum)", () => {
         const withGrace = (terminationGracePeriodSeconds: number) =>
             checkPod("foo", {
