@@ -13,7 +13,7 @@ import Docker from "dockerode";
 import { DockerPod } from "../sdk";
 import { DockerPodArgs } from "../sdk/types";
 import { EngineStack, Run } from "../tests/support/engine";
-import { hostPid, procCgroup, readCgroup } from "../tests/support/inspect";
+import { guardianAgents, hostPid, procCgroup, readCgroup } from "../tests/support/inspect";
 import { freePort } from "../tests/support/net";
 
 const BUSYBOX = "dockerpod-test/busybox:1";
@@ -90,7 +90,7 @@ async function statsMemoryOf(container: string): Promise<number> {
 
 /** The host's guardian agent (the one container that runs every healing pod's guardian). */
 async function guardianAgent(): Promise<string> {
-    const agents = await docker.listContainers({ filters: JSON.stringify({ label: ["dockerpod.role=guardian-agent"] }) });
+    const agents = await guardianAgents(docker, false);
     if (agents.length !== 1) throw new Error(`expected one running guardian agent, found ${agents.length}`);
     return agents[0].Id;
 }

@@ -171,8 +171,8 @@ export interface AgentHost {
     cliSocket?: string;
 }
 
-/** Runs `inner` as root on the host, holding the agent lock. */
-function underLock(host: AgentHost, inner: string): string {
+/** Runs `inner` (lines) as root on the host, holding the agent lock; `inner` needs no `$SUDO`. */
+function underLock(host: AgentHost, inner: string[]): string {
     return [
         "#!/bin/sh",
         "set -eu",
@@ -180,37 +180,33 @@ function underLock(host: AgentHost, inner: string): string {
         becomeRoot(host.sudo),
         `command -v flock >/dev/null 2>&1 || fail "flock not found on the Docker host: install util-linux (it orders the guardian agent's start and removal)"`,
         `$SUDO mkdir -p ${shellQuote(AGENT_LOCK.replace(/\/[^/]+$/, ""))}`,
-        `exec $SUDO flock -w 300 ${shellQuote(AGENT_LOCK)} sh -c ${shellQuote(inner)}`,
+        `exec $SUDO flock -w 300 ${shellQuote(AGENT_LOCK)} sh -c ${shellQuote(["set -eu", "SUDO=", ...inner].join("\n"))}`,
     ].join("\n");
 }
 
 /** The claim Command's create: the pod's lease, and the agent started unless it runs (made when missing). */
 export function renderAgentStart(agent: string, image: string, podName: string, host: AgentHost): string {
     const leases = leaseDir(agent, host.dockerSocket);
-    const docker = dockerCli(host.cliSocket).replace("$SUDO ", "");
+    const docker = dockerCli(host.cliSocket);
     const run = [
         `${docker} run -d --name ${shellQuote(agent)}`,
         `--label ${shellQuote(`${LABEL_ROLE}=${AGENT_ROLE}`)} --label ${shellQuote(`${LABEL_AGENT}=${agent}`)}`,
         `--restart unless-stopped --network none --log-driver local`,
         `--memory ${AGENT_MEMORY_MIB}m --memory-swap ${AGENT_MEMORY_MIB}m`,
         `--mount ${shellQuote(`type=bind,source=${host.dockerSocket},target=/var/run/docker.sock`)}`,
-        `--mount ${shellQuote(`type=bind,source=${leaseDir(agent, host.dockerSocket)},target=${LEASES},readonly`)}`,
+        `--mount ${shellQuote(`type=bind,source=${leases},target=${LEASES},readonly`)}`,
         `--entrypoint /bin/sh ${shellQuote(image)} -c ${shellQuote(renderAgentScript(agent))}`,
     ].join(" ");
-    return underLock(
-        host,
-        [
-            "set -eu",
-            `mkdir -p ${shellQuote(leases)}`,
-            `: >${shellQuote(`${leases}/${podName}`)}`,
-            `running=$(${docker} inspect --format '{{.State.Running}}' -- ${shellQuote(agent)} 2>/dev/null || true)`,
-            `case "$running" in`,
-            `  true) ${docker} kill --signal USR1 -- ${shellQuote(agent)} >/dev/null ;;`,
-            `  false) ${docker} start -- ${shellQuote(agent)} >/dev/null ;;`,
-            `  *) ${run} >/dev/null ;;`,
-            `esac`,
-        ].join("\n"),
-    );
+    return underLock(host, [
+        `mkdir -p ${shellQuote(leases)}`,
+        `: >${shellQuote(`${leases}/${podName}`)}`,
+        `running=$(${docker} inspect --format '{{.State.Running}}' -- ${shellQuote(agent)} 2>/dev/null || true)`,
+        `case "$running" in`,
+        `  true) ${docker} kill --signal USR1 -- ${shellQuote(agent)} >/dev/null ;;`,
+        `  false) ${docker} start -- ${shellQuote(agent)} >/dev/null ;;`,
+        `  *) ${run} >/dev/null ;;`,
+        `esac`,
+    ]);
 }
 
 /**
@@ -220,7 +216,7 @@ export function renderAgentStart(agent: string, image: string, podName: string, 
  */
 export function renderAgentRelease(agent: string, podName: string, host: AgentHost): string {
     const leases = leaseDir(agent, host.dockerSocket);
-    const docker = dockerCli(host.cliSocket).replace("$SUDO ", "");
+    const docker = dockerCli(host.cliSocket);
     const stopInAgent = [
         `RUN=${RUN}`,
         stopGuardianFunction(),
@@ -230,20 +226,16 @@ export function renderAgentRelease(agent: string, podName: string, host: AgentHo
         // Until the loop is gone: a guardian in the middle of a heal finishes its Docker call first.
         `[ -z "$pid" ] || for i in $(seq 50); do alive "$pid" || exit 0; sleep 0.1; done`,
     ].join("\n");
-    return underLock(
-        host,
-        [
-            "set -eu",
-            `rm -f ${shellQuote(`${leases}/${podName}`)}`,
-            `if [ "$(${docker} inspect --format '{{.State.Running}}' -- ${shellQuote(agent)} 2>/dev/null)" = true ]; then`,
-            // An agent that stops meanwhile takes the guardian with it; one that restarts finds the claim gone.
-            `  ${docker} exec ${shellQuote(agent)} sh -c ${shellQuote(stopInAgent)} sh ${shellQuote(podName)} || echo "dockerpod: could not reach the guardian agent; it stops this pod's guardian when it sees the claim gone" >&2`,
-            `fi`,
-            `if [ -z "$(ls -A ${shellQuote(leases)} 2>/dev/null)" ]; then`,
-            // The directory only with the agent: a running agent keeps it mounted and would never see a new lease.
-            `  if ${docker} rm -f -- ${shellQuote(agent)} >/dev/null 2>&1; then rmdir ${shellQuote(leases)} 2>/dev/null || true; fi`,
-            `  ${docker} inspect -- ${shellQuote(agent)} >/dev/null 2>&1 || rmdir ${shellQuote(leases)} 2>/dev/null || true`,
-            `fi`,
-        ].join("\n"),
-    );
+    return underLock(host, [
+        `rm -f ${shellQuote(`${leases}/${podName}`)}`,
+        `if [ "$(${docker} inspect --format '{{.State.Running}}' -- ${shellQuote(agent)} 2>/dev/null)" = true ]; then`,
+        // An agent that stops meanwhile takes the guardian with it; one that restarts finds the claim gone.
+        `  ${docker} exec ${shellQuote(agent)} sh -c ${shellQuote(stopInAgent)} sh ${shellQuote(podName)} || echo "dockerpod: could not reach the guardian agent; it stops this pod's guardian when it sees the claim gone" >&2`,
+        `fi`,
+        `if [ -z "$(ls -A ${shellQuote(leases)} 2>/dev/null)" ]; then`,
+        `  ${docker} rm -f -- ${shellQuote(agent)} >/dev/null 2>&1 || true`,
+        // The directory only once the agent is gone: a running agent keeps it mounted and would never see a new lease.
+        `  ${docker} inspect -- ${shellQuote(agent)} >/dev/null 2>&1 || rmdir ${shellQuote(leases)} 2>/dev/null || true`,
+        `fi`,
+    ]);
 }

@@ -134,12 +134,11 @@ export function renderGuardianScript(spec: PodSpec): string {
             `      docker stop -t "$GRACE" -- "$1" >/dev/null; return 1`,
     );
     const holds = hookCases("postStart", (_c, n) => `[ "$(date +%s)" -lt "\${HOLD_${n}:-0}" ]; return`);
+    // The containers with a postStart hook, numbered as the probes are.
+    const hooked = running.flatMap((c, i) => (c.lifecycle.postStart !== undefined ? [{ name: c.dockerName, n: i + 1 }] : []));
     // What the loop's wait must not sleep past: each probe's next run, each back-off's end.
-    const deadlines = [
-        ...probes.map((p) => `$NEXT_${p.n}`),
-        ...running.flatMap((c, i) => (c.lifecycle.postStart !== undefined ? [`\${HOLD_${i + 1}:-0}`] : [])),
-    ];
-    const members = [sandboxName(spec.podName), ...running.flatMap((c) => (c.proberImage !== undefined ? [proberName(c.dockerName)] : []))];
+    const deadlines = [...probes.map((p) => `$NEXT_${p.n}`), ...hooked.map(({ n }) => `\${HOLD_${n}:-0}`)];
+    const probers = running.flatMap((c) => (c.proberImage !== undefined ? [proberName(c.dockerName)] : []));
     return `#!/bin/sh
 # dockerpod guardian for pod ${spec.podName}: heals the pod as the kubelet would.
 # The agent sends USR1 when one of the pod's containers starts, dies or restarts: the wait ends at once. Set first:
@@ -155,13 +154,8 @@ SANDBOX=${shellQuote(sandboxName(spec.podName))}
 INITS=${shellQuote(names(spec.initContainers))}
 SIDECARS=${shellQuote(names(spec.initContainers.filter((c) => c.sidecar)))}
 APPS=${shellQuote(names(spec.containers))}
-PROBERS=${shellQuote(members.slice(1).join(" "))}
-HOOKED=${shellQuote(
-        running
-            .filter((c) => c.lifecycle.postStart !== undefined)
-            .map((c) => c.dockerName)
-            .join(" "),
-    )}
+PROBERS=${shellQuote(probers.join(" "))}
+HOOKED=${shellQuote(hooked.map(({ name }) => name).join(" "))}
 RESTART=${shellQuote(spec.sandbox.restartPolicy)}
 GRACE=${spec.graceSeconds}
 ORPHAN_GRACE=${Math.min(ORPHAN_GRACE_SECONDS, spec.graceSeconds)}

@@ -13,7 +13,7 @@ import { DockerPodArgs } from "../../sdk/types";
 import { startDedicatedDaemon } from "../support/daemon";
 import { agentName } from "../../sdk/core/agent";
 import { EngineStack, Program, T_CONTAINER, changes } from "../support/engine";
-import { demux, exec, hostPid, procCgroup, readCgroup } from "../support/inspect";
+import { demux, exec, guardianAgents, hostPid, procCgroup, readCgroup } from "../support/inspect";
 import {
     BUSYBOX,
     HOST,
@@ -103,9 +103,10 @@ async function startedAt(name: string, d: Docker = docker): Promise<string> {
 
 /** The pod's guardian's lines in the log of the host's guardian agent. */
 async function guardianLog(pod: string, d: Docker = docker): Promise<string> {
-    const agents = await d.listContainers({ all: true, filters: { label: [`dockerpod.role=guardian-agent`] } });
     const logs = await Promise.all(
-        agents.map(async (a) => demux((await d.getContainer(a.Id).logs({ stdout: true, stderr: true })) as unknown as Buffer).stdout),
+        (await guardianAgents(d)).map(
+            async (a) => demux((await d.getContainer(a.Id).logs({ stdout: true, stderr: true })) as unknown as Buffer).stdout,
+        ),
     );
     return logs
         .join("")
@@ -151,9 +152,9 @@ describe("a killed or restarted sandbox", () => {
             const id = (await inspect(`${pod}_${member}`)).Id;
             return readCgroup("pids", `${PARENT}/${pod}/${id}`, "cgroup.procs").split("\n").filter(Boolean).length;
         };
-        // The host's guardian agent: its shell, the event stream, a loop and its sleep per pod; Docker CLI calls come and go.
+        // The host's guardian agent: its shell, the event stream, a loop per pod; Docker CLI calls come and go.
         const agentProcesses = async () => {
-            const [agent] = await docker.listContainers({ filters: { label: ["dockerpod.role=guardian-agent"] } });
+            const [agent] = await guardianAgents(docker, false);
             return readCgroup("pids", procCgroup(await hostPid(agent.Id), "pids"), "cgroup.procs")
                 .split("\n")
                 .filter(Boolean).length;
@@ -181,7 +182,7 @@ describe("a killed or restarted sandbox", () => {
         expect(await count()).toBe(containers);
         const after = await tasks();
         expect({ ...after, guardian: 0 }).toEqual({ ...before, guardian: 0 });
-        // The agent: its shell, its event stream (the CLI and the subshell that reports its end), this pod's loop and sleep.
+        // The agent: its shell, its event stream (the CLI and the subshell that reports its end), this pod's loop.
         expect(after.guardian).toBeLessThanOrEqual(5);
     });
 
@@ -418,18 +419,13 @@ test("7: destroy while the guardian runs: nothing is restarted during destroy; n
     expect(left).toEqual([]);
 });
 
-/** The host's guardian agents (running or not). */
-async function agents(d: Docker = docker): Promise<Docker.ContainerInfo[]> {
-    return d.listContainers({ all: true, filters: JSON.stringify({ label: ["dockerpod.role=guardian-agent"] }) });
-}
-
 test("8: two stacks with healing pods share one agent: healing one never touches the other; destroying one leaves the other healing", async () => {
     const [a, b] = [podName("twoa"), podName("twob")];
     const [pa, pb] = [await freePort(), await freePort()];
     const [stackA, stackB] = [stacks.create(), stacks.create()];
     await upOk(stackA, podProgram(a, healingPod(pa)));
     await upOk(stackB, podProgram(b, healingPod(pb)));
-    const shared = await agents();
+    const shared = await guardianAgents();
     expect(shared.map((c) => c.Names[0])).toEqual([`/${agentName(GUARDIAN)}`]);
     const members = ["sandbox", "app", "sidecar", "page"];
     const other = await Promise.all(members.map((m) => startedAt(`${b}_${m}`)));
@@ -458,7 +454,7 @@ test("8: two stacks with healing pods share one agent: healing one never touches
 
     // Destroying a leaves the agent (and b's guardian in it) alone: b still heals.
     await stackA.destroy();
-    expect((await agents()).map((c) => c.Id)).toEqual([shared[0].Id]);
+    expect((await guardianAgents()).map((c) => c.Id)).toEqual([shared[0].Id]);
     await docker.getContainer(`${b}_sandbox`).kill();
     await until("b's sandbox to restart", async () => ((await inspect(`${b}_sandbox`)).State.Running ? true : undefined), 10_000, 50);
     await recovery(b, pb, docker, 20_000);
@@ -504,8 +500,8 @@ describe("5: dockerd restarts", () => {
         expect(await recovery(pod, port, daemon.docker, 30_000)).toBeLessThan(30_000);
         await expectNoDrift(stack, program, pod, daemon.docker);
         // One agent on that daemon, and none left after the destroy.
-        expect(await agents(daemon.docker)).toHaveLength(1);
+        expect(await guardianAgents(daemon.docker)).toHaveLength(1);
         await stack.destroy();
-        expect(await agents(daemon.docker)).toEqual([]);
+        expect(await guardianAgents(daemon.docker)).toEqual([]);
     });
 });

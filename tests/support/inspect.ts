@@ -2,6 +2,8 @@
 // its namespaces and cgroups. Real Docker, real /proc and /sys/fs/cgroup.
 import Docker from "dockerode";
 import * as fs from "fs";
+import { AGENT_ROLE } from "../../sdk/core/agent";
+import { LABEL_ROLE } from "../../sdk/core/names";
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,6 +23,11 @@ export function demux(buf: Buffer): { stdout: string; stderr: string } {
 }
 
 const defaultDocker = new Docker({ socketPath: "/var/run/docker.sock" });
+
+/** The daemon's guardian agents (sdk/core/agent.ts): all of them, or only the running ones. */
+export function guardianAgents(d: Docker = defaultDocker, all = true): Promise<Docker.ContainerInfo[]> {
+    return d.listContainers({ all, filters: JSON.stringify({ label: [`${LABEL_ROLE}=${AGENT_ROLE}`] }) });
+}
 
 /** Runs a command in a running container; returns its exit code and output. */
 export async function exec(
