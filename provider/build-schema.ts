@@ -3,9 +3,9 @@
 // provider (bin/provider/schema.json), which serves it without compiling anything.
 import * as fs from "fs";
 import * as path from "path";
-import { components, packageName } from "./components";
+import { components } from "./components";
 import { inferSchema } from "./infer";
-import { BUILT_SCHEMA } from "./schema";
+import { BUILT_SCHEMA, packageName } from "./schema";
 
 const sourceDir = path.resolve(__dirname, "..", "..", "provider");
 inferSchema(sourceDir, packageName, components).then(

@@ -4,5 +4,3 @@ import { DockerPod, PayloadContainer, PodSlice, SandboxContainer } from "../sdk"
 
 export { DockerPod, PayloadContainer, PodSlice, SandboxContainer };
 export const components = [DockerPod, PodSlice, SandboxContainer, PayloadContainer];
-/** The package name: the prefix of every token. */
-export const packageName = "dockerpod";

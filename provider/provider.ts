@@ -24,10 +24,19 @@
 //   it gives to Input fields (env values, ...) stay secret.
 // Errors from the components (PodSpecError) are InputPropertiesErrors, which
 // the engine prints field by field.
-import * as pulumi from "@pulumi/pulumi";
+//
+// What it loads when it starts is what every operation of another language
+// waits for before the engine has the schema: Pulumi's runner has loaded
+// @pulumi/pulumi's output, log and error modules already, so they are taken
+// one by one here, and the components (the SDK, @pulumi/docker, whose
+// @pulumi/pulumi root module loads the automation API: about 0.7 s together)
+// only when the first component is constructed (see DockerPodProviderOptions).
+import type * as pulumi from "@pulumi/pulumi";
+import { InputPropertiesError } from "@pulumi/pulumi/errors";
+import * as log from "@pulumi/pulumi/log";
+import { Output, isUnknown, output } from "@pulumi/pulumi/output";
 import { ConstructResult } from "@pulumi/pulumi/provider";
-import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/provider/experimental";
-import { podArgsFromManifest } from "../sdk/core/manifest";
+import { ComponentProvider, ComponentProviderOptions, ComponentResourceConstructor } from "@pulumi/pulumi/provider/experimental";
 import { packageSchema } from "./schema";
 
 /** A property in the package schema. */
@@ -57,8 +66,8 @@ export interface InputProblem {
 }
 
 /** Thrown when inputs cannot be prepared; the engine prints it field by field. */
-function inputsError(resource: string, problems: InputProblem[]): pulumi.InputPropertiesError {
-    return new pulumi.InputPropertiesError({
+function inputsError(resource: string, problems: InputProblem[]): InputPropertiesError {
+    return new InputPropertiesError({
         message: `dockerpod: cannot build "${resource}":\n` + problems.map((p) => `  - ${p.path}: ${p.reason}`).join("\n"),
         errors: problems.map((p) => ({ propertyPath: p.path, reason: p.reason })),
     });
@@ -72,7 +81,7 @@ const SECRET_SCALAR =
     "an Input (env values, file contents, images, commands, args, the SSH connection) stay secret; move the secret there";
 
 function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value) && !pulumi.Output.isInstance(value);
+    return typeof value === "object" && value !== null && !Array.isArray(value) && !Output.isInstance(value);
 }
 
 /**
@@ -104,12 +113,12 @@ export class InputPreparer {
      */
     async value(path: string, value: unknown, spec: PropertySpec, carrier: pulumi.Output<unknown> | undefined): Promise<unknown> {
         const takesInput = spec.plain !== true;
-        if (pulumi.isUnknown(value)) {
-            if (takesInput) return pulumi.output(value);
+        if (isUnknown(value)) {
+            if (takesInput) return output(value);
             this.problems.push({ path, reason: UNKNOWN });
             return undefined;
         }
-        if (pulumi.Output.isInstance(value)) {
+        if (Output.isInstance(value)) {
             if (takesInput) return value;
             return this.resolve(path, value, spec, carrier);
         }
@@ -132,7 +141,7 @@ export class InputPreparer {
             isSecret: Promise<boolean>;
         };
         const value = await internal.promise(true);
-        if (pulumi.isUnknown(value) || (value === undefined && !(await internal.isKnown))) {
+        if (isUnknown(value) || (value === undefined && !(await internal.isKnown))) {
             this.problems.push({ path, reason: UNKNOWN });
             return undefined;
         }
@@ -189,6 +198,17 @@ export class InputPreparer {
 
 const DOCKER_POD = "dockerpod:index:DockerPod";
 
+/** What DockerPodProvider takes: ComponentProvider's options, with the components loaded when needed. */
+export interface DockerPodProviderOptions extends Omit<ComponentProviderOptions, "components"> {
+    dirname: string;
+    /**
+     * The component classes, or how to load them. A loader is called at the
+     * first construct (or to infer the schema, when the provider runs from a
+     * checkout that was not built): the built schema is served without them.
+     */
+    components: ComponentResourceConstructor[] | (() => Promise<ComponentResourceConstructor[]>);
+}
+
 /**
  * Pulumi's ComponentProvider, with the schema served from the build (see
  * schema.ts) and the inputs prepared for the TypeScript classes first.
@@ -196,13 +216,23 @@ const DOCKER_POD = "dockerpod:index:DockerPod";
 export class DockerPodProvider extends ComponentProvider {
     private schemaText?: string;
     private parsedSchema?: PackageSchema;
+    private loadedComponents?: Promise<ComponentResourceConstructor[]>;
+    private readonly loadComponents: () => Promise<ComponentResourceConstructor[]>;
 
-    constructor(options: ComponentProviderOptions & { dirname: string; version?: string }) {
-        super(options);
+    constructor(options: DockerPodProviderOptions) {
+        const { components, ...rest } = options;
+        // ComponentProvider only indexes the classes by name; its construct and getSchema are replaced below.
+        super({ ...rest, components: [] });
+        this.loadComponents = Array.isArray(components) ? () => Promise.resolve(components) : components;
+    }
+
+    private components(): Promise<ComponentResourceConstructor[]> {
+        this.loadedComponents ??= this.loadComponents();
+        return this.loadedComponents;
     }
 
     async getSchema(): Promise<string> {
-        this.schemaText ??= await packageSchema(this.options.dirname!, this.options.name, this.options.components);
+        this.schemaText ??= await packageSchema(this.options.dirname!, this.options.name, () => this.components());
         return this.schemaText;
     }
 
@@ -210,18 +240,18 @@ export class DockerPodProvider extends ComponentProvider {
         ComponentProvider.validateResourceType(this.options.name, type);
         this.parsedSchema ??= JSON.parse(await this.getSchema()) as PackageSchema;
         const resource = this.parsedSchema.resources[type];
-        const component = this.options.components.find((c) => `${this.options.name}:index:${c.name}` === type);
+        const component = (await this.components()).find((c) => `${this.options.name}:index:${c.name}` === type);
         if (resource === undefined || component === undefined) throw new Error(`dockerpod has no component ${type}`);
         const preparer = new InputPreparer(this.parsedSchema);
         let prepared: Record<string, unknown>;
         const { manifest, ...rest } = inputs as Record<string, unknown>;
-        if (type === DOCKER_POD && pulumi.Output.isInstance(manifest)) {
+        if (type === DOCKER_POD && Output.isInstance(manifest)) {
             prepared = await this.secretManifest(preparer, manifest, rest);
         } else {
             prepared = await preparer.inputs(type, inputs as Record<string, unknown>);
         }
         if (preparer.problems.length > 0) throw inputsError(name, preparer.problems);
-        for (const warning of preparer.warnings) pulumi.log.warn(`${name}: ${warning}`);
+        for (const warning of preparer.warnings) log.warn(`${name}: ${warning}`);
         // A PodSpecError is an InputPropertiesError already: the engine prints it field by field.
         const instance = new component(name, prepared, options) as pulumi.ComponentResource & Record<string, unknown>;
         // The component's outputs are the schema's properties of its resource.
@@ -251,6 +281,7 @@ export class DockerPodProvider extends ComponentProvider {
             return overrides;
         }
         if (!(await internal.isSecret)) return { ...overrides, manifest: text };
+        const { podArgsFromManifest } = await import("../sdk/core/manifest");
         const read = podArgsFromManifest(text);
         // Every Input field the manifest fills is re-wrapped with the manifest's secrecy.
         const secretArgs: Record<string, unknown> = {};

@@ -34,7 +34,13 @@ const pod = new DockerPod(
                 ports: [{ containerPort: 80, hostPort: config.getNumber("hostPort") ?? 8080 }],
                 // pulumi config set appMemory 128Mi: changes the running container's limit in place.
                 resources: { limits: { memory: config.get("appMemory") ?? "256Mi", cpu: "500m" } },
-                readinessProbe: { exec: { command: ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"] }, periodSeconds: 5 },
+                // Docker counts the exec's own start against timeoutSeconds: on a small or busy
+                // remote host that can pass Kubernetes' default of 1 s, and the probe would fail.
+                readinessProbe: {
+                    exec: { command: ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"] },
+                    periodSeconds: 5,
+                    timeoutSeconds: 5,
+                },
             },
             {
                 name: "sidecar",

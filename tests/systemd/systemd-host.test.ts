@@ -331,97 +331,108 @@ describe("a real systemd host (cgroup v2, dockerd with the systemd driver) over 
         }
     });
 
-    test("examples/remote-host as a user runs it: a wrong key, a closed port and a user without sudo refused first; then up, refresh, an in-place memory change, destroy", async () => {
-        // The docker provider's ssh:// transport runs `ssh`: this run's wrapper (the guest's key and host key) comes first on PATH.
-        // The example uses one login for both: its default user, deploy (the docker group for the docker CLI, sudo for the slice).
-        const dir = path.join(EXAMPLES, "remote-host");
-        const backend = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-remote-example-"));
-        const env = { PATH: vm().dockerEnv.PATH! };
-        const ok = (args: string[], input?: string) => npmPulumiOk(dir, args, backend, { env, input });
-        const set = (values: Record<string, string>) => Object.entries(values).forEach(([k, v]) => ok(["config", "set", k, v]));
-        const target = (user: string, port = vm().sshPort) => `${user}@127.0.0.1:${port}`;
-        const nothingMade = async () => {
-            const state = JSON.parse(ok(["stack", "export"])) as { deployment: { resources?: { type: string }[] } };
-            expect(
-                (state.deployment.resources ?? []).map((r) => r.type).filter((t) => t.startsWith("docker:") || t.startsWith("command:")),
-            ).toEqual([]);
-            expect(await root("docker ps -aq --filter label=dockerpod.pod=web | wc -l; docker volume ls -q | wc -l")).toBe("0\n0");
-            expect(await root("ls /etc/systemd/system | grep -c '^dockerpod-web' || true")).toBe("0");
-        };
-        /** `up` fails at its preview, before anything is made, with exactly one dockerpod message: this one. */
-        const refused = async (expected: string) => {
-            const started = Date.now();
-            const r = npmPulumi(dir, ["up", "--yes"], backend, { env });
-            const seconds = ((Date.now() - started) / 1000).toFixed(1);
-            expect(r.code).not.toBe(0);
-            expect(r.out).toContain(expected);
-            // One message (the CLI shows its first line on the pod's row too, and the whole of it once under Diagnostics).
-            expect(r.out.split(expected).length - 1).toBe(1);
-            expect(r.out).not.toMatch(/handshake failed|after \d+ failed attempts/);
-            await nothingMade();
-            return seconds;
-        };
-        try {
-            ok(["stack", "select", "--create", "dev"]);
-            set({
-                sshHost: "127.0.0.1",
-                sshPort: String(vm().sshPort),
-                appImage: "dockerpod-test/web:1",
-                sidecarImage: BUSYBOX,
-                sandboxImage: "registry.k8s.io/pause:3.9",
-                hostPort: "18085",
-            });
-            // A key the guest does not know.
-            const otherKey = path.join(backend, "other_ed25519");
-            spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", otherKey]);
-            ok(["config", "set", "--secret", "sshPrivateKey"], fs.readFileSync(otherKey, "utf8"));
-            const wrongKey = await refused(
-                `host.connection.privateKey: ${target("deploy")} refused the login with host.connection.privateKey: ` +
-                    "add its public key to ~deploy/.ssh/authorized_keys on 127.0.0.1",
-            );
-            // As the example says: cat ~/.ssh/id_ed25519 | pulumi config set --secret sshPrivateKey
-            ok(["config", "set", "--secret", "sshPrivateKey"], fs.readFileSync(vm().keyFile, "utf8"));
-            // A user with Docker (group docker) but no sudo.
-            set({ sshUser: "nosudo" });
-            const noSudo = await refused(
-                `host.sudo: ${target("nosudo")}: user nosudo cannot run sudo without a password (sudo: a password is required): ` +
-                    "give nosudo password-less sudo there",
-            );
-            set({ sshUser: "deploy" });
-            // A port nothing listens on.
-            const closed = await freePort();
-            set({ sshPort: String(closed) });
-            const unreachable = await refused(`host.connection: ${target("deploy", closed)} cannot be reached (connect ECONNREFUSED`);
-            set({ sshPort: String(vm().sshPort) });
-            process.stderr.write(
-                `systemd guest: refused at preview: wrong key ${wrongKey} s, no sudo ${noSudo} s, closed port ${unreachable} s\n`,
-            );
+    test(
+        "examples/remote-host as a user runs it: a wrong key, a closed port and a user without sudo refused first; then up, refresh, an in-place memory change, destroy",
+        async () => {
+            // The docker provider's ssh:// transport runs `ssh`: this run's wrapper (the guest's key and host key) comes first on PATH.
+            // The example uses one login for both: its default user, deploy (the docker group for the docker CLI, sudo for the slice).
+            const dir = path.join(EXAMPLES, "remote-host");
+            const backend = fs.mkdtempSync(path.join(os.tmpdir(), "dockerpod-remote-example-"));
+            const env = { PATH: vm().dockerEnv.PATH! };
+            const ok = (args: string[], input?: string) => npmPulumiOk(dir, args, backend, { env, input });
+            const set = (values: Record<string, string>) => Object.entries(values).forEach(([k, v]) => ok(["config", "set", k, v]));
+            const target = (user: string, port = vm().sshPort) => `${user}@127.0.0.1:${port}`;
+            const nothingMade = async () => {
+                const state = JSON.parse(ok(["stack", "export"])) as { deployment: { resources?: { type: string }[] } };
+                expect(
+                    (state.deployment.resources ?? [])
+                        .map((r) => r.type)
+                        .filter((t) => t.startsWith("docker:") || t.startsWith("command:")),
+                ).toEqual([]);
+                expect(await root("docker ps -aq --filter label=dockerpod.pod=web | wc -l; docker volume ls -q | wc -l")).toBe("0\n0");
+                expect(await root("ls /etc/systemd/system | grep -c '^dockerpod-web' || true")).toBe("0");
+            };
+            /** `up` fails at its preview, before anything is made, with exactly one dockerpod message: this one. */
+            const refused = async (expected: string) => {
+                const started = Date.now();
+                const r = npmPulumi(dir, ["up", "--yes"], backend, { env });
+                const seconds = ((Date.now() - started) / 1000).toFixed(1);
+                expect(r.code).not.toBe(0);
+                expect(r.out).toContain(expected);
+                // One message (the CLI shows its first line on the pod's row too, and the whole of it once under Diagnostics).
+                expect(r.out.split(expected).length - 1).toBe(1);
+                expect(r.out).not.toMatch(/handshake failed|after \d+ failed attempts/);
+                await nothingMade();
+                return seconds;
+            };
+            try {
+                ok(["stack", "select", "--create", "dev"]);
+                set({
+                    sshHost: "127.0.0.1",
+                    sshPort: String(vm().sshPort),
+                    appImage: "dockerpod-test/web:1",
+                    sidecarImage: BUSYBOX,
+                    sandboxImage: "registry.k8s.io/pause:3.9",
+                    hostPort: "18085",
+                });
+                // A key the guest does not know.
+                const otherKey = path.join(backend, "other_ed25519");
+                spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", otherKey]);
+                ok(["config", "set", "--secret", "sshPrivateKey"], fs.readFileSync(otherKey, "utf8"));
+                const wrongKey = await refused(
+                    `host.connection.privateKey: ${target("deploy")} refused the login with host.connection.privateKey: ` +
+                        "add its public key to ~deploy/.ssh/authorized_keys on 127.0.0.1",
+                );
+                // As the example says: cat ~/.ssh/id_ed25519 | pulumi config set --secret sshPrivateKey
+                ok(["config", "set", "--secret", "sshPrivateKey"], fs.readFileSync(vm().keyFile, "utf8"));
+                // A user with Docker (group docker) but no sudo.
+                set({ sshUser: "nosudo" });
+                const noSudo = await refused(
+                    `host.sudo: ${target("nosudo")}: user nosudo cannot run sudo without a password (sudo: a password is required): ` +
+                        "give nosudo password-less sudo there",
+                );
+                set({ sshUser: "deploy" });
+                // A port nothing listens on.
+                const closed = await freePort();
+                set({ sshPort: String(closed) });
+                const unreachable = await refused(`host.connection: ${target("deploy", closed)} cannot be reached (connect ECONNREFUSED`);
+                set({ sshPort: String(vm().sshPort) });
+                process.stderr.write(
+                    `systemd guest: refused at preview: wrong key ${wrongKey} s, no sudo ${noSudo} s, closed port ${unreachable} s\n`,
+                );
 
-            const started = Date.now();
-            ok(["up", "--yes"]);
-            process.stderr.write(`systemd guest: examples/remote-host up over ssh:// ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-            expect(await root("wget -qO- http://127.0.0.1:18085/")).toBe("hello from dockerpod");
-            expect(await root("systemctl is-active dockerpod-web.slice")).toBe("active");
-            ok(["preview", "--expect-no-changes"]);
-            ok(["refresh", "--yes", "--expect-no-changes"]);
-            // A memory change is an update of the running container: same id, new limit.
-            const before = await root("docker inspect -f '{{.Id}} {{.HostConfig.Memory}}' web_app");
-            expect(before.split(" ")[1]).toBe(String(256 * MiB));
-            set({ appMemory: "128Mi" });
-            const update = ok(["up", "--yes"]);
-            expect(update).not.toMatch(/replaced|\+-\s+docker:index:Container/);
-            expect(await root("docker inspect -f '{{.Id}} {{.HostConfig.Memory}}' web_app")).toBe(`${before.split(" ")[0]} ${128 * MiB}`);
-            ok(["preview", "--expect-no-changes"]);
-            ok(["destroy", "--yes"]);
-            expect(await root("docker ps -aq --filter label=dockerpod.pod=web | wc -l; docker volume ls -q | wc -l")).toBe("0\n0");
-            expect(await root("test -e /etc/systemd/system/dockerpod-web.slice && echo left || echo gone")).toBe("gone");
-            expect(await root("test -d /sys/fs/cgroup/dockerpod.slice/dockerpod-web.slice && echo left || echo gone")).toBe("gone");
-        } finally {
-            npmPulumi(dir, ["destroy", "--yes"], backend, { env });
-            npmPulumi(dir, ["stack", "rm", "--yes", "dev"], backend, { env });
-            fs.rmSync(backend, { recursive: true, force: true });
-        }
-    });
+                const started = Date.now();
+                ok(["up", "--yes"]);
+                process.stderr.write(
+                    `systemd guest: examples/remote-host up over ssh:// ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+                );
+                expect(await root("wget -qO- http://127.0.0.1:18085/")).toBe("hello from dockerpod");
+                expect(await root("systemctl is-active dockerpod-web.slice")).toBe("active");
+                ok(["preview", "--expect-no-changes"]);
+                ok(["refresh", "--yes", "--expect-no-changes"]);
+                // A memory change is an update of the running container: same id, new limit.
+                const before = await root("docker inspect -f '{{.Id}} {{.HostConfig.Memory}}' web_app");
+                expect(before.split(" ")[1]).toBe(String(256 * MiB));
+                set({ appMemory: "128Mi" });
+                const update = ok(["up", "--yes"]);
+                expect(update).not.toMatch(/replaced|\+-\s+docker:index:Container/);
+                expect(await root("docker inspect -f '{{.Id}} {{.HostConfig.Memory}}' web_app")).toBe(
+                    `${before.split(" ")[0]} ${128 * MiB}`,
+                );
+                ok(["preview", "--expect-no-changes"]);
+                ok(["destroy", "--yes"]);
+                expect(await root("docker ps -aq --filter label=dockerpod.pod=web | wc -l; docker volume ls -q | wc -l")).toBe("0\n0");
+                expect(await root("test -e /etc/systemd/system/dockerpod-web.slice && echo left || echo gone")).toBe("gone");
+                expect(await root("test -d /sys/fs/cgroup/dockerpod.slice/dockerpod-web.slice && echo left || echo gone")).toBe("gone");
+            } finally {
+                npmPulumi(dir, ["destroy", "--yes"], backend, { env });
+                npmPulumi(dir, ["stack", "rm", "--yes", "dev"], backend, { env });
+                fs.rmSync(backend, { recursive: true, force: true });
+            }
+        },
+        // Ten pulumi operations against the emulated guest, each 30-60 s when the machine is busy.
+        3 * T,
+    );
 
     describe("7: the cgroupfs driver on cgroup v2", () => {
         beforeAll(async () => {

@@ -7,7 +7,8 @@
 // reach each of them (the test fails on one it does not reach).
 import * as path from "path";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
-import { components, packageName } from "../../../provider/components";
+import { components } from "../../../provider/components";
+import { packageName } from "../../../provider/schema";
 import { PodSpecError } from "../../../sdk";
 import { Problems } from "../../../sdk/core/errors";
 import { checkPod } from "../../../sdk/core/pod";

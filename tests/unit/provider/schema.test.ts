@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { components, packageName } from "../../../provider/components";
+import { components } from "../../../provider/components";
+import { packageName } from "../../../provider/schema";
 import { integerFields, inferSchema, withIntegers } from "../../../provider/infer";
 
 const PROVIDER = path.join(__dirname, "../../../provider");
